@@ -1,0 +1,76 @@
+/**
+ * QuantlabBuckets: the compact data bucket and the run archive bucket.
+ * mode "create": AWS buckets, private (public access blocked), encrypted,
+ * the archive versioned, optional lifecycle retention; protected and retained
+ * on delete, so `pulumi destroy` never deletes data.
+ * mode "adopt": existing buckets on an S3-compatible endpoint; creates nothing.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import type { StackConfig } from "../config/schema";
+
+export interface QuantlabBucketsArgs {
+  /** The parsed `quantlab:s3` config. */
+  readonly s3: StackConfig["s3"];
+}
+
+export class QuantlabBuckets extends pulumi.ComponentResource {
+  readonly compactBucket: pulumi.Output<string>;
+  readonly archiveBucket: pulumi.Output<string>;
+  readonly endpoint: pulumi.Output<string>;
+
+  constructor(name: string, args: QuantlabBucketsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("quantlab:storage:Buckets", name, {}, opts);
+    const s3 = args.s3;
+    if (s3.mode === "adopt") {
+      this.compactBucket = pulumi.output(s3.compactBucket);
+      this.archiveBucket = pulumi.output(s3.archiveBucket);
+      this.endpoint = pulumi.output(s3.endpoint);
+    } else {
+      const compact = this.bucket(`${name}-compact`, s3.compactBucket, s3.region, { versioned: false, expireDays: s3.compactRetentionDays });
+      const archive = this.bucket(`${name}-archive`, s3.archiveBucket, s3.region, { versioned: true, expireDays: s3.archiveRetentionDays });
+      this.compactBucket = compact.bucket;
+      this.archiveBucket = archive.bucket;
+      this.endpoint = pulumi.output(s3.endpoint ?? `https://s3.${s3.region}.amazonaws.com`);
+    }
+    this.registerOutputs({ compactBucket: this.compactBucket, archiveBucket: this.archiveBucket, endpoint: this.endpoint });
+  }
+
+  private bucket(name: string, bucketName: string, region: string, opts: { versioned: boolean; expireDays?: number }): aws.s3.Bucket {
+    const child = { parent: this };
+    // Data must outlive the stack: protect refuses a destroy, retainOnDelete keeps it if protect is lifted.
+    const bucket = new aws.s3.Bucket(name, { bucket: bucketName, region, forceDestroy: false }, { ...child, protect: true, retainOnDelete: true });
+    new aws.s3.BucketPublicAccessBlock(`${name}-private`, {
+      bucket: bucket.id,
+      region,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    }, child);
+    new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-encryption`, {
+      bucket: bucket.id,
+      region,
+      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }],
+    }, child);
+    if (opts.versioned) {
+      new aws.s3.BucketVersioning(`${name}-versioning`, {
+        bucket: bucket.id,
+        region,
+        versioningConfiguration: { status: "Enabled" },
+      }, child);
+    }
+    if (opts.expireDays !== undefined) {
+      new aws.s3.BucketLifecycleConfiguration(`${name}-retention`, {
+        bucket: bucket.id,
+        region,
+        rules: [
+          opts.versioned
+            ? { id: "expire-noncurrent", status: "Enabled", filter: {}, noncurrentVersionExpiration: { noncurrentDays: opts.expireDays } }
+            : { id: "expire", status: "Enabled", filter: {}, expiration: { days: opts.expireDays } },
+        ],
+      }, child);
+    }
+    return bucket;
+  }
+}

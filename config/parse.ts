@@ -1,0 +1,175 @@
+/**
+ * Stack config, parsed once at the edge: the raw `quantlab:*` key/value map
+ * (as `pulumi.runtime.allConfig()` returns it) -> typed config, model and
+ * secrets, or a ConfigError that lists every problem with its key path.
+ * Nothing here touches Pulumi, so the same code is tested without an engine.
+ */
+import type { z } from "zod";
+import { configSchema, type StackConfig } from "./schema";
+import { allEdges, cronJobEnabled, enabledServiceNames, requiredTokens, resolveModel, type Model } from "./model";
+import { CATALOG, SERVICE_NAMES, TOKEN_NAMES, type TokenName } from "../units/catalog";
+import { DagError, validateDag } from "../units/dag";
+import { CRON_JOB_NAMES, CRON_JOBS } from "../hostfiles/cron";
+
+export const NAMESPACE = "quantlab";
+const PLAIN_KEYS = ["host", "runtime", "services", "env", "s3", "cron", "code"] as const;
+const SECRET_KEYS = ["tokens", "sshPrivateKey"] as const;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid stack config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+export interface Secrets {
+  readonly tokens: Readonly<Partial<Record<TokenName, string>>>;
+  readonly sshPrivateKey: string;
+}
+
+export interface ParsedStack {
+  readonly config: StackConfig;
+  readonly model: Model;
+  readonly secrets: Secrets;
+}
+
+const key = (path: readonly PropertyKey[]): string => `${NAMESPACE}:${path.map(String).join(".")}`;
+
+function describe(value: unknown): string {
+  if (value === undefined) return "nothing";
+  const text = JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function zodProblems(issues: readonly z.core.$ZodIssue[]): string[] {
+  return issues.flatMap((issue) => {
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((k) => `${key([...issue.path, k])}: unknown key`);
+    }
+    const got = "input" in issue ? `, got ${describe(issue.input)}` : "";
+    return [`${key(issue.path)}: ${issue.message}${got}`];
+  });
+}
+
+const TOKEN_SHAPE = /^[A-Za-z0-9._~+/=-]{16,512}$/;
+
+function setTokenCommand(name: string): string {
+  return `pulumi config set --secret --path '${NAMESPACE}:tokens.${name}' "$(openssl rand -hex 32)"`;
+}
+
+function secretProblems(raw: Record<string, unknown>, required: readonly TokenName[]): { problems: string[]; secrets: Secrets } {
+  const problems: string[] = [];
+  const tokens: Partial<Record<TokenName, string>> = {};
+  const rawTokens = raw.tokens ?? {};
+  if (typeof rawTokens !== "object" || rawTokens === null || Array.isArray(rawTokens)) {
+    problems.push(`${key(["tokens"])}: expected an object of secret tokens (the value is secret and not shown)`);
+  } else {
+    for (const k of Object.keys(rawTokens)) {
+      if (!(TOKEN_NAMES as readonly string[]).includes(k)) {
+        problems.push(`${key(["tokens", k])}: unknown token (known: ${TOKEN_NAMES.join(", ")})`);
+      }
+    }
+    for (const name of required) {
+      const value = (rawTokens as Record<string, unknown>)[name];
+      if (value === undefined || value === "") {
+        problems.push(`${key(["tokens", name])}: missing secret; set it with: ${setTokenCommand(name)}`);
+      } else if (typeof value !== "string" || !TOKEN_SHAPE.test(value)) {
+        problems.push(
+          `${key(["tokens", name])}: expected 16-512 characters of [A-Za-z0-9._~+/=-] (no spaces, quotes or newlines; the value is secret and not shown)`,
+        );
+      } else {
+        tokens[name] = value;
+      }
+    }
+  }
+  const sshPrivateKey = raw.sshPrivateKey;
+  if (sshPrivateKey === undefined || sshPrivateKey === "") {
+    problems.push(`${key(["sshPrivateKey"])}: missing secret; set it with: pulumi config set --secret ${NAMESPACE}:sshPrivateKey < ~/.ssh/id_ed25519`);
+  } else if (typeof sshPrivateKey !== "string" || !/^-----BEGIN [A-Z ]*PRIVATE KEY-----\n/.test(sshPrivateKey)) {
+    problems.push(`${key(["sshPrivateKey"])}: expected a PEM/OpenSSH private key starting with "-----BEGIN ... PRIVATE KEY-----" (the value is secret and not shown)`);
+  }
+  return { problems, secrets: { tokens, sshPrivateKey: typeof sshPrivateKey === "string" ? sshPrivateKey : "" } };
+}
+
+/** Checks zod cannot express field by field: collisions, the DAG, conditional requirements. */
+function crossProblems(config: StackConfig): string[] {
+  const problems: string[] = [];
+  const enabled = enabledServiceNames(config);
+
+  const ports = new Map<number, string>();
+  for (const name of enabled) {
+    const port = config.services[name]?.port ?? CATALOG[name].port;
+    if (port === undefined) continue;
+    const other = ports.get(port);
+    if (other) problems.push(`${key(["services", name, "port"])}: port ${port} is already used by ${other}`);
+    else ports.set(port, name);
+  }
+
+  try {
+    validateDag(SERVICE_NAMES, allEdges(config));
+  } catch (e) {
+    if (!(e instanceof DagError)) throw e;
+    problems.push(`${key(["services", e.node, "after"])}: ${e.message}`);
+  }
+
+  for (const job of CRON_JOB_NAMES) {
+    if (cronJobEnabled(config, job) && !config.cron[job]?.schedule && !CRON_JOBS[job].defaultSchedule) {
+      problems.push(`${key(["cron", job, "schedule"])}: required when the job is enabled (a cron schedule such as "30 1 * * *")`);
+    }
+  }
+
+  if (!config.host.hostKey && !config.host.insecureSkipHostKeyCheck) {
+    problems.push(
+      `${key(["host", "hostKey"])}: required to pin the host's SSH key (e.g. the ssh-ed25519 line of \`ssh-keyscan -t ed25519 ${config.host.address}\`), or set host.insecureSkipHostKeyCheck: true`,
+    );
+  }
+
+  if (config.runtime.user === "root") {
+    problems.push(`${key(["runtime", "user"])}: expected an unprivileged user, got "root"`);
+  }
+  return problems;
+}
+
+function parseJsonValue(name: string, text: string | undefined): { value?: unknown; problem?: string } {
+  if (text === undefined) return {};
+  try {
+    return { value: JSON.parse(text) };
+  } catch {
+    return { problem: `${key([name])}: expected a structured value (set it with --path or as a YAML object), got ${describe(text)}` };
+  }
+}
+
+/**
+ * Parses the whole `quantlab:*` config. `all` maps full keys
+ * ("quantlab:host") to their raw string values, as allConfig() returns them
+ * (structured values are JSON text; secrets are already decrypted).
+ */
+export function parseStackConfig(all: Readonly<Record<string, string>>): ParsedStack {
+  const problems: string[] = [];
+  const raw: Record<string, unknown> = {};
+  for (const [fullKey, text] of Object.entries(all)) {
+    const [ns, name] = fullKey.split(":", 2) as [string, string | undefined];
+    if (ns !== NAMESPACE || name === undefined) continue;
+    if ((PLAIN_KEYS as readonly string[]).includes(name) || name === "tokens") {
+      const parsed = parseJsonValue(name, text);
+      if (parsed.problem) problems.push(parsed.problem);
+      else raw[name] = parsed.value;
+    } else if (name === "sshPrivateKey") {
+      raw[name] = text;
+    } else {
+      problems.push(`${key([name])}: unknown key (known: ${[...PLAIN_KEYS, ...SECRET_KEYS].join(", ")})`);
+    }
+  }
+
+  const plain = Object.fromEntries(PLAIN_KEYS.filter((k) => k in raw).map((k) => [k, raw[k]]));
+  const result = configSchema.safeParse(plain, { reportInput: true });
+  if (!result.success) {
+    throw new ConfigError([...problems, ...zodProblems(result.error.issues)]);
+  }
+  problems.push(...crossProblems(result.data));
+  const { problems: secretIssues, secrets } = secretProblems(raw, requiredTokens(result.data));
+  problems.push(...secretIssues);
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return { config: result.data, model: resolveModel(result.data), secrets };
+}

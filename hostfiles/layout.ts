@@ -1,0 +1,52 @@
+/**
+ * The host layout the model implies: directories and log files (as tmpfiles
+ * entries), file paths, owners and modes. Pure.
+ */
+import type { Model } from "../config/model";
+import { ENV_DIR, join } from "../config/model";
+import { cronLogPath } from "./cron";
+import type { TmpfilesEntry } from "./tmpfiles";
+
+const parent = (p: string): string => p.slice(0, p.lastIndexOf("/")) || "/";
+
+/** Directories from `root` (inclusive) down to `leaf` (exclusive). */
+function chain(root: string, leaf: string): string[] {
+  const dirs: string[] = [];
+  for (let p = parent(leaf); p.length >= root.length && p.startsWith(root); p = parent(p)) dirs.unshift(p);
+  return dirs;
+}
+
+export function tmpfilesEntries(model: Model): TmpfilesEntry[] {
+  const { user, group, home, backendRoot, spoolDir } = model.runtime;
+  const own = { user, group };
+  const root = { user: "root", group: "root" };
+  const entries: TmpfilesEntry[] = [
+    { type: "d", path: ENV_DIR, mode: "0750", ...root, purpose: "env files, read by systemd as root" },
+  ];
+  if (backendRoot.startsWith(`${home}/`)) {
+    entries.push({ type: "d", path: home, mode: "0750", ...own, purpose: `home of ${user}` });
+  }
+  for (const dir of chain(backendRoot, model.runsDir)) {
+    entries.push({ type: "d", path: dir, mode: "0755", ...own, purpose: "backend tree down to the runs directory" });
+  }
+  entries.push({ type: "d", path: model.coreDir, mode: "0755", ...own, purpose: "core (holds the dotenv file)" });
+  entries.push({ type: "d", path: model.runsDir, mode: "0750", ...own, purpose: "strategyd runs (never deleted)" });
+  if (parent(spoolDir) !== "/") {
+    entries.push({ type: "d", path: parent(spoolDir), mode: "0755", ...root, purpose: "parent of the collector spool" });
+  }
+  entries.push({ type: "d", path: spoolDir, mode: "0750", ...own, purpose: "collector spool (never deleted)" });
+  for (const job of model.cronJobs) {
+    entries.push({ type: "f", path: cronLogPath(job.job), mode: "0640", ...own, purpose: `log of cron job ${job.job}` });
+  }
+  return dedupe(entries);
+}
+
+function dedupe(entries: TmpfilesEntry[]): TmpfilesEntry[] {
+  const seen = new Set<string>();
+  return entries.filter((e) => !seen.has(e.path) && seen.add(e.path));
+}
+
+export const envFilePath = (basename: string): string => join(ENV_DIR, basename);
+export const TMPFILES_PATH = "/etc/tmpfiles.d/quantlab.conf";
+export const SYSUSERS_PATH = "/etc/sysusers.d/quantlab.conf";
+export const LOGROTATE_PATH = "/etc/logrotate.d/quantlab";

@@ -1,0 +1,23 @@
+/** logrotate rules for the scheduler logs (/etc/logrotate.d/quantlab). */
+
+export interface LogrotateSpec {
+  readonly paths: readonly string[];
+  readonly user: string;
+  readonly group: string;
+}
+
+export function renderLogrotate(spec: LogrotateSpec): string {
+  return [
+    "# Managed by quantlab-infra (Pulumi): local edits are overwritten by the next `pulumi up`.",
+    `${spec.paths.join(" ")} {`,
+    "    daily",
+    "    rotate 14",
+    "    missingok",
+    "    notifempty",
+    "    compress",
+    "    delaycompress",
+    `    create 0640 ${spec.user} ${spec.group}`,
+    "}",
+    "",
+  ].join("\n");
+}

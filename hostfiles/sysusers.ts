@@ -1,0 +1,20 @@
+/**
+ * The runtime's user and group, as a sysusers.d file
+ * (/etc/sysusers.d/quantlab.conf): created on a fresh host, left as they are
+ * where they already exist.
+ */
+
+export interface SysusersSpec {
+  readonly user: string;
+  readonly group: string;
+  readonly home: string;
+}
+
+export function renderSysusers(spec: SysusersSpec): string {
+  return [
+    "# Managed by quantlab-infra (Pulumi): local edits are overwritten by the next `pulumi up`.",
+    `g ${spec.group} -`,
+    `u ${spec.user} -:${spec.group} "QuantLab runtime" ${spec.home} /bin/bash`,
+    "",
+  ].join("\n");
+}

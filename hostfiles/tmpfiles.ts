@@ -1,0 +1,25 @@
+/**
+ * Directories and log files, declared once as systemd-tmpfiles rules
+ * (/etc/tmpfiles.d/quantlab.conf). `pulumi destroy` removes the rules file,
+ * never the directories or their data.
+ */
+
+export interface TmpfilesEntry {
+  readonly type: "d" | "f";
+  readonly path: string;
+  readonly mode: string;
+  readonly user: string;
+  readonly group: string;
+  readonly purpose: string;
+}
+
+export function renderTmpfiles(entries: readonly TmpfilesEntry[]): string {
+  const lines = entries.flatMap((e) => {
+    if (!/^0[0-7]{3}$/.test(e.mode)) throw new Error(`tmpfiles ${e.path}: mode ${e.mode} is not an octal 0NNN mode`);
+    if (/\s/.test(e.path)) throw new Error(`tmpfiles path ${JSON.stringify(e.path)} contains whitespace`);
+    return [`# ${e.purpose}`, `${e.type} ${e.path} ${e.mode} ${e.user} ${e.group} -`];
+  });
+  return ["# Managed by quantlab-infra (Pulumi): local edits are overwritten by the next `pulumi up`.", ...lines, ""].join(
+    "\n",
+  );
+}

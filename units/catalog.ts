@@ -1,0 +1,237 @@
+/**
+ * The QuantLab service catalog: one typed entry per service, as the
+ * operations runbook (../shared/seeds/) describes it. Adding an eleventh
+ * service is one entry here (and, if it has a token, one token name).
+ *
+ * Nothing in units/ imports @pulumi/*: these are plain data and functions.
+ */
+
+export const SERVICE_NAMES = [
+  "replayd",
+  "collector",
+  "featurexd",
+  "labeld",
+  "strategyd",
+  "backtestd",
+  "job-worker",
+  "observer",
+  "observer-api",
+  "console-ui",
+] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+/** Bearer tokens, one secret each (`quantlab:tokens.<name>`). */
+export const TOKEN_NAMES = ["replayd", "featurexd", "labeld", "strategyd", "backtestd", "observer"] as const;
+export type TokenName = (typeof TOKEN_NAMES)[number];
+
+/** Which hardening relaxations a runtime needs (see units/hardening.ts). */
+export type Runtime = "node" | "python";
+
+export interface ServiceDefinition {
+  readonly name: ServiceName;
+  /** systemd unit name; the runbook's four names are kept as they are. */
+  readonly unit: string;
+  readonly description: string;
+  /** Basename of the systemd env file under /etc/quantlab. */
+  readonly envFile: string;
+  /** Prefix of this service's variables: `<prefix>_PORT`, `<prefix>_URL`, `<prefix>_TOKEN`. */
+  readonly envPrefix: string;
+  readonly runtime: Runtime;
+  /** Working directory, relative to the backend root. Overridable per stack. */
+  readonly workingDir: string;
+  /** argv; the executable is an absolute path. Overridable per stack. */
+  readonly command: readonly string[];
+  /** TCP port, when the service listens. Overridable per stack. */
+  readonly port?: number;
+  /** Health endpoint and whether it wants `Authorization: Bearer <token>`. */
+  readonly health?: { readonly path: string; readonly auth: boolean };
+  /** The token this service checks (and its clients present). */
+  readonly token?: TokenName;
+  /** Reads `<backend>/core/.env` itself (runbook: "Dotenv Files"). */
+  readonly readsDotenv: boolean;
+  /** Writes the collector spool directory. */
+  readonly writesSpool: boolean;
+  /** Writes the strategyd runs directory. */
+  readonly writesRuns: boolean;
+  /**
+   * Startup dependencies (runbook, "Service Dependency Startup Order"), each
+   * with the runbook's reason. Their levels are the runbook's four
+   * "safe parallel groups".
+   */
+  readonly after: readonly ServiceName[];
+}
+
+const NPM_START = ["/usr/bin/npm", "start"] as const;
+
+export const CATALOG: Readonly<Record<ServiceName, ServiceDefinition>> = {
+  replayd: {
+    name: "replayd",
+    unit: "quantlab-replayd.service",
+    description: "QuantLab replay service (core data provider, SSE)",
+    envFile: "replayd.env",
+    envPrefix: "REPLAYD",
+    runtime: "node",
+    // The runbook gives no start command for systemd-managed services: default documented in README.
+    workingDir: "services/replayd",
+    command: NPM_START,
+    port: 3030,
+    health: { path: "/health", auth: false },
+    token: "replayd",
+    readsDotenv: false,
+    writesSpool: false,
+    writesRuns: false,
+    after: [], // no dependencies: core data provider
+  },
+  collector: {
+    name: "collector",
+    unit: "quantlab-collector.service",
+    description: "QuantLab market data collector (writes the spool)",
+    envFile: "collector.env",
+    envPrefix: "COLLECTOR",
+    runtime: "python",
+    workingDir: "collector",
+    command: ["/usr/bin/python3", "collector.py"],
+    port: 9100,
+    health: { path: "/health", auth: false },
+    readsDotenv: false,
+    writesSpool: true,
+    writesRuns: false,
+    after: [], // independent: writes to spool
+  },
+  featurexd: {
+    name: "featurexd",
+    unit: "quantlab-featurexd.service",
+    description: "QuantLab feature extraction service",
+    envFile: "featurexd.env",
+    envPrefix: "FEATUREXD",
+    runtime: "node",
+    workingDir: "services/featurexd",
+    command: NPM_START,
+    port: 3051,
+    health: { path: "/health", auth: true },
+    token: "featurexd",
+    readsDotenv: false,
+    writesSpool: false,
+    writesRuns: false,
+    after: ["replayd"], // consumes replayd SSE
+  },
+  labeld: {
+    name: "labeld",
+    unit: "quantlab-labeld.service",
+    description: "QuantLab labelling service",
+    envFile: "labeld.env",
+    envPrefix: "LABELD",
+    runtime: "node",
+    workingDir: "services/labeld",
+    command: NPM_START,
+    port: 3061,
+    health: { path: "/health", auth: true },
+    token: "labeld",
+    readsDotenv: false,
+    writesSpool: false,
+    writesRuns: false,
+    after: ["featurexd"], // reads featurexd datasets
+  },
+  strategyd: {
+    name: "strategyd",
+    unit: "quantlab-strategyd.service",
+    description: "QuantLab strategy service",
+    envFile: "strategyd.env",
+    envPrefix: "STRATEGYD",
+    runtime: "node",
+    workingDir: "services/strategyd",
+    command: NPM_START,
+    port: 3031,
+    health: { path: "/health", auth: true },
+    token: "strategyd",
+    readsDotenv: false,
+    writesSpool: false,
+    writesRuns: true,
+    after: ["replayd"], // consumes replayd SSE
+  },
+  backtestd: {
+    name: "backtestd",
+    unit: "quantlab-backtestd.service",
+    description: "QuantLab backtest service",
+    envFile: "backtestd.env",
+    envPrefix: "BACKTESTD",
+    runtime: "node",
+    workingDir: "services/backtestd",
+    command: NPM_START,
+    port: 3041,
+    health: { path: "/health", auth: true },
+    token: "backtestd",
+    readsDotenv: false,
+    writesSpool: false,
+    writesRuns: true,
+    after: ["replayd", "strategyd"], // spawns strategyd, reads replayd
+  },
+  "job-worker": {
+    name: "job-worker",
+    unit: "quantlab-worker.service",
+    description: "QuantLab job worker",
+    envFile: "worker.env",
+    envPrefix: "WORKER",
+    runtime: "node",
+    workingDir: "core",
+    command: ["/usr/bin/node", "worker/job-worker.js"],
+    readsDotenv: true,
+    writesSpool: false,
+    writesRuns: true,
+    after: ["strategyd"], // spawns strategyd scripts
+  },
+  observer: {
+    name: "observer",
+    unit: "quantlab-observer-core.service",
+    description: "QuantLab run observer (core)",
+    envFile: "observer.env",
+    envPrefix: "OBSERVER",
+    runtime: "node",
+    workingDir: ".",
+    command: ["/usr/bin/node", "core/observer/index.js"],
+    token: "observer",
+    readsDotenv: true,
+    writesSpool: false,
+    writesRuns: false,
+    after: ["strategyd", "backtestd", "job-worker"], // monitors the runs these three produce
+  },
+  "observer-api": {
+    name: "observer-api",
+    unit: "quantlab-observer.service",
+    description: "QuantLab observer API (read-only over the runs directory)",
+    envFile: "observer-api.env",
+    envPrefix: "OBSERVER_API",
+    runtime: "node",
+    workingDir: "core/observer-api",
+    command: NPM_START,
+    port: 3000,
+    health: { path: "/ping", auth: false },
+    token: "observer",
+    readsDotenv: true,
+    writesSpool: false,
+    writesRuns: false,
+    after: ["backtestd", "job-worker"], // serves the runs directory they write
+  },
+  "console-ui": {
+    name: "console-ui",
+    unit: "quantlab-console-ui.service",
+    description: "QuantLab console UI",
+    envFile: "console.env",
+    envPrefix: "CONSOLE_UI",
+    runtime: "node",
+    workingDir: "console-ui",
+    command: NPM_START,
+    readsDotenv: false,
+    writesSpool: false,
+    writesRuns: false,
+    after: ["featurexd", "labeld", "strategyd", "backtestd"], // frontend over these backend APIs
+  },
+};
+
+/** The catalog's own startup edges, as a plain adjacency map. */
+export function catalogEdges(): Record<ServiceName, readonly ServiceName[]> {
+  return Object.fromEntries(SERVICE_NAMES.map((n) => [n, CATALOG[n].after])) as Record<
+    ServiceName,
+    readonly ServiceName[]
+  >;
+}
