@@ -41,13 +41,17 @@ function describe(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-function zodProblems(issues: readonly z.core.$ZodIssue[]): string[] {
+/** The raw value at a key path: what the user wrote, whatever zod reports as input. */
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  return path.reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k] : undefined), root);
+}
+
+function zodProblems(issues: readonly z.core.$ZodIssue[], input: unknown): string[] {
   return issues.flatMap((issue) => {
     if (issue.code === "unrecognized_keys") {
       return issue.keys.map((k) => `${key([...issue.path, k])}: unknown key`);
     }
-    const got = "input" in issue ? `, got ${describe(issue.input)}` : "";
-    return [`${key(issue.path)}: ${issue.message}${got}`];
+    return [`${key(issue.path)}: ${issue.message}, got ${describe(valueAt(input, issue.path))}`];
   });
 }
 
@@ -162,9 +166,9 @@ export function parseStackConfig(all: Readonly<Record<string, string>>): ParsedS
   }
 
   const plain = Object.fromEntries(PLAIN_KEYS.filter((k) => k in raw).map((k) => [k, raw[k]]));
-  const result = configSchema.safeParse(plain, { reportInput: true });
+  const result = configSchema.safeParse(plain);
   if (!result.success) {
-    throw new ConfigError([...problems, ...zodProblems(result.error.issues)]);
+    throw new ConfigError([...problems, ...zodProblems(result.error.issues, plain)]);
   }
   problems.push(...crossProblems(result.data));
   const { problems: secretIssues, secrets } = secretProblems(raw, requiredTokens(result.data));

@@ -40,7 +40,7 @@ const commandArg = z
 const command = z
   .array(commandArg, { error: "expected an argv list such as [\"/usr/bin/node\", \"index.js\"]" })
   .min(1, { error: "expected at least the executable" })
-  .refine((argv) => argv[0]?.startsWith("/") ?? false, { error: "expected argv[0] to be an absolute path" });
+  .refine((argv) => argv.length === 0 || argv[0]!.startsWith("/"), { error: "expected argv[0] to be an absolute path" });
 
 const serviceOverride = z.strictObject({
   /** @default true */

@@ -64,7 +64,8 @@ function fieldProblem(text: string, field: (typeof FIELDS)[number]): string | un
     for (const bound of [lo, hi]) {
       if (bound === undefined) continue;
       const n = value(bound);
-      if (n === undefined || n < field.min || n > field.max) {
+      if (n === undefined) return `${field.name} "${text}": ${JSON.stringify(bound)} is not a number${field.names.length ? " or name" : ""}`;
+      if (n < field.min || n > field.max) {
         return `${field.name} "${text}": ${JSON.stringify(bound)} is outside ${field.min}-${field.max}`;
       }
     }
@@ -79,7 +80,7 @@ export function scheduleProblem(schedule: string): string | undefined {
   if (schedule.startsWith("@")) return `unknown schedule nickname "${schedule}" (expected one of ${NICKNAMES.join(", ")})`;
   const parts = schedule.split(" ");
   if (parts.length !== 5 || parts.some((p) => p === "")) {
-    return `expected five space-separated fields (minute hour day-of-month month day-of-week), got ${JSON.stringify(schedule)}`;
+    return "expected five space-separated fields (minute hour day-of-month month day-of-week)";
   }
   for (const [i, part] of parts.entries()) {
     const problem = fieldProblem(part, FIELDS[i]!);

@@ -1,0 +1,108 @@
+/**
+ * Hostile and broken stack configs: each is rejected with its exact message,
+ * naming the key, before a single resource is registered.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { recordRegistrations, type Registration } from "../program/engine";
+import { distinctConfig, TEST_TOKENS } from "../fixtures/stack";
+
+type Config = Record<string, string>;
+let regs: Registration[];
+let runProgram: (c: Config) => unknown;
+
+beforeAll(async () => {
+  regs = await recordRegistrations();
+  ({ runProgram } = await import("../../program"));
+});
+
+/** distinctConfig() with one top-level key's object merged (deeply, one level) or replaced. */
+function withKey(key: string, patch: unknown): Config {
+  const base = distinctConfig();
+  const current = base[`quantlab:${key}`] ? JSON.parse(base[`quantlab:${key}`]!) : {};
+  const merged = patch && typeof patch === "object" && !Array.isArray(patch) && typeof current === "object" ? { ...current, ...patch } : patch;
+  return { ...base, [`quantlab:${key}`]: typeof merged === "string" ? merged : JSON.stringify(merged) };
+}
+const withService = (name: string, override: unknown) => withKey("services", { [name]: override });
+const withTokens = (tokens: Record<string, unknown>) => withKey("tokens", tokens);
+const without = (key: string): Config => {
+  const c = distinctConfig();
+  delete c[`quantlab:${key}`];
+  return c;
+};
+
+const header = (n: number) => `invalid stack config (${n} problem${n === 1 ? "" : "s"}):`;
+const CASES: Array<[title: string, config: Config, problems: string[]]> = [
+  ["port out of range", withService("strategyd", { port: 70000 }), ["quantlab:services.strategyd.port: expected 1-65535, got 70000"]],
+  ["port zero", withService("labeld", { port: 0 }), ["quantlab:services.labeld.port: expected 1-65535, got 0"]],
+  ["port as a string", withService("replayd", { port: "3030" }), ['quantlab:services.replayd.port: expected a port number, got "3030"']],
+  ["fractional port", withService("collector", { port: 9100.5 }), ["quantlab:services.collector.port: expected an integer 1-65535, got 9100.5"]],
+  ["colliding ports", withService("labeld", { port: 3051 }), ["quantlab:services.labeld.port: port 3051 is already used by featurexd"]],
+  ["enabled as a string", withService("backtestd", { enabled: "yes" }), ['quantlab:services.backtestd.enabled: expected true or false, got "yes"']],
+  ["unknown service", withService("strategyx", { port: 1 }), ["quantlab:services.strategyx: unknown key"]],
+  ["typo in a service key", withService("replayd", { prot: 1 }), ["quantlab:services.replayd.prot: unknown key"]],
+  ["unknown top-level key", { ...distinctConfig(), "quantlab:servics": "{}" }, ["quantlab:servics: unknown key (known: host, runtime, services, env, s3, cron, code, tokens, sshPrivateKey)"]],
+  ["relative command", withService("observer", { command: ["node", "index.js"] }), ['quantlab:services.observer.command: expected argv[0] to be an absolute path, got ["node","index.js"]']],
+  ["shell metacharacters in a command", withService("observer", { command: ["/usr/bin/node", "x.js;rm", "-rf"] }), ['quantlab:services.observer.command.1: expected a plain word of [A-Za-z0-9_@+=:,./-] (no spaces, quotes, $, %, ; or other shell/systemd syntax), got "x.js;rm"']],
+  ["command substitution", withService("collector", { command: ["/usr/bin/python3", "$(id)"] }), ['quantlab:services.collector.command.1: expected a plain word of [A-Za-z0-9_@+=:,./-] (no spaces, quotes, $, %, ; or other shell/systemd syntax), got "$(id)"']],
+  ["empty command", withService("collector", { command: [] }), ["quantlab:services.collector.command: expected at least the executable, got []"]],
+  [".. in a working dir", withService("labeld", { workingDir: "../../etc" }), ['quantlab:services.labeld.workingDir: expected a path without .. segments, got "../../etc"']],
+  ["absolute working dir", withService("labeld", { workingDir: "/etc" }), ['quantlab:services.labeld.workingDir: expected a relative path (inside runtime.backendRoot), got "/etc"']],
+  ["relative backend root", withKey("runtime", { backendRoot: "quantlab-backend" }), ['quantlab:runtime.backendRoot: expected an absolute path (starting with /), got "quantlab-backend"']],
+  [".. in the spool dir", withKey("runtime", { spoolDir: "/opt/quantlab/../../etc" }), ['quantlab:runtime.spoolDir: expected a path without .. segments, got "/opt/quantlab/../../etc"']],
+  ["space in a path", withKey("runtime", { home: "/home/de ploy" }), ['quantlab:runtime.home: expected a path of [A-Za-z0-9_@+=:,./-] only, got "/home/de ploy"']],
+  ["runtime user root", withKey("runtime", { user: "root" }), ['quantlab:runtime.user: expected an unprivileged user, got "root"']],
+  ["bad user name", withKey("runtime", { group: "Deploy;" }), ['quantlab:runtime.group: expected a POSIX name matching ^[a-z_][a-z0-9_-]{0,31}$, got "Deploy;"']],
+  ["unknown dependency", withService("labeld", { after: ["featurexdd"] }), ['quantlab:services.labeld.after: "labeld" starts after unknown service "featurexdd"; known services: replayd, collector, featurexd, labeld, strategyd, backtestd, job-worker, observer, observer-api, console-ui']],
+  ["self dependency", withService("collector", { after: ["collector"] }), ['quantlab:services.collector.after: "collector" cannot start after itself']],
+  ["cycle through the catalog edges", withService("replayd", { after: ["labeld"] }), ["quantlab:services.replayd.after: startup order has a cycle: replayd -> labeld -> featurexd -> replayd"]],
+  ["invalid cron minute", withKey("cron", { ml: { schedule: "61 0 * * *" } }), ['quantlab:cron.ml.schedule: minute "61": "61" is outside 0-59, got "61 0 * * *"']],
+  ["four-field schedule", withKey("cron", { "ops-report": { schedule: "0 1 * *" } }), ['quantlab:cron.ops-report.schedule: expected five space-separated fields (minute hour day-of-month month day-of-week), got "0 1 * *"']],
+  ["cron % injection", withKey("cron", { "daily-health": { schedule: "0 1 * * *%rm" } }), ['quantlab:cron.daily-health.schedule: day of week "*%rm": "*%rm" is not a number or name, got "0 1 * * *%rm"']],
+  ["optional job without a schedule", withKey("cron", { "daily-prod": { enabled: true } }), ['quantlab:cron.daily-prod.schedule: required when the job is enabled (a cron schedule such as "30 1 * * *")']],
+  ["unknown cron job", withKey("cron", { "daily-ml": { schedule: "0 1 * * *" } }), ["quantlab:cron.daily-ml: unknown key"]],
+  ["missing host", without("host"), ["quantlab:host: expected an object with address, port, user, hostKey, got nothing"]],
+  ["host key missing", withKey("host", { address: "10.9.8.7", hostKey: undefined }), ["quantlab:host.hostKey: required to pin the host's SSH key (e.g. the ssh-ed25519 line of `ssh-keyscan -t ed25519 10.9.8.7`), or set host.insecureSkipHostKeyCheck: true"]],
+  ["malformed host key", withKey("host", { hostKey: "AAAAC3Nza" }), ['quantlab:host.hostKey: expected an OpenSSH public host key line such as "ssh-ed25519 AAAA..." (see ssh-keyscan), got "AAAAC3Nza"']],
+  ["host address injection", withKey("host", { address: "host; reboot" }), ['quantlab:host.address: expected a host name or IP address, got "host; reboot"']],
+  ["s3 mode unknown", withKey("s3", { mode: "delete" }), ['quantlab:s3.mode: expected mode "create" or "adopt", got "delete"']],
+  ["adopt without endpoint", withKey("s3", { mode: "adopt", endpoint: undefined }), ["quantlab:s3.endpoint: expected an http(s) URL, got nothing"]],
+  ["bad bucket name", withKey("s3", { compactBucket: "Quantlab_Compact" }), ['quantlab:s3.compactBucket: expected an S3 bucket name (3-63 of a-z 0-9 . -), got "Quantlab_Compact"']],
+  ["quote in an env value", withKey("env", { executionFillsStreamPath: "/tmp/it's.jsonl" }), [`quantlab:env.executionFillsStreamPath: expected no ', newline, CR or NUL (systemd and dotenv would read it differently), got "/tmp/it's.jsonl"`]],
+  ["structured key given as a string", { ...distinctConfig(), "quantlab:env": "streamFills=1" }, ['quantlab:env: expected a structured value (set it with --path or as a YAML object), got "streamFills=1"']],
+  ["missing token", withTokens({ ...TEST_TOKENS, labeld: undefined }), ["quantlab:tokens.labeld: missing secret; set it with: pulumi config set --secret --path 'quantlab:tokens.labeld' \"$(openssl rand -hex 32)\""]],
+  ["token with a newline", withTokens({ strategyd: "tok-strategyd-1a7d3b\nEVIL=1" }), ["quantlab:tokens.strategyd: expected 16-512 characters of [A-Za-z0-9._~+/=-] (no spaces, quotes or newlines; the value is secret and not shown)"]],
+  ["token with a quote", withTokens({ replayd: "tok-replayd-3f9a1c'7e5b2d" }), ["quantlab:tokens.replayd: expected 16-512 characters of [A-Za-z0-9._~+/=-] (no spaces, quotes or newlines; the value is secret and not shown)"]],
+  ["short token", withTokens({ observer: "short" }), ["quantlab:tokens.observer: expected 16-512 characters of [A-Za-z0-9._~+/=-] (no spaces, quotes or newlines; the value is secret and not shown)"]],
+  ["unknown token", withTokens({ consoleui: "tok-console-ui-123456" }), ["quantlab:tokens.consoleui: unknown token (known: replayd, featurexd, labeld, strategyd, backtestd, observer)"]],
+  ["missing private key", without("sshPrivateKey"), ["quantlab:sshPrivateKey: missing secret; set it with: pulumi config set --secret quantlab:sshPrivateKey < ~/.ssh/id_ed25519"]],
+  ["private key that is not a key", { ...distinctConfig(), "quantlab:sshPrivateKey": "hunter2" }, ['quantlab:sshPrivateKey: expected a PEM/OpenSSH private key starting with "-----BEGIN ... PRIVATE KEY-----" (the value is secret and not shown)']],
+  [
+    "several problems at once are all listed",
+    { ...withService("strategyd", { port: 70000 }), "quantlab:runtime": JSON.stringify({ backendRoot: "rel" }) },
+    ['quantlab:runtime.backendRoot: expected an absolute path (starting with /), got "rel"', "quantlab:services.strategyd.port: expected 1-65535, got 70000"],
+  ],
+];
+
+describe("hostile and broken stack configs", () => {
+  it("has at least 30 cases", () => expect(CASES.length).toBeGreaterThanOrEqual(30));
+
+  it.each(CASES)("%s", (_title, config, problems) => {
+    let error: unknown;
+    try {
+      runProgram(config);
+    } catch (e) {
+      error = e;
+    }
+    expect((error as Error | undefined)?.message).toBe([header(problems.length), ...problems.map((p) => `  - ${p}`)].join("\n"));
+    expect(regs).toEqual([]);
+  });
+
+  it("never echoes a token in an error", () => {
+    const leaky = withTokens({ strategyd: "tok-strategyd-1a7d3b\nEVIL=1" });
+    expect(() => runProgram(leaky)).toThrow(/^(?![\s\S]*EVIL=1)/);
+  });
+
+  it("accepts the unmodified fixture (so the cases above fail for their own reason)", () => {
+    expect(() => runProgram(distinctConfig())).not.toThrow();
+  });
+});

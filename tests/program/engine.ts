@@ -1,0 +1,61 @@
+/**
+ * Runs the program under Pulumi mocks and records every registration as the
+ * engine would receive it (type, name, parent, dependencies, protect,
+ * deleteBeforeReplace, serialized inputs), by wrapping the mock monitor.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+export interface Registration {
+  type: string;
+  name: string;
+  urn: string;
+  parent: string;
+  dependencies: string[];
+  protect: boolean;
+  deleteBeforeReplace: boolean;
+  /** Inputs as serialized for the engine (secrets are wrapped in sig envelopes). */
+  inputs: Record<string, unknown>;
+}
+
+export async function recordRegistrations(): Promise<Registration[]> {
+  const registrations: Registration[] = [];
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }),
+      call: (args) => args.inputs,
+    },
+    "quantlab-infra",
+    "prod",
+    false,
+  );
+  const monitor = pulumi.runtime.getMonitor() as any;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: any, callback: (err: any, resp: any) => void) =>
+    register(req, (err: any, resp: any) => {
+      if (!err) {
+        registrations.push({
+          type: req.getType(),
+          name: req.getName(),
+          urn: resp.getUrn(),
+          parent: req.getParent(),
+          dependencies: req.getDependenciesList(),
+          protect: req.getProtect() ?? false,
+          deleteBeforeReplace: req.getDeletebeforereplace(),
+          inputs: req.getObject()?.toJavaScript() ?? {},
+        });
+      }
+      callback(err, resp);
+    });
+  return registrations;
+}
+
+/** Waits until no registration has arrived for a while (the program's applies have settled). */
+export async function settled(registrations: Registration[]): Promise<void> {
+  let last = -1;
+  let quiet = 0;
+  while (quiet < 10) {
+    await new Promise((r) => setTimeout(r, 20));
+    quiet = registrations.length === last ? quiet + 1 : 0;
+    last = registrations.length;
+  }
+}
