@@ -15,8 +15,7 @@ export default defineConfig({
         test: {
           name: "e2e",
           include: ["tests/e2e/**/*.test.ts"],
-          // One sandbox host, one stack: scenarios run in order, in one worker.
-          fileParallelism: false,
+          // One sandbox host, one stack: the scenarios live in one file and run in order.
           sequence: { concurrent: false },
           testTimeout: 1_800_000,
           hookTimeout: 1_800_000,

@@ -19,6 +19,8 @@ export interface HostFileArgs {
   readonly path: string;
   /** File content; pass a secret for files that hold tokens. */
   readonly content: pulumi.Input<string>;
+  /** The content holds secrets: stored and shipped as a Pulumi secret. @default false */
+  readonly secret?: boolean;
   /** Octal mode. @default "0644" */
   readonly mode?: string;
   /** @default "root" */
@@ -66,14 +68,15 @@ export class HostFile extends pulumi.ComponentResource {
   constructor(name: string, args: HostFileArgs, opts?: pulumi.ComponentResourceOptions) {
     super("quantlab:host:File", name, {}, opts);
     this.path = args.path;
-    this.hash = pulumi.unsecret(pulumi.output(args.content).apply(contentHash));
+    const content = args.secret ? pulumi.secret(args.content) : pulumi.output(args.content);
+    this.hash = pulumi.unsecret(content.apply(contentHash));
     new command.remote.Command(
       `${name}-write`,
       {
         connection: args.connection,
         create: writeScript(args),
         delete: deleteScript(args),
-        stdin: args.content,
+        stdin: content,
         // A new path is a new file: replace (delete the old one first) rather than update.
         triggers: [args.path],
         logging: "stderr",

@@ -7,18 +7,19 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { HostFile, type Connection } from "./hostFile";
+import { HostFile, type Connection, type HostFileArgs } from "./hostFile";
+
+/** A file to write, without the connection. */
+export type HostFileSpec = Omit<HostFileArgs, "connection">;
 
 export interface QuantlabServiceArgs {
   readonly connection: Connection;
   /** systemd unit name, e.g. `quantlab-replayd.service`. */
   readonly unit: string;
-  /** Rendered unit file (units/render.ts). */
-  readonly unitText: string;
-  /** Absolute path of its env file. */
-  readonly envFilePath: string;
-  /** Rendered env file; secret (holds tokens). */
-  readonly envText: pulumi.Input<string>;
+  /** The unit file (hostfiles/plan.ts unitFile). */
+  readonly unitFile: HostFileSpec;
+  /** Its env file; content secret (holds tokens). */
+  readonly envFile: HostFileSpec;
   /** Hashes of the other things it reads, by name (e.g. `{ dotenv, code }`). @default {} */
   readonly inputs?: Readonly<Record<string, pulumi.Input<string>>>;
   /** Services that must be active before this one (re)starts. @default [] */
@@ -49,22 +50,8 @@ export class QuantlabService extends pulumi.ComponentResource {
     super("quantlab:host:Service", name, {}, opts);
     this.unit = args.unit;
     const requires = [...(args.requires ?? [])];
-    const unitFile = new HostFile(
-      `${name}-unit`,
-      {
-        connection: args.connection,
-        path: `/etc/systemd/system/${args.unit}`,
-        content: args.unitText,
-        mode: "0644",
-        afterDelete: "systemctl daemon-reload",
-      },
-      { parent: this, dependsOn: requires },
-    );
-    const envFile = new HostFile(
-      `${name}-env`,
-      { connection: args.connection, path: args.envFilePath, content: args.envText, mode: "0600" },
-      { parent: this, dependsOn: requires },
-    );
+    const unitFile = new HostFile(`${name}-unit`, { connection: args.connection, ...args.unitFile }, { parent: this, dependsOn: requires });
+    const envFile = new HostFile(`${name}-env`, { connection: args.connection, ...args.envFile }, { parent: this, dependsOn: requires });
     const hashes: Record<string, pulumi.Input<string>> = { unit: unitFile.hash, env: envFile.hash, ...args.inputs };
     const fingerprint = pulumi
       .all(Object.entries(hashes).map(([k, v]) => pulumi.output(v).apply((h) => `${k}=${h}`)))

@@ -1,0 +1,136 @@
+/**
+ * The host plan: every file the package writes, with its content, owner and
+ * mode, as a pure function of the model (and, for env files, of deploy-time
+ * values). components/host.ts ships exactly this; tests validate exactly this.
+ */
+import type { Model, ResolvedService } from "../config/model";
+import { CATALOG } from "../units/catalog";
+import { renderUnit, type UnitSpec } from "../units/render";
+import { renderDotenv, renderEnvFile } from "../envfiles/render";
+import { dotenvEnv, dotenvReaders, serviceEnv, type EnvValues } from "../envfiles/compose";
+import { cronFilePath, cronLogPath, renderCronFile } from "./cron";
+import { renderTmpfiles } from "./tmpfiles";
+import { renderSysusers } from "./sysusers";
+import { renderLogrotate } from "./logrotate";
+import { LOGROTATE_PATH, SYSUSERS_PATH, TMPFILES_PATH, envFilePath, tmpfilesEntries } from "./layout";
+
+export type FileKind = "sysusers" | "tmpfiles" | "unit" | "env" | "dotenv" | "cron" | "logrotate";
+
+export interface PlannedFile {
+  readonly kind: FileKind;
+  readonly path: string;
+  readonly content: string;
+  readonly mode: string;
+  readonly owner: string;
+  readonly group: string;
+  /** Holds tokens: shipped as a secret. */
+  readonly secret: boolean;
+  readonly afterWrite?: string;
+  readonly afterDelete?: string;
+}
+
+const rootFile = { mode: "0644", owner: "root", group: "root", secret: false } as const;
+
+export function unitSpec(model: Model, svc: ResolvedService): UnitSpec {
+  const { def } = svc;
+  return {
+    unit: def.unit,
+    description: def.description,
+    user: model.runtime.user,
+    group: model.runtime.group,
+    workingDirectory: svc.workingDir,
+    execStart: svc.command,
+    environmentFile: envFilePath(def.envFile),
+    after: svc.after.map((d) => CATALOG[d].unit),
+    port: svc.port,
+    readWritePaths: [...(def.writesRuns ? [model.runsDir] : []), ...(def.writesSpool ? [model.runtime.spoolDir] : [])],
+    runtime: def.runtime,
+  };
+}
+
+export const sysusersFile = (model: Model): PlannedFile => ({
+  kind: "sysusers",
+  path: SYSUSERS_PATH,
+  content: renderSysusers({ user: model.runtime.user, group: model.runtime.group, home: model.runtime.home }),
+  ...rootFile,
+  afterWrite: `systemd-sysusers ${SYSUSERS_PATH}`,
+});
+
+export const tmpfilesFile = (model: Model): PlannedFile => ({
+  kind: "tmpfiles",
+  path: TMPFILES_PATH,
+  content: renderTmpfiles(tmpfilesEntries(model)),
+  ...rootFile,
+  afterWrite: `systemd-tmpfiles --create ${TMPFILES_PATH}`,
+});
+
+export const cronFiles = (model: Model): PlannedFile[] =>
+  model.cronJobs.map((job) => ({
+    kind: "cron",
+    path: cronFilePath(job.job),
+    content: renderCronFile({ job: job.job, schedule: job.schedule, user: model.runtime.user, coreDir: model.coreDir }),
+    ...rootFile,
+  }));
+
+export const logrotateFiles = (model: Model): PlannedFile[] =>
+  model.cronJobs.length === 0
+    ? []
+    : [{
+        kind: "logrotate",
+        path: LOGROTATE_PATH,
+        content: renderLogrotate({ paths: model.cronJobs.map((j) => cronLogPath(j.job)), user: model.runtime.user, group: model.runtime.group }),
+        ...rootFile,
+      }];
+
+export const unitFile = (model: Model, svc: ResolvedService): PlannedFile => ({
+  kind: "unit",
+  path: `/etc/systemd/system/${svc.def.unit}`,
+  content: renderUnit(unitSpec(model, svc)),
+  ...rootFile,
+  afterDelete: "systemctl daemon-reload",
+});
+
+/** Where a file goes and who may read it, without its content. */
+export type FileTarget = Omit<PlannedFile, "content">;
+
+/** Read by PID 1 as root before it drops privileges: root-only. */
+export const envTarget = (svc: ResolvedService): FileTarget => ({
+  kind: "env",
+  path: envFilePath(svc.def.envFile),
+  mode: "0600",
+  owner: "root",
+  group: "root",
+  secret: true,
+});
+
+export const envFile = (model: Model, svc: ResolvedService, values: EnvValues): PlannedFile => ({
+  ...envTarget(svc),
+  content: renderEnvFile(svc.def.unit, serviceEnv(model, svc, values)),
+});
+
+/** Read by the services themselves: root-owned, readable by the runtime group only. */
+export const dotenvTarget = (model: Model): FileTarget => ({
+  kind: "dotenv",
+  path: model.dotenvPath,
+  mode: "0640",
+  owner: "root",
+  group: model.runtime.group,
+  secret: true,
+});
+
+export const dotenvFile = (model: Model, values: EnvValues): PlannedFile => ({
+  ...dotenvTarget(model),
+  content: renderDotenv(dotenvReaders(model), dotenvEnv(model, values)),
+});
+
+/** Every file, in the order the host gets them. */
+export function planAllFiles(model: Model, values: EnvValues): PlannedFile[] {
+  return [
+    sysusersFile(model),
+    tmpfilesFile(model),
+    dotenvFile(model, values),
+    ...model.services.flatMap((s) => [unitFile(model, s), envFile(model, s, values)]),
+    ...cronFiles(model),
+    ...logrotateFiles(model),
+  ];
+}
