@@ -61,6 +61,14 @@ export class Sandbox {
     return new Sandbox(stateDir, host);
   }
 
+  /** Attaches to a sandbox already running in stateDir, or undefined if it does not answer. */
+  static async attach(stateDir: string): Promise<Sandbox | undefined> {
+    const host = JSON.parse(fs.readFileSync(path.join(stateDir, "host.json"), "utf8")) as HostInfo;
+    const sandbox = new Sandbox(stateDir, host);
+    const r = await sandbox.ssh("true").catch(() => undefined);
+    return r?.code === 0 ? sandbox : undefined;
+  }
+
   /** A command on the host, over SSH with the pinned host key (input on stdin). */
   ssh(command: string, input?: string): Promise<RunResult> {
     return run("bash", [path.join(ROOT, "scripts/sandbox.sh"), "ssh", this.stateDir, command], { input });
