@@ -31,6 +31,12 @@ export interface HostFileArgs {
   readonly afterWrite?: string;
   /** Shell command run after the file is removed, e.g. `systemctl daemon-reload`. @default none */
   readonly afterDelete?: string;
+  /**
+   * Create the parent directory (root:root 0755) when missing, for drop-in
+   * directories a minimal install lacks (/etc/sysusers.d). Otherwise a missing
+   * directory is an error. @default false
+   */
+  readonly createParent?: boolean;
 }
 
 const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -38,13 +44,15 @@ const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 /** A short content hash: what a restart trigger compares. Not secret (sha-256 of the whole file). */
 export const contentHash = (text: string): string => crypto.createHash("sha256").update(text).digest("hex").slice(0, 16);
 
-export function writeScript(args: Pick<HostFileArgs, "path" | "mode" | "owner" | "group" | "afterWrite">): string {
+export function writeScript(args: Pick<HostFileArgs, "path" | "mode" | "owner" | "group" | "afterWrite" | "createParent">): string {
   const dir = args.path.slice(0, args.path.lastIndexOf("/")) || "/";
   const base = args.path.slice(args.path.lastIndexOf("/") + 1);
   return [
     "set -eu",
     "umask 077",
-    `[ -d ${quote(dir)} ] || { echo "quantlab: directory ${dir} does not exist" >&2; exit 1; }`,
+    args.createParent
+      ? `[ -d ${quote(dir)} ] || install -d -m 0755 -o root -g root ${quote(dir)}`
+      : `[ -d ${quote(dir)} ] || { echo "quantlab: directory ${dir} does not exist" >&2; exit 1; }`,
     `tmp=$(mktemp ${quote(`${dir}/.${base}.XXXXXX`)})`,
     `trap 'rm -f -- "$tmp"' EXIT`,
     `cat > "$tmp"`,

@@ -27,6 +27,8 @@ export interface PlannedFile {
   readonly secret: boolean;
   readonly afterWrite?: string;
   readonly afterDelete?: string;
+  /** The parent is a drop-in directory a minimal install may lack: create it (root, 0755). */
+  readonly createParent?: boolean;
 }
 
 const rootFile = { mode: "0644", owner: "root", group: "root", secret: false } as const;
@@ -53,6 +55,7 @@ export const sysusersFile = (model: Model): PlannedFile => ({
   path: SYSUSERS_PATH,
   content: renderSysusers({ user: model.runtime.user, group: model.runtime.group, home: model.runtime.home }),
   ...rootFile,
+  createParent: true,
   afterWrite: `systemd-sysusers ${SYSUSERS_PATH}`,
 });
 
@@ -61,6 +64,7 @@ export const tmpfilesFile = (model: Model): PlannedFile => ({
   path: TMPFILES_PATH,
   content: renderTmpfiles(tmpfilesEntries(model)),
   ...rootFile,
+  createParent: true,
   afterWrite: `systemd-tmpfiles --create ${TMPFILES_PATH}`,
 });
 

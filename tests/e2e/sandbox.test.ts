@@ -7,11 +7,27 @@
 import * as fs from "fs";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT, Sandbox, SandboxStack } from "./sandbox";
-import { envValues, health, parsedSandboxStack, standinStarts, stat, unitStates, type UnitState } from "./host";
-import { planAllFiles } from "../../hostfiles/plan";
+import { missingToolchain, ROOT, Sandbox, SandboxStack } from "./sandbox";
+import { parsedSandboxStack, unitStates } from "./host";
+import {
+  expectConverged,
+  expectCronCommandsRun,
+  expectDestroyed,
+  expectNoSecretLeaksOnHost,
+  expectStartedInOrder,
+  writeRuntimeData,
+  type HealthUrls,
+  type HostUnderTest,
+} from "./checks";
 import { CATALOG, type ServiceName } from "../../units/catalog";
 import type { ParsedStack } from "../../config/parse";
+
+// Without the engine toolchain these scenarios cannot run at all: they are
+// reported as skipped, with the reason, never as passed (README, "Blocked").
+const missing = missingToolchain();
+if (missing.length > 0) {
+  console.warn(`e2e engine scenarios skipped: ${missing.join(", ")} not in .tools/bin (scripts/pulumi-toolchain.sh could not build them)`);
+}
 
 const stateDir = process.env.QUANTLAB_E2E_STATE ?? path.join(ROOT, ".sandbox", `e2e-${process.pid}`);
 const timings: Record<string, number> = {};
@@ -30,27 +46,10 @@ async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
 }
 
 const unitOf = (s: ServiceName) => CATALOG[s].unit;
-
-/** Every dependency was active before the dependant's process started: by systemd's clock and by the stand-ins' own records. */
-async function expectStartedInOrder(): Promise<void> {
-  const states = await unitStates(sandbox, units);
-  const starts = await standinStarts(sandbox);
-  const violations: string[] = [];
-  for (const svc of parsed.model.services) {
-    const me = states[svc.def.unit]!;
-    expect(starts[svc.def.name], `start record of ${svc.def.name}`).toBeGreaterThan(0);
-    for (const dep of svc.after) {
-      const them = states[unitOf(dep)]!;
-      if (!(me.ExecMainStartTimestampMonotonic >= them.ActiveEnterTimestampMonotonic)) {
-        violations.push(`${svc.def.name} started before ${dep} was active`);
-      }
-      if (!(starts[svc.def.name]! >= starts[dep]!)) violations.push(`${svc.def.name} recorded its start before ${dep}`);
-    }
-  }
-  expect(violations).toEqual([]);
-}
+const host = (): HostUnderTest => ({ sandbox, parsed, tokens: stack.tokens });
 
 beforeAll(async () => {
+  if (missing.length > 0) return;
   sandbox = await timed("sandbox boot", () => Sandbox.up(stateDir));
   stack = new SandboxStack(stateDir);
   await stack.init(sandbox);
@@ -59,62 +58,35 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  if (missing.length > 0) return;
   console.log(`e2e timings (s): ${JSON.stringify(timings)}`);
   fs.mkdirSync(path.join(ROOT, ".sandbox"), { recursive: true });
   fs.writeFileSync(path.join(ROOT, ".sandbox", "e2e-timings.json"), JSON.stringify(timings, null, 2));
   if (sandbox) await sandbox.down();
 });
 
-describe("a fresh Debian host under pulumi up", () => {
+describe.skipIf(missing.length > 0)("a fresh Debian host under pulumi up", () => {
   it("bootstrap: one pulumi up brings every service up, healthy, with the planned files", async () => {
     const up = await timed("first pulumi up", () => stack.pulumi(["up", "--yes", "--skip-preview"]));
     expect(up.code, up.stdout + up.stderr).toBe(0);
 
-    const states = await unitStates(sandbox, units);
-    for (const u of units) expect([u, states[u]!.ActiveState, states[u]!.UnitFileState]).toEqual([u, "active", "enabled"]);
-
     const outputs = await stack.outputs();
-    const urls = outputs.healthUrls as Record<string, { url: string; bearerToken: boolean }>;
-    expect(Object.keys(urls).sort()).toEqual(["backtestd", "collector", "featurexd", "labeld", "observer-api", "replayd", "strategyd"]);
-    for (const [name, { url, bearerToken }] of Object.entries(urls)) {
-      const token = bearerToken ? stack.tokens[CATALOG[name as ServiceName].token!] : undefined;
-      expect([name, await health(sandbox.host.address, url, token)]).toEqual([name, 200]);
-      if (bearerToken) expect([name, await health(sandbox.host.address, url)]).toEqual([name, 401]);
-    }
+    await expectConverged(host(), outputs.healthUrls as HealthUrls);
+  });
 
-    // Every planned file is on the host with exactly the planned content, mode and owner.
-    const plan = planAllFiles(parsed.model, envValues(parsed));
-    const stats = await stat(sandbox, plan.map((f) => f.path));
-    for (const f of plan) {
-      expect([f.path, stats[f.path]]).toEqual([f.path, { mode: f.mode, owner: f.owner, group: f.group }]);
-      expect([f.path, await sandbox.sh(`cat ${f.path}`)]).toEqual([f.path, f.content]);
-    }
-
-    // Directories exist, owned by deploy; the collector wrote its spool.
-    const dirs = await stat(sandbox, [parsed.model.runtime.spoolDir, parsed.model.runsDir, "/var/log/quantlab-ml.log"]);
-    expect(dirs).toEqual({
-      [parsed.model.runtime.spoolDir]: { mode: "0750", owner: "deploy", group: "deploy" },
-      [parsed.model.runsDir]: { mode: "0750", owner: "deploy", group: "deploy" },
-      "/var/log/quantlab-ml.log": { mode: "0640", owner: "deploy", group: "deploy" },
-    });
-    expect(await sandbox.sh(`ls ${parsed.model.runtime.spoolDir}`)).toContain("collector-alive.json");
-
-    // The host's cron reads the files without complaint (it reports bad files when it starts).
-    await sandbox.sh("systemctl restart cron && sleep 1");
-    const cronLog = await sandbox.sh("journalctl -u cron -b --no-pager -o cat");
-    expect(cronLog).not.toMatch(/error|bad |unknown user|wrong permissions|WRONG/i);
-    expect(await sandbox.sh("systemctl is-active cron")).toBe("active\n");
+  it("cron: every entry's command runs as its user and reaches its script and log", async () => {
+    await expectCronCommandsRun(host());
   });
 
   it("order: no service started before everything it depends on was up", async () => {
-    await expectStartedInOrder();
+    await expectStartedInOrder(host());
   });
 
   it("order holds after the host reboots", async () => {
     await timed("reboot", () => sandbox.reboot());
     const states = await unitStates(sandbox, units);
     for (const u of units) expect([u, states[u]!.ActiveState]).toEqual([u, "active"]);
-    await expectStartedInOrder();
+    await expectStartedInOrder(host());
   });
 
   it("idempotence: a second pulumi up changes nothing and restarts nothing", async () => {
@@ -152,15 +124,7 @@ describe("a fresh Debian host under pulumi up", () => {
     const leaks = (text: string) => secrets.filter((s) => text.includes(s)).length;
     expect(leaks(exported)).toBe(0);
     expect(leaks(stack.transcript.join("\n"))).toBe(0);
-    // The secrets did reach the host, where they belong (root-only env files): the scan below is not vacuous.
-    expect(await sandbox.sh("grep -c . /etc/quantlab/replayd.env")).not.toBe("0\n");
-    const found = await sandbox.ssh("grep -rlF -f /dev/stdin /etc /home /opt /var /tmp /root /srv /usr/local 2>/dev/null", secrets.join("\n"));
-    const files = found.stdout.trim().split("\n").filter(Boolean);
-    expect(files).toContain("/etc/quantlab/replayd.env");
-    const readable = await sandbox.sh(`for f in ${files.join(" ")}; do [ "$(stat -c %A "$f" | cut -c8)" = r ] && echo "$f"; done; exit 0`);
-    expect(readable).toBe("");
-    const args = await sandbox.sh("ps -eo args --no-headers");
-    expect(leaks(args)).toBe(0);
+    await expectNoSecretLeaksOnHost(host(), secrets);
   });
 
   it("bad config: pulumi preview fails with the package's error and the host is untouched", async () => {
@@ -183,15 +147,10 @@ describe("a fresh Debian host under pulumi up", () => {
   });
 
   it("destroy: units, env and cron files go; spool and runs data stay", async () => {
-    const { spoolDir } = parsed.model.runtime;
-    await sandbox.sh(`runuser -u deploy -- sh -c 'echo tick > ${spoolDir}/data.jsonl && echo run > ${parsed.model.runsDir}/run-1.json'`);
+    await writeRuntimeData(host());
     const destroy = await stack.pulumi(["destroy", "--yes", "--skip-preview"]);
     expect(destroy.code, destroy.stdout + destroy.stderr).toBe(0);
 
-    const states: Record<string, UnitState> = await unitStates(sandbox, units);
-    for (const u of units) expect([u, states[u]!.ActiveState, states[u]!.UnitFileState]).toEqual([u, "inactive", ""]);
-    expect(await sandbox.sh("ls /etc/systemd/system | grep '^quantlab-' ; ls /etc/cron.d | grep '^quantlab' ; ls -A /etc/quantlab ; ls /etc/logrotate.d | grep quantlab ; exit 0")).toBe("");
-    expect(await sandbox.sh(`cat ${spoolDir}/data.jsonl ${parsed.model.runsDir}/run-1.json`)).toBe("tick\nrun\n");
-    expect(await sandbox.sh(`ls ${spoolDir}`)).toContain("collector-alive.json");
+    await expectDestroyed(host());
   });
 });

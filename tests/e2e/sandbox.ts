@@ -15,6 +15,18 @@ import { TOKEN_NAMES, type TokenName } from "../../units/catalog";
 export const ROOT = path.resolve(__dirname, "../..");
 const TOOLS_BIN = path.join(ROOT, ".tools/bin");
 
+/** The engine toolchain binaries scripts/pulumi-toolchain.sh provides; empty when all are there. */
+export function missingToolchain(): string[] {
+  return ["pulumi", "pulumi-language-nodejs", "pulumi-resource-command"].filter((b) => {
+    try {
+      fs.accessSync(path.join(TOOLS_BIN, b), fs.constants.X_OK);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+}
+
 export interface HostInfo {
   address: string;
   port: number;

@@ -1,0 +1,265 @@
+#!/usr/bin/env bash
+# Puts a pinned Pulumi toolchain into <repo>/.tools/bin, built from Go modules
+# (no binary downloads), and writes <repo>/.tools/env.sh to source.
+#
+#   bash scripts/pulumi-toolchain.sh [--force] [--update] [--no-path] [COMPONENT...]
+#
+# COMPONENT is any of: pulumi pulumi-language-nodejs pulumi-resource-command
+# pulumi-resource-pulumi-nodejs (default: all four). Each Go binary is built
+# from its wrapper module under tools/ (go.mod + go.sum pin every dependency)
+# with the default Go module and build caches, and skipped when it exists and
+# its stamp in .tools/stamps records the same pin, ldflags and go.mod/go.sum
+# hash.
+#
+#   --force    rebuild even when the stamp matches
+#   --update   regenerate the wrappers' go.sum with `go mod tidy` (network);
+#              without it builds run with -mod=readonly and fail on a missing
+#              go.sum entry
+#   --no-path  never reuse binaries found on PATH
+#
+# Timings of every step go to stderr. Exit status is non-zero when any requested
+# component could not be provided; the others are still installed.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+TOOLS_DIR="$ROOT/.tools"
+BIN_DIR="$TOOLS_DIR/bin"
+STAMP_DIR="$TOOLS_DIR/stamps"
+PULUMI_HOME_DIR="$TOOLS_DIR/pulumi-home"
+
+PULUMI_VERSION="v3.248.0"
+COMMAND_VERSION="1.2.1"
+GO_MIN_VERSION="1.25.11" # the wrappers' `go` directive
+
+ALL_COMPONENTS=(pulumi pulumi-language-nodejs pulumi-resource-command pulumi-resource-pulumi-nodejs)
+
+log() { printf '[pulumi-toolchain] %s\n' "$*" >&2; }
+die() {
+  log "error: $*"
+  exit 1
+}
+now_ms() { date +%s%3N; }
+elapsed() { # elapsed START_MS -> "12.345s"
+  local ms=$(($(now_ms) - $1))
+  printf '%d.%03ds' $((ms / 1000)) $((ms % 1000))
+}
+
+usage() { sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+
+FORCE=0
+UPDATE=0
+USE_PATH=1
+COMPONENTS=()
+while (($#)); do
+  case "$1" in
+  --force) FORCE=1 ;;
+  --update) UPDATE=1 ;;
+  --no-path) USE_PATH=0 ;;
+  -h | --help)
+    usage
+    exit 0
+    ;;
+  -*) die "unknown option '$1' (see --help)" ;;
+  *)
+    case " ${ALL_COMPONENTS[*]} " in
+    *" $1 "*) COMPONENTS+=("$1") ;;
+    *) die "unknown component '$1'; expected one of: ${ALL_COMPONENTS[*]}" ;;
+    esac
+    ;;
+  esac
+  shift
+done
+((${#COMPONENTS[@]})) || COMPONENTS=("${ALL_COMPONENTS[@]}")
+
+wanted() { case " ${COMPONENTS[*]} " in *" $1 "*) return 0 ;; *) return 1 ;; esac }
+
+# --- prerequisites -----------------------------------------------------------
+command -v go >/dev/null 2>&1 || die "go not found on PATH (need Go >= $GO_MIN_VERSION)"
+GO_VERSION="$(go env GOVERSION)"
+ver_ge() { [[ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" == "$2" ]]; }
+ver_ge "${GO_VERSION#go}" "$GO_MIN_VERSION" ||
+  die "$GO_VERSION is too old: the wrappers under tools/ need Go >= $GO_MIN_VERSION"
+# Never let a `toolchain`/`go` line trigger a toolchain download.
+export GOTOOLCHAIN=local
+command -v sha256sum >/dev/null 2>&1 || die "sha256sum not found (coreutils)"
+
+mkdir -p "$BIN_DIR" "$STAMP_DIR" "$PULUMI_HOME_DIR"
+
+# One run at a time per checkout.
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$TOOLS_DIR/.lock"
+  flock 9 || die "could not lock $TOOLS_DIR/.lock"
+fi
+
+T_TOTAL=$(now_ms)
+FAILED=()
+
+# --- reuse binaries already on PATH -----------------------------------------
+# Looks a command up on PATH without .tools/bin.
+which_outside() {
+  local dir IFS=:
+  for dir in $PATH; do
+    [[ -n "$dir" && "$(cd "$dir" 2>/dev/null && pwd -P)" != "$BIN_DIR" ]] || continue
+    if [[ -x "$dir/$1" && ! -d "$dir/$1" ]]; then
+      printf '%s\n' "$dir/$1"
+      return 0
+    fi
+  done
+  return 1
+}
+
+link_from_path() {
+  local p l c
+  p="$(which_outside pulumi)" || return 1
+  l="$(which_outside pulumi-language-nodejs)" || return 1
+  c="$(which_outside pulumi-resource-command)" || return 1
+  [[ "$("$p" version 2>/dev/null)" == "$PULUMI_VERSION" ]] || return 1
+  ln -sfn "$p" "$BIN_DIR/pulumi"
+  ln -sfn "$l" "$BIN_DIR/pulumi-language-nodejs"
+  ln -sfn "$c" "$BIN_DIR/pulumi-resource-command"
+  printf 'path:%s\n' "$p" >"$STAMP_DIR/pulumi.stamp"
+  printf 'path:%s\n' "$l" >"$STAMP_DIR/pulumi-language-nodejs.stamp"
+  printf 'path:%s\n' "$c" >"$STAMP_DIR/pulumi-resource-command.stamp"
+  log "using binaries from PATH: $p ($PULUMI_VERSION), $l, $c"
+}
+
+LINKED=0
+if ((USE_PATH && !FORCE)) && wanted pulumi; then
+  t=$(now_ms)
+  if link_from_path; then LINKED=1; fi
+  log "PATH check: $(elapsed "$t")"
+fi
+
+# --- Go builds -----------------------------------------------------------------
+# build_go_tool NAME WRAPPER_DIR PACKAGE LDFLAGS PIN
+build_go_tool() {
+  local name="$1" dir="$ROOT/$2" pkg="$3" ldflags="$4" pin="$5"
+  local out="$BIN_DIR/$name" stamp="$STAMP_DIR/$name.stamp" t want
+  t=$(now_ms)
+  [[ -f "$dir/go.mod" ]] || {
+    log "$name: missing $dir/go.mod"
+    return 1
+  }
+
+  if ((UPDATE)); then
+    # pkg/v3@v3.248.0 is not in the public checksum database (lookups answer 404),
+    # so github.com/pulumi modules are hashed on first download; go.sum then
+    # pins them and normal builds never consult the checksum database.
+    log "$name: go mod tidy in ${dir#"$ROOT"/}"
+    if ! (cd "$dir" && GONOSUMDB="${GONOSUMDB:+$GONOSUMDB,}github.com/pulumi" GOFLAGS=-mod=mod go mod tidy); then
+      log "$name: go mod tidy failed: the Go module proxy did not serve a pinned module version (see go's message above)"
+      return 1
+    fi
+    log "$name: tidy $(elapsed "$t")"
+  fi
+  if [[ ! -f "$dir/go.sum" ]]; then
+    log "$name: ${dir#"$ROOT"/}/go.sum is missing: the pinned module version has never been resolved."
+    log "$name: resolve it with: bash scripts/pulumi-toolchain.sh --update $name"
+    return 1
+  fi
+
+  want="pin=$pin
+ldflags=$ldflags
+wrapper=$(cat "$dir/go.mod" "$dir/go.sum" | sha256sum | cut -d' ' -f1)
+go=$GO_VERSION"
+  if ((!FORCE)) && [[ -x "$out" && ! -L "$out" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+    log "$name: up to date ($pin), $(elapsed "$t")"
+    return 0
+  fi
+
+  log "$name: building $pkg ($pin)"
+  rm -f "$stamp"
+  if ! (cd "$dir" && go build -mod=readonly -trimpath -buildvcs=false \
+    -ldflags "$ldflags" -o "$out.tmp.$$" "$pkg"); then
+    rm -f "$out.tmp.$$"
+    log "$name: go build failed after $(elapsed "$t")"
+    return 1
+  fi
+  mv -f "$out.tmp.$$" "$out"
+  printf '%s\n' "$want" >"$stamp"
+  log "$name: built in $(elapsed "$t")"
+}
+
+if ((!LINKED)); then
+  if wanted pulumi; then
+    if build_go_tool pulumi tools/pulumi github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
+      "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" "$PULUMI_VERSION"; then
+      got="$("$BIN_DIR/pulumi" version 2>/dev/null || true)"
+      if [[ "$got" != "$PULUMI_VERSION" ]]; then
+        log "pulumi: '$BIN_DIR/pulumi version' printed '$got', expected $PULUMI_VERSION"
+        rm -f "$STAMP_DIR/pulumi.stamp"
+        FAILED+=(pulumi)
+      fi
+    else
+      FAILED+=(pulumi)
+    fi
+  fi
+  if wanted pulumi-language-nodejs; then
+    build_go_tool pulumi-language-nodejs tools/pulumi-language-nodejs \
+      github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3 \
+      "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" "$PULUMI_VERSION" ||
+      FAILED+=(pulumi-language-nodejs)
+  fi
+  if wanted pulumi-resource-command; then
+    build_go_tool pulumi-resource-command tools/pulumi-command \
+      github.com/pulumi/pulumi-command/provider/cmd/pulumi-resource-command \
+      "-X github.com/pulumi/pulumi-command/provider/pkg/version.Version=$COMMAND_VERSION" "$COMMAND_VERSION" ||
+      FAILED+=(pulumi-resource-command)
+  fi
+fi
+
+# --- dynamic provider host script -------------------------------------------------
+# pulumi-resource-pulumi-nodejs ships in the Node SDK (and in the Go sdk module's
+# nodejs/dist); prefer the project's installed @pulumi/pulumi of the same version.
+install_dynamic_provider() {
+  local name=pulumi-resource-pulumi-nodejs t src="" npm_dir="$ROOT/node_modules/@pulumi/pulumi" dir
+  t=$(now_ms)
+  if [[ -f "$npm_dir/$name" && -f "$npm_dir/package.json" ]] &&
+    grep -q "\"version\": *\"${PULUMI_VERSION#v}\"" "$npm_dir/package.json"; then
+    src="$npm_dir/$name"
+  else
+    dir="$(cd "$ROOT/tools/pulumi" && GOFLAGS=-mod=readonly go mod download -json "github.com/pulumi/pulumi/sdk/v3@$PULUMI_VERSION" |
+      sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')" || true
+    [[ -n "$dir" && -f "$dir/nodejs/dist/$name" ]] && src="$dir/nodejs/dist/$name"
+  fi
+  if [[ -z "$src" ]]; then
+    log "$name: not found in node_modules/@pulumi/pulumi (${PULUMI_VERSION#v}) nor in the Go module cache"
+    return 1
+  fi
+  if [[ -f "$BIN_DIR/$name" ]] && cmp -s "$src" "$BIN_DIR/$name" && [[ -x "$BIN_DIR/$name" ]]; then
+    log "$name: up to date, $(elapsed "$t")"
+  else
+    install -m 0755 "$src" "$BIN_DIR/$name.tmp.$$"
+    mv -f "$BIN_DIR/$name.tmp.$$" "$BIN_DIR/$name"
+    log "$name: installed from ${src#"$ROOT"/}, $(elapsed "$t")"
+  fi
+  command -v node >/dev/null 2>&1 || log "$name: warning: node is not on PATH; dynamic providers need it"
+}
+if wanted pulumi-resource-pulumi-nodejs; then
+  install_dynamic_provider || FAILED+=(pulumi-resource-pulumi-nodejs)
+fi
+
+# --- env.sh --------------------------------------------------------------------------
+ENV_FILE="$TOOLS_DIR/env.sh"
+{
+  printf '# Generated by scripts/pulumi-toolchain.sh. Source it: . .tools/env.sh\n'
+  printf '# Backend and passphrase (PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE) are left to callers.\n'
+  printf '_pulumi_tools_bin=%q\n' "$BIN_DIR"
+  # shellcheck disable=SC2016 # written literally, expanded when sourced
+  printf 'case ":${PATH}:" in *":${_pulumi_tools_bin}:"*) ;; *) export PATH="${_pulumi_tools_bin}:${PATH}" ;; esac\n'
+  printf 'unset _pulumi_tools_bin\n'
+  printf 'export PULUMI_SKIP_UPDATE_CHECK=true\n'
+  printf 'export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true\n'
+  printf 'export PULUMI_HOME=%q\n' "$PULUMI_HOME_DIR"
+  printf 'export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK=true\n'
+} >"$ENV_FILE.tmp.$$"
+mv -f "$ENV_FILE.tmp.$$" "$ENV_FILE"
+
+log "total: $(elapsed "$T_TOTAL")"
+if ((${#FAILED[@]})); then
+  log "FAILED: ${FAILED[*]} (see messages above); the other components are in $BIN_DIR"
+  exit 1
+fi
+log "ready: ${COMPONENTS[*]} in $BIN_DIR"
+# shellcheck disable=SC2016 # $PATH is meant literally in the hint
+printf 'export PATH=%q:$PATH   # or: . %q\n' "$BIN_DIR" "$ENV_FILE"

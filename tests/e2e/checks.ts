@@ -1,0 +1,130 @@
+/**
+ * What a converged (or destroyed) QuantLab host looks like, checked on the
+ * real sandbox host. Shared by the engine scenarios (sandbox.test.ts) and the
+ * host-script scenarios (host-scripts.test.ts).
+ */
+import { expect } from "vitest";
+import { envValues, health, standinStarts, stat, unitStates } from "./host";
+import type { Sandbox } from "./sandbox";
+import { planAllFiles } from "../../hostfiles/plan";
+import { CATALOG, type ServiceName, type TokenName } from "../../units/catalog";
+import type { ParsedStack } from "../../config/parse";
+
+export interface HostUnderTest {
+  readonly sandbox: Sandbox;
+  readonly parsed: ParsedStack;
+  readonly tokens: Readonly<Record<TokenName, string>>;
+}
+
+export const unitsOf = (parsed: ParsedStack): string[] => parsed.model.services.map((s) => s.def.unit);
+
+export type HealthUrls = Record<string, { url: string; bearerToken: boolean }>;
+
+/** Every unit enabled and active, every health endpoint 200 with its token (401 without), every planned file exact. */
+export async function expectConverged(h: HostUnderTest, urls: HealthUrls): Promise<void> {
+  const { sandbox, parsed } = h;
+  const units = unitsOf(parsed);
+  const states = await unitStates(sandbox, units);
+  for (const u of units) expect([u, states[u]!.ActiveState, states[u]!.UnitFileState]).toEqual([u, "active", "enabled"]);
+
+  expect(Object.keys(urls).sort()).toEqual(["backtestd", "collector", "featurexd", "labeld", "observer-api", "replayd", "strategyd"]);
+  for (const [name, { url, bearerToken }] of Object.entries(urls)) {
+    const token = bearerToken ? h.tokens[CATALOG[name as ServiceName].token!] : undefined;
+    expect([name, await health(sandbox.host.address, url, token)]).toEqual([name, 200]);
+    if (bearerToken) expect([name, await health(sandbox.host.address, url)]).toEqual([name, 401]);
+  }
+
+  // Every planned file is on the host with exactly the planned content, mode and owner.
+  const plan = planAllFiles(parsed.model, envValues(parsed));
+  const stats = await stat(sandbox, plan.map((f) => f.path));
+  for (const f of plan) {
+    expect([f.path, stats[f.path]]).toEqual([f.path, { mode: f.mode, owner: f.owner, group: f.group }]);
+    expect([f.path, await sandbox.sh(`cat ${f.path}`)]).toEqual([f.path, f.content]);
+  }
+
+  // Directories exist, owned by deploy; the collector wrote its spool.
+  const { spoolDir } = parsed.model.runtime;
+  const dirs = await stat(sandbox, [spoolDir, parsed.model.runsDir, "/var/log/quantlab-ml.log"]);
+  expect(dirs).toEqual({
+    [spoolDir]: { mode: "0750", owner: "deploy", group: "deploy" },
+    [parsed.model.runsDir]: { mode: "0750", owner: "deploy", group: "deploy" },
+    "/var/log/quantlab-ml.log": { mode: "0640", owner: "deploy", group: "deploy" },
+  });
+  expect(await sandbox.sh(`ls ${spoolDir}`)).toContain("collector-alive.json");
+
+  // The host's cron reads the files without complaint (it reports bad files when it starts).
+  await sandbox.sh("systemctl restart cron && sleep 1");
+  const cronLog = await sandbox.sh("journalctl -u cron -b --no-pager -o cat");
+  expect(cronLog).not.toMatch(/error|bad |unknown user|wrong permissions|WRONG/i);
+  expect(await sandbox.sh("systemctl is-active cron")).toBe("active\n");
+}
+
+/** Each cron entry's command, run as its user the way cron would, reaches its script and its log. */
+export async function expectCronCommandsRun(h: HostUnderTest): Promise<void> {
+  const entries = await h.sandbox.sh("grep -h '^[0-9*]' /etc/cron.d/quantlab-*");
+  const lines = entries.trim().split("\n");
+  expect(lines.length).toBe(h.parsed.model.cronJobs.length);
+  for (const line of lines) {
+    const fields = line.split(/\s+/);
+    const user = fields[5]!;
+    const cmd = fields.slice(6).join(" ").replace(/\\%/g, "%");
+    const log = /(\/var\/log\/quantlab-[a-z-]+\.log)/.exec(cmd)![1]!;
+    await h.sandbox.sh(`runuser -u ${user} -- /bin/sh -c '${cmd.replace(/'/g, `'\\''`)}'`);
+    expect(await h.sandbox.sh(`tail -n 1 ${log}`)).toMatch(/^quantlab-standin cron script=\S+\.js ran at_ms=\d+ uid=[1-9]\d*\n$/);
+  }
+}
+
+/** Every dependency was active before the dependant's process started: by systemd's clock and by the stand-ins' own records. */
+export async function expectStartedInOrder(h: HostUnderTest): Promise<void> {
+  const { sandbox, parsed } = h;
+  const states = await unitStates(sandbox, unitsOf(parsed));
+  const starts = await standinStarts(sandbox);
+  const violations: string[] = [];
+  for (const svc of parsed.model.services) {
+    const me = states[svc.def.unit]!;
+    expect(starts[svc.def.name], `start record of ${svc.def.name}`).toBeGreaterThan(0);
+    for (const dep of svc.after) {
+      const them = states[CATALOG[dep].unit]!;
+      if (!(me.ExecMainStartTimestampMonotonic >= them.ActiveEnterTimestampMonotonic)) {
+        violations.push(`${svc.def.name} started before ${dep} was active`);
+      }
+      if (!(starts[svc.def.name]! >= starts[dep]!)) violations.push(`${svc.def.name} recorded its start before ${dep}`);
+    }
+  }
+  expect(violations).toEqual([]);
+  // A stand-in that found a dependency down refused to start: none did in this boot.
+  expect(await sandbox.sh("journalctl -b -o cat --no-pager | grep '^quantlab-standin \\(dependency-down\\|refused\\)' || true")).toBe("");
+}
+
+/** Secrets reached the host only in files others cannot read, and never in a process's arguments. */
+export async function expectNoSecretLeaksOnHost(h: HostUnderTest, secrets: readonly string[]): Promise<void> {
+  const { sandbox } = h;
+  // The secrets did reach the host, where they belong (root-only env files): the scan below is not vacuous.
+  const found = await sandbox.ssh("grep -rlF -f /dev/stdin /etc /home /opt /var /tmp /root /srv /usr/local 2>/dev/null", secrets.join("\n"));
+  const files = found.stdout.trim().split("\n").filter(Boolean);
+  expect(files).toContain("/etc/quantlab/replayd.env");
+  const readable = await sandbox.sh(`for f in ${files.join(" ")}; do [ "$(stat -c %A "$f" | cut -c8)" = r ] && echo "$f"; done; exit 0`);
+  expect(readable).toBe("");
+  const args = await sandbox.sh("ps -eo args --no-headers");
+  expect(secrets.filter((s) => args.includes(s))).toEqual([]);
+}
+
+/** Writes data where the runtime keeps it, for expectDestroyed to find afterwards. */
+export async function writeRuntimeData(h: HostUnderTest): Promise<void> {
+  const { spoolDir } = h.parsed.model.runtime;
+  await h.sandbox.sh(`runuser -u deploy -- sh -c 'echo tick > ${spoolDir}/data.jsonl && echo run > ${h.parsed.model.runsDir}/run-1.json'`);
+}
+
+/** Units stopped and gone, env, cron and logrotate files gone; the data written by writeRuntimeData still there. */
+export async function expectDestroyed(h: HostUnderTest): Promise<void> {
+  const { sandbox, parsed } = h;
+  const units = unitsOf(parsed);
+  const states = await unitStates(sandbox, units);
+  for (const u of units) expect([u, states[u]!.ActiveState, states[u]!.UnitFileState]).toEqual([u, "inactive", ""]);
+  expect(
+    await sandbox.sh("ls /etc/systemd/system | grep '^quantlab-' ; ls /etc/cron.d | grep '^quantlab' ; ls -A /etc/quantlab ; ls /etc/logrotate.d | grep quantlab ; exit 0"),
+  ).toBe("");
+  const { spoolDir } = parsed.model.runtime;
+  expect(await sandbox.sh(`cat ${spoolDir}/data.jsonl ${parsed.model.runsDir}/run-1.json`)).toBe("tick\nrun\n");
+  expect(await sandbox.sh(`ls ${spoolDir}`)).toContain("collector-alive.json");
+}

@@ -1,0 +1,7 @@
+'use strict';
+// Stand-in observer (tests only): see lib/standin.js.
+require('../../lib/standin').start({
+  service: 'observer',
+  requires: ['OBSERVER_TOKEN', 'STRATEGYD_URL', 'STRATEGYD_TOKEN', 'BACKTESTD_URL', 'BACKTESTD_TOKEN', 'OBSERVER_MODE'],
+  dotenv: require('path').join(__dirname, '../.env'),
+});

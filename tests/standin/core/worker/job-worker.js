@@ -1,0 +1,7 @@
+'use strict';
+// Stand-in job-worker (tests only): see lib/standin.js.
+require('../../lib/standin').start({
+  service: 'job-worker',
+  requires: ['STRATEGYD_URL', 'STRATEGYD_TOKEN', 'EXECUTION_STREAMING_MAXDD', 'EXECUTION_STREAM_FILLS', 'EXECUTION_FILLS_STREAM_PATH', 'S3_COMPACT_BUCKET'],
+  dotenv: require('path').join(__dirname, '../.env'),
+});
