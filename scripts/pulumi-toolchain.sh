@@ -12,9 +12,9 @@
 # hash.
 #
 #   --force    rebuild even when the stamp matches
-#   --update   regenerate the wrappers' go.sum with `go mod tidy` (network);
-#              without it builds run with -mod=readonly and fail on a missing
-#              go.sum entry
+#   --update   regenerate the wrappers' go.sum with `go mod tidy` (network; done
+#              anyway for a wrapper without go.sum); otherwise builds run with
+#              -mod=readonly and fail on a missing go.sum entry
 #   --no-path  never reuse binaries found on PATH
 #
 # Timings of every step go to stderr. Exit status is non-zero when any requested
@@ -141,7 +141,8 @@ build_go_tool() {
     return 1
   }
 
-  if ((UPDATE)); then
+  # A wrapper whose go.sum was never resolved is resolved now (same as --update).
+  if ((UPDATE)) || [[ ! -f "$dir/go.sum" ]]; then
     # pkg/v3@v3.248.0 is not in the public checksum database (lookups answer 404),
     # so github.com/pulumi modules are hashed on first download; go.sum then
     # pins them and normal builds never consult the checksum database.
