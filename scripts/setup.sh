@@ -19,19 +19,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# npm packages at the locked versions (skipped when node_modules matches the
-# lock). Not `npm ci`: the registry reachable here serves only the platform
-# builds of optional packages (rollup's linux-x64-gnu, not darwin or win32), so
-# the lock holds only those and `npm ci` rejects it as out of sync, while
-# `npm install` installs exactly the locked versions and leaves the lock alone.
-if ! cmp -s package-lock.json node_modules/.package-lock.json 2>/dev/null; then
-  echo "setup: npm install (locked versions)" >&2
-  cp package-lock.json "${TMPDIR:-/tmp}/quantlab-lock.$$"
-  npm install --no-audit --no-fund --loglevel=error
-  if ! cmp -s package-lock.json "${TMPDIR:-/tmp}/quantlab-lock.$$"; then
-    echo "setup: npm install changed package-lock.json; commit the new lock" >&2
-  fi
-  rm -f "${TMPDIR:-/tmp}/quantlab-lock.$$"
+# npm packages exactly as locked (skipped when node_modules was installed from this lock).
+# The lock also lists rollup's other-platform packages, which the registry
+# reachable here does not serve: npm ci skips them by os/cpu/libc
+# (scripts/lock-optional.mjs restores them after an `npm install`).
+lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ "$(cat node_modules/.quantlab-lock.sha256 2>/dev/null)" != "$lock_sum" ]; then
+  echo "setup: npm ci" >&2
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_sum" >node_modules/.quantlab-lock.sha256
 fi
 
 # pulumi CLI, nodejs language host, command provider (Go builds, cached).
