@@ -5,11 +5,21 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { ROOT, Sandbox, SandboxStack } from "../tests/e2e/sandbox";
+import { missingToolchain, ROOT, Sandbox, SandboxStack } from "../tests/e2e/sandbox";
 import { health, unitStates } from "../tests/e2e/host";
 import { CATALOG, type ServiceName } from "../units/catalog";
 
 async function main(): Promise<void> {
+  const missing = missingToolchain();
+  if (missing.length > 0) {
+    // Checked before anything is booted or touched.
+    console.error(
+      `cannot run pulumi up: ${missing.join(", ")} missing from .tools/bin.\n` +
+        "scripts/pulumi-toolchain.sh could not build them (its messages above say why: the Go module proxy refused a pinned module).\n" +
+        "See README, \"Blocked\". The package's host scripts can still be exercised on a sandbox host: npx vitest run --project e2e tests/e2e/host-scripts.test.ts",
+    );
+    process.exit(2);
+  }
   const stateDir = path.join(ROOT, ".sandbox", "main");
   let sandbox: Sandbox;
   const reuse = fs.existsSync(path.join(stateDir, "host.json")) ? await Sandbox.attach(stateDir) : undefined;
