@@ -28,7 +28,7 @@ import {
   unitsOf,
   type HostUnderTest,
 } from "./checks";
-import { unitStates } from "./host";
+import { unitStates, stopwatch } from "./host";
 
 const stateDir = path.join(ROOT, ".sandbox", `host-scripts-${process.pid}`);
 let sandbox: Sandbox;
@@ -36,6 +36,7 @@ let h: HostUnderTest;
 let commands: HostCommand[];
 let healthUrls: HealthUrls;
 let secrets: string[];
+const { timings, timed } = stopwatch();
 
 async function runAll(which: "create" | "delete", list: readonly HostCommand[]): Promise<void> {
   for (const c of list) {
@@ -47,7 +48,7 @@ async function runAll(which: "create" | "delete", list: readonly HostCommand[]):
 }
 
 beforeAll(async () => {
-  sandbox = await Sandbox.up(stateDir);
+  sandbox = await timed("sandbox boot", () => Sandbox.up(stateDir));
   const tokens = Object.fromEntries(TOKEN_NAMES.map((t) => [t, crypto.randomBytes(24).toString("hex")])) as Record<TokenName, string>;
   const privateKey = fs.readFileSync(sandbox.host.privateKeyPath, "utf8");
   const all = {
@@ -69,6 +70,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  console.log(`host-scripts timings (s): ${JSON.stringify(timings)}`);
+  fs.mkdirSync(path.join(ROOT, ".sandbox"), { recursive: true });
+  fs.writeFileSync(path.join(ROOT, ".sandbox", "host-scripts-timings.json"), JSON.stringify(timings, null, 2));
   if (!sandbox) return;
   await sandbox.down();
   fs.rmSync(stateDir, { recursive: true, force: true });
@@ -83,7 +87,7 @@ describe("the package's host scripts over SSH on a fresh Debian host", () => {
   });
 
   it("bootstrap: run in dependency order they bring every service up, healthy, with the planned files", async () => {
-    await runAll("create", commands);
+    await timed("bootstrap (all create scripts)", () => runAll("create", commands));
     await expectConverged(h, healthUrls);
   });
 
@@ -96,7 +100,7 @@ describe("the package's host scripts over SSH on a fresh Debian host", () => {
   });
 
   it("order holds after the host reboots", async () => {
-    await sandbox.reboot();
+    await timed("reboot", () => sandbox.reboot());
     const states = await unitStates(sandbox, unitsOf(h.parsed));
     expect(Object.values(states).map((s) => s.ActiveState)).toEqual(unitsOf(h.parsed).map(() => "active"));
     await expectStartedInOrder(h);
@@ -114,7 +118,7 @@ describe("the package's host scripts over SSH on a fresh Debian host", () => {
 
   it("destroy: the delete scripts, in reverse order, remove units, env and cron files and keep the data", async () => {
     await writeRuntimeData(h);
-    await runAll("delete", [...commands].reverse());
+    await timed("destroy (all delete scripts)", () => runAll("delete", [...commands].reverse()));
     await expectDestroyed(h);
   });
 });

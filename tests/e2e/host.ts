@@ -82,3 +82,17 @@ export async function health(address: string, url: string, token?: string): Prom
   const res = await fetch(target, { headers: token ? { Authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(10_000) });
   return res.status;
 }
+
+/** Labelled wall-clock timings (seconds) of the steps a scenario takes. */
+export function stopwatch() {
+  const timings: Record<string, number> = {};
+  async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
+    const start = Date.now();
+    try {
+      return await fn();
+    } finally {
+      timings[label] = (Date.now() - start) / 1000;
+    }
+  }
+  return { timings, timed };
+}

@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { missingToolchain, ROOT, Sandbox, SandboxStack } from "./sandbox";
-import { parsedSandboxStack, unitStates } from "./host";
+import { parsedSandboxStack, unitStates, stopwatch } from "./host";
 import {
   expectConverged,
   expectCronCommandsRun,
@@ -30,20 +30,11 @@ if (missing.length > 0) {
 }
 
 const stateDir = process.env.QUANTLAB_E2E_STATE ?? path.join(ROOT, ".sandbox", `e2e-${process.pid}`);
-const timings: Record<string, number> = {};
+const { timings, timed } = stopwatch();
 let sandbox: Sandbox;
 let stack: SandboxStack;
 let parsed: ParsedStack;
 let units: string[];
-
-async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
-  const start = Date.now();
-  try {
-    return await fn();
-  } finally {
-    timings[label] = (Date.now() - start) / 1000;
-  }
-}
 
 const unitOf = (s: ServiceName) => CATALOG[s].unit;
 const host = (): HostUnderTest => ({ sandbox, parsed, tokens: stack.tokens });
