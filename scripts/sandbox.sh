@@ -7,7 +7,7 @@
 # interfaces and no traffic leaves the namespace pair.
 #
 # Usage:
-#   scripts/sandbox.sh deps                     install host tools (apt) if missing
+#   scripts/sandbox.sh deps [PKG...]            install host tools (and PKGs) with apt if missing
 #   scripts/sandbox.sh image                    build/cache the base tarball only
 #   scripts/sandbox.sh up STATE_DIR             extract fresh rootfs, boot, wait, write host.json
 #   scripts/sandbox.sh ssh STATE_DIR [cmd...]   run cmd over SSH (pinned host key, BatchMode)
@@ -55,19 +55,19 @@ usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
 
 # ---------------------------------------------------------------- deps
 HOST_PKGS=(debootstrap systemd-container iproute2 openssh-client util-linux tar coreutils
-  procps debian-archive-keyring curl)
+  procps debian-archive-keyring curl ca-certificates)
 
 cmd_deps() {
   need_root
   local t0 missing=() p
   t0=$(now)
-  for p in "${HOST_PKGS[@]}"; do
+  for p in "${HOST_PKGS[@]}" "$@"; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
       missing+=("$p")
     fi
   done
   if ((${#missing[@]} == 0)); then
-    log "deps: all present (${HOST_PKGS[*]})"
+    log "deps: all present (${HOST_PKGS[*]} $*)"
     return 0
   fi
   log "deps: installing ${missing[*]}"

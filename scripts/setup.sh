@@ -5,19 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Validators (systemd-analyze, crontab, logrotate, systemd-tmpfiles/sysusers)
-# and the sandbox host (debootstrap, systemd-nspawn, ip netns, ssh).
-PACKAGES=(systemd cron logrotate debootstrap debian-archive-keyring systemd-container iproute2 openssh-client procps curl ca-certificates)
-missing=()
-for p in "${PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "setup: apt-get install ${missing[*]}" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get -o DPkg::Lock::Timeout=600 update -qq
-  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+# Debian packages: the sandbox host's tools, plus the validators the offline
+# tests run (systemd-analyze, systemd-tmpfiles/-sysusers, crontab, logrotate).
+bash scripts/sandbox.sh deps systemd cron logrotate
 
 # npm packages exactly as locked (skipped when node_modules was installed from this lock).
 # The lock also lists rollup's other-platform packages, which the registry

@@ -7,16 +7,14 @@
  * files, hardening and startup order are proven on a real host even where the
  * engine toolchain cannot be built.
  */
-import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recordRegistrations, settled } from "../program/engine";
 import { commandsInOrder, type HostCommand } from "./replay";
-import { ROOT, Sandbox } from "./sandbox";
+import { randomTokens, ROOT, Sandbox, secretsToScan } from "./sandbox";
 import { stackConfig } from "../fixtures/stack";
 import { parseStackConfig, type ParsedStack } from "../../config/parse";
-import { TOKEN_NAMES, type TokenName } from "../../units/catalog";
 import {
   expectConverged,
   expectCronCommandsRun,
@@ -49,7 +47,7 @@ async function runAll(which: "create" | "delete", list: readonly HostCommand[]):
 
 beforeAll(async () => {
   sandbox = await timed("sandbox boot", () => Sandbox.up(stateDir));
-  const tokens = Object.fromEntries(TOKEN_NAMES.map((t) => [t, crypto.randomBytes(24).toString("hex")])) as Record<TokenName, string>;
+  const tokens = randomTokens();
   const privateKey = fs.readFileSync(sandbox.host.privateKeyPath, "utf8");
   const all = {
     ...stackConfig("Pulumi.sandbox.yaml"),
@@ -59,7 +57,7 @@ beforeAll(async () => {
   };
   const parsed: ParsedStack = parseStackConfig(all);
   h = { sandbox, parsed, tokens };
-  secrets = [...Object.values(tokens), ...privateKey.split("\n").filter((l) => l.length > 20 && !l.startsWith("-----"))];
+  secrets = secretsToScan(tokens, privateKey);
 
   const regs = await recordRegistrations();
   const { runProgram } = await import("../../program");

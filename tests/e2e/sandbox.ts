@@ -27,6 +27,16 @@ export function missingToolchain(): string[] {
   });
 }
 
+/** Fresh random tokens, one per token name. */
+export function randomTokens(): Record<TokenName, string> {
+  return Object.fromEntries(TOKEN_NAMES.map((t) => [t, crypto.randomBytes(24).toString("hex")])) as Record<TokenName, string>;
+}
+
+/** The strings no scan may find in plaintext: every token, and each base64 body line of the private key. */
+export function secretsToScan(tokens: Readonly<Record<TokenName, string>>, privateKey: string): string[] {
+  return [...Object.values(tokens), ...privateKey.split("\n").filter((l) => l.length > 20 && !l.startsWith("-----"))];
+}
+
 export interface HostInfo {
   address: string;
   port: number;
@@ -113,7 +123,7 @@ export class SandboxStack {
     this.configFile = path.join(stateDir, `Pulumi.${stackName}.yaml`);
     const secretsFile = path.join(stateDir, "secrets.json");
     if (!fs.existsSync(secretsFile)) {
-      const fresh = Object.fromEntries(TOKEN_NAMES.map((t) => [t, crypto.randomBytes(24).toString("hex")]));
+      const fresh = randomTokens();
       const passphrase = crypto.randomBytes(24).toString("hex");
       fs.writeFileSync(secretsFile, JSON.stringify({ tokens: fresh, passphrase }), { mode: 0o600 });
     }
@@ -137,10 +147,7 @@ export class SandboxStack {
 
   /** The secrets a scan must never find in plaintext. */
   secretValues(sandbox: Sandbox): string[] {
-    const key = fs.readFileSync(sandbox.host.privateKeyPath, "utf8");
-    // The base64 body lines of the key: any of them in the clear is a leak.
-    const keyLines = key.split("\n").filter((l) => l.length > 20 && !l.startsWith("-----"));
-    return [...Object.values(this.tokens), ...keyLines];
+    return secretsToScan(this.tokens, fs.readFileSync(sandbox.host.privateKeyPath, "utf8"));
   }
 
   async pulumi(args: readonly string[], opts: { input?: string; configFile?: string } = {}): Promise<RunResult> {
