@@ -9,8 +9,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseStackConfig } from "./config/parse";
 import { QuantlabBuckets } from "./components/buckets";
 import { QuantlabHost } from "./components/host";
-import type { BundleFile } from "./components/codeBundle";
-import type { TokenName } from "./units/catalog";
+import type { BundleFile } from "./components/host";
+import { planHost } from "./hostfiles/plan";
 
 /** Reads a local directory as bundle files (sorted, so the hash is stable). */
 export function readBundle(dir: string): BundleFile[] {
@@ -39,38 +39,22 @@ export function runProgram(allConfig: Readonly<Record<string, string>>, projectD
     throw e;
   }
   const { config, model, secrets } = parsed;
-
-  const connection = {
-    host: config.host.address,
-    port: config.host.port,
-    user: config.host.user,
-    privateKey: pulumi.secret(secrets.sshPrivateKey),
-    ...(config.host.hostKey ? { hostKey: config.host.hostKey } : {}),
-  };
-  const tokens = Object.fromEntries(
-    Object.entries(secrets.tokens).map(([k, v]) => [k, pulumi.secret(v)]),
-  ) as Partial<Record<TokenName, pulumi.Output<string>>>;
+  const plan = planHost(model, secrets.tokens);
 
   const buckets = new QuantlabBuckets("quantlab", { s3: config.s3 });
   const host = new QuantlabHost("quantlab", {
-    connection,
-    model,
-    tokens,
-    compactBucket: buckets.compactBucket,
-    archiveBucket: buckets.archiveBucket,
-    endpoint: buckets.endpoint,
-    code: config.code.localDir ? readBundle(path.resolve(projectDir, config.code.localDir)) : undefined,
+    address: config.host.address,
+    plan,
+    code: config.code.localDir
+      ? { root: model.runtime.backendRoot, user: model.runtime.user, files: readBundle(path.resolve(projectDir, config.code.localDir)) }
+      : undefined,
   });
 
   return {
-    units: Object.fromEntries(model.services.map((s) => [s.def.name, s.def.unit])),
-    healthUrls: Object.fromEntries(
-      model.services
-        .filter((s) => s.def.health && s.port !== undefined)
-        .map((s) => [s.def.name, { url: `http://127.0.0.1:${s.port}${s.def.health!.path}`, bearerToken: s.def.health!.auth }]),
-    ),
+    units: Object.fromEntries(plan.units.map((u) => [u.service, u.unit])),
+    healthUrls: Object.fromEntries(plan.units.flatMap((u) => (u.health ? [[u.service, { url: u.health.url, bearerToken: u.health.token !== undefined }]] : []))),
     buckets: { compact: buckets.compactBucket, archive: buckets.archiveBucket, endpoint: buckets.endpoint },
-    startupLevels: model.levels,
+    startupLevels: plan.levels,
     host,
   };
 }

@@ -1,80 +1,93 @@
 /**
- * QuantlabHost: ships the host plan (hostfiles/plan.ts) to one host. Order:
- * user -> directories -> (code) -> dotenv -> services along the startup DAG;
- * cron entries and logrotate once the directories exist.
+ * QuantlabHost: ships one host plan (hostfiles/plan.ts) to one host, and
+ * nothing else. Order: sysusers -> tmpfiles -> (code) -> every other file;
+ * each unit after the files it reads and the units it starts after, so
+ * `dependsOn` here and `After=` in the units are the same DAG.
  */
+import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
-import type { Model } from "../config/model";
-import type { ServiceName, TokenName } from "../units/catalog";
-import type { EnvValues } from "../envfiles/compose";
-import { cronFiles, dotenvFile, dotenvTarget, envFile, envTarget, logrotateFiles, sysusersFile, tmpfilesFile, unitFile, type PlannedFile } from "../hostfiles/plan";
-import { HostFile, type Connection } from "./hostFile";
-import { QuantlabService } from "./service";
-import { CodeBundle, type BundleFile } from "./codeBundle";
+import type { HostPlan } from "../hostfiles/plan";
+import type { ServiceName } from "../units/catalog";
+import { HostBundle, HostFile, HostService } from "../provider/resources";
 
-export interface QuantlabHostArgs {
-  readonly connection: Connection;
-  readonly model: Model;
-  /** Secret tokens by name. */
-  readonly tokens: Readonly<Partial<Record<TokenName, pulumi.Input<string>>>>;
-  /** Bucket names and endpoint (from QuantlabBuckets). */
-  readonly compactBucket: pulumi.Input<string>;
-  readonly archiveBucket: pulumi.Input<string>;
-  readonly endpoint: pulumi.Input<string>;
-  /** Backend files to place under runtime.backendRoot. @default none (code is released out of band) */
-  readonly code?: readonly BundleFile[];
+/** A file of the code bundle, relative to the backend root. */
+export interface BundleFile {
+  readonly path: string;
+  readonly content: Buffer;
+  /** Octal mode. */
+  readonly mode: string;
 }
 
+export interface QuantlabHostArgs {
+  /** The host's address (`quantlab:host.address`): every resource's identity. */
+  readonly address: string;
+  /** Everything to put on the host. */
+  readonly plan: HostPlan;
+  /** Code to place under `root`, owned by `user`. @default none (code is released out of band) */
+  readonly code?: { readonly root: string; readonly user: string; readonly files: readonly BundleFile[] };
+}
+
+const sha256 = (data: string | Buffer): string => crypto.createHash("sha256").update(data).digest("hex");
+
 export class QuantlabHost extends pulumi.ComponentResource {
-  readonly services: Readonly<Partial<Record<ServiceName, QuantlabService>>>;
+  readonly services: Readonly<Partial<Record<ServiceName, HostService>>>;
 
   constructor(name: string, args: QuantlabHostArgs, opts?: pulumi.ComponentResourceOptions) {
     super("quantlab:host:Host", name, {}, opts);
-    const { model, connection } = args;
-    const child = { parent: this };
-    const file = (suffix: string, f: PlannedFile, dependsOn: pulumi.Resource[]) =>
-      new HostFile(`${name}-${suffix}`, { connection, ...f }, { ...child, dependsOn });
+    const { plan, address } = args;
+    const after = (...deps: (pulumi.Resource | undefined)[]) => ({ parent: this, dependsOn: deps.filter((d): d is pulumi.Resource => d !== undefined) });
 
-    const sysusers = file("sysusers", sysusersFile(model), []);
-    const tmpfiles = file("tmpfiles", tmpfilesFile(model), [sysusers]);
-    const code = args.code
-      ? new CodeBundle(`${name}-code`, { connection, root: model.runtime.backendRoot, user: model.runtime.user, files: args.code }, { ...child, dependsOn: [tmpfiles] })
-      : undefined;
-
-    // Deploy-time values, resolved once; secret because the tokens are.
-    const values: pulumi.Output<EnvValues> = pulumi
-      .all([pulumi.all(args.tokens as Record<string, pulumi.Input<string>>), args.compactBucket, args.archiveBucket, args.endpoint])
-      .apply(([tokens, compactBucket, archiveBucket, endpoint]) => ({ tokens, compactBucket, archiveBucket, endpoint }));
-    const secretText = (render: (v: EnvValues) => string) => pulumi.secret(values.apply(render));
-
-    const dotenv = new HostFile(`${name}-dotenv`, {
-      connection,
-      ...dotenvTarget(model),
-      content: secretText((v) => dotenvFile(model, v).content),
-    }, { ...child, dependsOn: code ? [tmpfiles, code] : [tmpfiles] });
-
-    const services: Partial<Record<ServiceName, QuantlabService>> = {};
-    for (const level of model.levels) {
-      for (const svcName of level) {
-        const svc = model.services.find((s) => s.def.name === svcName)!;
-        const inputs: Record<string, pulumi.Input<string>> = {};
-        if (svc.def.readsDotenv) inputs.dotenv = dotenv.hash;
-        if (code) inputs.code = code.hash;
-        services[svcName] = new QuantlabService(`${name}-${svcName}`, {
-          connection,
-          unit: svc.def.unit,
-          unitFile: unitFile(model, svc),
-          envFile: { ...envTarget(svc), content: secretText((v) => envFile(model, svc, v).content) },
-          inputs,
-          after: svc.after.map((d) => services[d]!),
-          requires: [tmpfiles, ...(svc.def.readsDotenv ? [dotenv] : []), ...(code ? [code] : [])],
-        }, child);
+    const files = new Map<string, HostFile>();
+    let sysusers: HostFile | undefined;
+    let tmpfiles: HostFile | undefined;
+    let code: HostBundle | undefined;
+    const codeHash = args.code ? sha256(bundlePayload(args.code.files)) : undefined;
+    for (const f of plan.files) {
+      const deps = f.kind === "sysusers" ? after() : f.kind === "tmpfiles" ? after(sysusers) : after(tmpfiles, code);
+      const file = new HostFile(`${name}:${f.path}`, {
+        host: address,
+        path: f.path,
+        content: f.secret ? pulumi.secret(f.content) : f.content,
+        sha256: sha256(f.content),
+        mode: f.mode,
+        owner: f.owner,
+        group: f.group,
+        onChange: f.onChange,
+        createParent: f.createParent,
+      }, deps);
+      files.set(f.path, file);
+      if (f.kind === "sysusers") sysusers = file;
+      if (f.kind === "tmpfiles") {
+        tmpfiles = file;
+        if (args.code) code = new HostBundle(`${name}:code`, { host: address, ...bundleArgs(args.code) }, after(tmpfiles));
       }
     }
-    this.services = services;
 
-    for (const f of cronFiles(model)) file(`cron-${f.path.slice("/etc/cron.d/quantlab-".length)}`, f, [tmpfiles]);
-    for (const f of logrotateFiles(model)) file("logrotate", f, [tmpfiles]);
-    this.registerOutputs({ units: Object.values(services).map((s) => s.unit) });
+    const hashes = new Map(plan.files.map((f) => [f.path, sha256(f.content)]));
+    const services: Partial<Record<ServiceName, HostService>> = {};
+    for (const u of plan.units) {
+      services[u.service] = new HostService(`${name}:${u.unit}`, {
+        host: address,
+        unit: u.unit,
+        reads: Object.fromEntries(u.reads.map((p) => [p, hashes.get(p)!])),
+        extra: codeHash ? { code: codeHash } : {},
+      }, after(...u.reads.map((p) => files.get(p)), ...u.after.map((d) => services[d]), code));
+    }
+    this.services = services;
+    this.registerOutputs({});
   }
+}
+
+/** The bundle as the provider ships it: JSON of {path, mode, content(base64)}, sorted by path. */
+export function bundlePayload(files: readonly BundleFile[]): string {
+  return JSON.stringify([...files].sort((a, b) => a.path.localeCompare(b.path)).map((f) => ({ path: f.path, mode: f.mode, content: f.content.toString("base64") })));
+}
+
+function bundleArgs(code: NonNullable<QuantlabHostArgs["code"]>) {
+  return {
+    root: code.root,
+    user: code.user,
+    files: Object.fromEntries([...code.files].sort((a, b) => a.path.localeCompare(b.path)).map((f) => [f.path, `${f.mode} ${sha256(f.content)}`])),
+    payload: bundlePayload(code.files),
+  };
 }

@@ -138,3 +138,31 @@ export function planAllFiles(model: Model, values: EnvValues): PlannedFile[] {
     ...logrotateFiles(model),
   ];
 }
+
+// ---- interim adapter (replaced by the issue-9 plan) ----
+import type { ServiceName, TokenName } from "../units/catalog";
+import type { TmpfilesEntry } from "./tmpfiles";
+export type ReloadAction = "none" | "daemon-reload" | "sysusers" | "tmpfiles";
+export interface HostPlanFile { readonly kind: FileKind; readonly path: string; readonly content: string; readonly mode: string; readonly owner: string; readonly group: string; readonly secret: boolean; readonly onChange: ReloadAction; readonly createParent: boolean }
+export interface PlannedUnit { readonly service: ServiceName; readonly unit: string; readonly after: readonly ServiceName[]; readonly reads: readonly string[]; readonly port?: number; readonly health?: { readonly url: string; readonly token?: TokenName } }
+export interface HostPlan { readonly files: readonly HostPlanFile[]; readonly units: readonly PlannedUnit[]; readonly levels: readonly (readonly ServiceName[])[]; readonly directories: readonly TmpfilesEntry[] }
+export function planHost(model: Model, tokens: Readonly<Partial<Record<TokenName, string>>>): HostPlan {
+  const s3 = model.s3;
+  const values: EnvValues = { tokens, compactBucket: s3.compactBucket, archiveBucket: s3.archiveBucket, endpoint: s3.endpoint ?? (s3.mode === "create" ? `https://s3.${s3.region}.amazonaws.com` : "") };
+  const files = planAllFiles(model, values).map((f): HostPlanFile => ({
+    kind: f.kind, path: f.path, content: f.content, mode: f.mode, owner: f.owner, group: f.group, secret: f.secret,
+    onChange: f.kind === "sysusers" ? "sysusers" : f.kind === "tmpfiles" ? "tmpfiles" : f.kind === "unit" ? "daemon-reload" : "none",
+    createParent: f.createParent ?? false,
+  }));
+  const byName = new Map(model.services.map((s) => [s.def.name, s]));
+  const units = model.levels.flat().map((name): PlannedUnit => {
+    const s = byName.get(name)!;
+    return {
+      service: name, unit: s.def.unit, after: s.after,
+      reads: [`/etc/systemd/system/${s.def.unit}`, envFilePath(s.def.envFile), ...(s.def.readsDotenv ? [model.dotenvPath] : [])],
+      port: s.port,
+      health: s.def.health && s.port !== undefined ? { url: `http://127.0.0.1:${s.port}${s.def.health.path}`, ...(s.def.health.auth ? { token: s.def.token } : {}) } : undefined,
+    };
+  });
+  return { files, units, levels: model.levels, directories: tmpfilesEntries(model) };
+}

@@ -36,7 +36,7 @@ VARIANT=minbase
 # Changing these lists changes the cache key, so a new tarball is built.
 BASE_PKGS=(
   systemd systemd-sysv dbus openssh-server
-  python3 cron logrotate curl ca-certificates
+  python3 cron logrotate curl ca-certificates jq lsof git
   iproute2 procps less
 )
 APT_PKGS=(nodejs npm)

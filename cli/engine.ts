@@ -1,0 +1,146 @@
+/**
+ * The stack as the operator command drives it: the Automation API in inline
+ * mode (the program runs in this process; no language host), the pinned
+ * Pulumi CLI from .tools/bin (built from Go modules on first use), and a
+ * local file backend inside the project unless PULUMI_BACKEND_URL is set.
+ *
+ * A sandbox stack lives entirely in .sandbox/<stack>/: the host, a stack
+ * config made from the base config plus the sandbox's address, host key,
+ * SSH key and random tokens (secrets encrypted, never in a tracked file),
+ * its passphrase (0600) and its own backend.
+ */
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import * as pulumi from "@pulumi/pulumi";
+import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
+import { runProgram } from "../program";
+import { TOKEN_NAMES } from "../units/catalog";
+import { ROOT, STATE_DIR, TOOLS_BIN, TOOLS_DIR, sandboxDir } from "./paths";
+import { must, run } from "./run";
+import { Sandbox } from "./sandbox";
+
+export const PROJECT = "quantlab-infra";
+
+export interface StackOptions {
+  readonly stack: string;
+  /** Base stack config. @default Pulumi.<stack>.yaml in the project root */
+  readonly configFile?: string;
+  /** Boot or reuse the sandbox host at .sandbox/<stack> and target it. @default false */
+  readonly sandbox?: boolean;
+}
+
+export interface OpenStack {
+  readonly stack: Stack;
+  /** The stack config file the engine reads. */
+  readonly configFile: string;
+  readonly workDir: string;
+  readonly env: Record<string, string>;
+  readonly sandbox?: Sandbox;
+}
+
+/** Builds the pinned CLI when it is missing (minutes, once; later runs reuse it). */
+async function ensureToolchain(): Promise<void> {
+  const have = (b: string) => fs.existsSync(path.join(TOOLS_BIN, b));
+  if (have("pulumi") && have("pulumi-resource-pulumi-nodejs")) return;
+  console.error("quantlab: building the pinned Pulumi CLI from Go modules (first run only)...");
+  await must("bash", [path.join(ROOT, "scripts", "pulumi-toolchain.sh"), "pulumi", "pulumi-resource-pulumi-nodejs"], { stderr: "inherit" });
+}
+
+function baseEnv(backendDir: string, passphrase: string | undefined): Record<string, string> {
+  const env: Record<string, string> = {
+    PATH: `${TOOLS_BIN}:${process.env.PATH ?? ""}`,
+    PULUMI_HOME: path.join(TOOLS_DIR, "pulumi-home"),
+    PULUMI_BACKEND_URL: process.env.PULUMI_BACKEND_URL ?? `file://${backendDir}`,
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
+    PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+  };
+  if (passphrase !== undefined) env.PULUMI_CONFIG_PASSPHRASE = passphrase;
+  if (env.PULUMI_BACKEND_URL === `file://${backendDir}`) fs.mkdirSync(backendDir, { recursive: true });
+  return env;
+}
+
+type StackDoc = { encryptionsalt?: string; secretsprovider?: string; config?: Record<string, unknown> };
+const readDoc = (file: string): StackDoc => (fs.existsSync(file) ? ((YAML.parse(fs.readFileSync(file, "utf8")) as StackDoc | null) ?? {}) : {});
+
+/** The sandbox's stack file: the base config, the sandbox's host, and the secrets set earlier (kept encrypted). */
+function writeSandboxConfig(base: string, target: string, sandbox: Sandbox): void {
+  const baseDoc = readDoc(base);
+  const old = readDoc(target);
+  const config: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(baseDoc.config ?? {})) if (k !== "quantlab:tokens" && k !== "quantlab:sshPrivateKey") config[k] = v;
+  config["quantlab:host"] = { address: sandbox.host.address, port: sandbox.host.port, user: sandbox.host.user, hostKey: sandbox.host.hostKey };
+  for (const k of ["quantlab:tokens", "quantlab:sshPrivateKey"]) if (old.config?.[k] !== undefined) config[k] = old.config[k];
+  const doc: StackDoc = { ...(old.encryptionsalt ? { encryptionsalt: old.encryptionsalt } : {}), config };
+  fs.writeFileSync(`${target}.tmp`, YAML.stringify(doc), { mode: 0o600 });
+  fs.renameSync(`${target}.tmp`, target);
+}
+
+function sandboxPassphrase(dir: string): string {
+  const file = path.join(dir, "passphrase");
+  if (!fs.existsSync(file)) fs.writeFileSync(file, crypto.randomBytes(24).toString("hex"), { mode: 0o600 });
+  return fs.readFileSync(file, "utf8").trim();
+}
+
+/** Sets a secret through the CLI with the value on stdin (the Automation API would put it in argv). */
+async function setSecret(o: { workDir: string; env: Record<string, string>; stack: string; configFile: string }, key: string, value: string): Promise<void> {
+  await must(path.join(TOOLS_BIN, "pulumi"), ["config", "set", "--secret", "--path", key, "--stack", o.stack, "--config-file", o.configFile, "--non-interactive"], {
+    input: value,
+    cwd: o.workDir,
+    env: { ...process.env, ...o.env },
+  });
+}
+
+export async function openStack(opts: StackOptions): Promise<OpenStack> {
+  const base = path.resolve(opts.configFile ?? path.join(ROOT, `Pulumi.${opts.stack}.yaml`));
+  if (!fs.existsSync(base)) throw new Error(`no stack config for "${opts.stack}": ${base} does not exist`);
+  await ensureToolchain();
+
+  let workDir = ROOT;
+  let configFile = base;
+  let env: Record<string, string>;
+  let sandbox: Sandbox | undefined;
+  if (opts.sandbox) {
+    workDir = sandboxDir(opts.stack);
+    sandbox = await Sandbox.up(workDir);
+    env = baseEnv(path.join(workDir, "state"), sandboxPassphrase(workDir));
+    configFile = path.join(workDir, `Pulumi.${opts.stack}.yaml`);
+    fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(workDir, "Pulumi.yaml"));
+    writeSandboxConfig(base, configFile, sandbox);
+  } else {
+    if (!process.env.PULUMI_CONFIG_PASSPHRASE && !process.env.PULUMI_CONFIG_PASSPHRASE_FILE) {
+      throw new Error("set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) to the stack's secrets passphrase");
+    }
+    env = baseEnv(STATE_DIR, undefined);
+  }
+
+  const pulumiCommand = await PulumiCommand.get({ root: TOOLS_DIR, skipVersionCheck: true });
+  const program = async () => {
+    const out = runProgram(pulumi.runtime.allConfig(), ROOT);
+    return { units: out.units, healthUrls: out.healthUrls, buckets: out.buckets, startupLevels: out.startupLevels };
+  };
+  const stack = await LocalWorkspace.createOrSelectStack({ stackName: opts.stack, projectName: PROJECT, program }, { workDir, envVars: env, pulumiCommand });
+
+  if (sandbox) {
+    const o = { workDir, env, stack: opts.stack, configFile };
+    const have = readDoc(configFile).config ?? {};
+    const tokens = (have["quantlab:tokens"] ?? {}) as Record<string, unknown>;
+    for (const t of TOKEN_NAMES) if (tokens[t] === undefined) await setSecret(o, `quantlab:tokens.${t}`, crypto.randomBytes(24).toString("hex"));
+    await setSecret(o, "quantlab:sshPrivateKey", fs.readFileSync(sandbox.host.privateKeyPath, "utf8"));
+  }
+  return { stack, configFile, workDir, env, sandbox };
+}
+
+/** The stack config with secrets decrypted, as the program sees it (kept in memory). */
+export async function decryptedConfig(o: OpenStack): Promise<Record<string, string>> {
+  const r = await run(path.join(TOOLS_BIN, "pulumi"), ["config", "--show-secrets", "--json", "--stack", o.stack.name, "--config-file", o.configFile], {
+    cwd: o.workDir,
+    env: { ...process.env, ...o.env },
+  });
+  if (r.code !== 0) throw new Error(`pulumi config: ${r.stderr.trim()}`);
+  const json = JSON.parse(r.stdout) as Record<string, { value?: string; objectValue?: unknown }>;
+  return Object.fromEntries(Object.entries(json).map(([k, v]) => [k, v.objectValue !== undefined ? JSON.stringify(v.objectValue) : (v.value ?? "")]));
+}

@@ -1,0 +1,64 @@
+/**
+ * What a preview or a drift check means for the host, from the engine's
+ * step events: which files and units differ from the stack and how, and
+ * which services a run will restart because of which of their files.
+ */
+import type { EngineEvent } from "@pulumi/pulumi/automation";
+import { restartCauses } from "../provider/service";
+
+export interface HostChange {
+  /** create | update | replace | delete | ... (the engine's op) */
+  readonly op: string;
+  readonly kind: "HostFile" | "HostService" | "HostBundle";
+  /** The file path, unit or bundle root. */
+  readonly target: string;
+  /** The properties that differ (e.g. sha256, mode, active, /etc/quantlab/x.env). */
+  readonly what: readonly string[];
+}
+
+const KINDS = ["HostFile", "HostService", "HostBundle"] as const;
+const CHANGING = new Set(["create", "update", "replace", "create-replacement", "delete", "delete-replaced"]);
+type Props = Record<string, unknown>;
+
+function changedKeys(olds: Props, news: Props): string[] {
+  const keys = ["sha256", "mode", "owner", "group", "onChange", "createParent", "files", "user", "enabled", "active"];
+  const keysOut = keys.filter((k) => k in news && JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
+  if ("reads" in news) keysOut.push(...restartCauses(olds as never, news as never));
+  return keysOut;
+}
+
+/** The host-level changes among the engine's step events (component and stack steps left out). */
+export function hostChanges(events: readonly EngineEvent[]): HostChange[] {
+  const changes: HostChange[] = [];
+  for (const e of events) {
+    const m = e.resourcePreEvent?.metadata;
+    if (!m || !CHANGING.has(m.op)) continue;
+    const kind = KINDS.find((k) => m.type === `pulumi-nodejs:dynamic/quantlab:${k}`);
+    if (!kind || m.op === "delete-replaced") continue;
+    const olds = (m.old?.outputs ?? {}) as Props;
+    const news = (m.new?.inputs ?? {}) as Props;
+    const target = String(news.path ?? news.unit ?? news.root ?? olds.path ?? olds.unit ?? olds.root ?? m.urn);
+    const what = m.op === "create" ? ["missing on the host"] : m.op === "delete" ? ["no longer in the stack"] : changedKeys(olds, news);
+    changes.push({ op: m.op === "create-replacement" ? "replace" : m.op, kind, target, what });
+  }
+  return changes;
+}
+
+/** One line per changed host object. */
+export function changesText(changes: readonly HostChange[]): string {
+  if (changes.length === 0) return "host matches the stack";
+  return changes.map((c) => `${c.op.padEnd(7)} ${c.kind.padEnd(11)} ${c.target}${c.what.length ? `  (${c.what.join(", ")})` : ""}`).join("\n");
+}
+
+/** Per service: will it (re)start, and why. */
+export function restartsText(changes: readonly HostChange[]): string {
+  const services = changes.filter((c) => c.kind === "HostService");
+  if (services.length === 0) return "restarts: none";
+  return [
+    "restarts:",
+    ...services.map((c) => {
+      const why = c.op === "create" ? "new unit" : c.op === "delete" ? "stopped and removed" : c.what.join(", ");
+      return `  ${c.target.padEnd(32)} ${c.op === "delete" ? "stop" : c.op === "create" ? "start" : "restart"}  (${why})`;
+    }),
+  ].join("\n");
+}

@@ -1,0 +1,9 @@
+/**
+ * The host provider's implementation, loaded at call time by the stubs that
+ * are stored in state (provider/stub.ts): one provider object per resource
+ * kind, and configure() for the stack's connection.
+ */
+export { configure } from "./context";
+export { file } from "./file";
+export { service } from "./service";
+export { bundle } from "./bundle";

@@ -1,0 +1,76 @@
+/**
+ * The host resources as Pulumi sees them: typed wrappers over the dynamic
+ * provider stubs, with types `pulumi-nodejs:dynamic/quantlab:<Kind>`.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { providerStub } from "./stub";
+import type { ReloadAction } from "./scripts";
+
+export interface HostFileArgs {
+  readonly host: string;
+  readonly path: string;
+  /** Pass a secret for files that hold tokens. */
+  readonly content: pulumi.Input<string>;
+  /** sha-256 of the content (hex): computed by the caller, compared with the host's. */
+  readonly sha256: pulumi.Input<string>;
+  readonly mode: string;
+  readonly owner: string;
+  readonly group: string;
+  /** @default "none" */
+  readonly onChange: ReloadAction;
+  /** @default false */
+  readonly createParent: boolean;
+}
+
+export class HostFile extends pulumi.dynamic.Resource {
+  declare readonly sha256: pulumi.Output<string>;
+  declare readonly path: pulumi.Output<string>;
+
+  constructor(name: string, args: HostFileArgs, opts?: pulumi.CustomResourceOptions) {
+    super(providerStub("file"), name, { ...args }, { deleteBeforeReplace: true, ...opts }, "quantlab", "HostFile");
+  }
+}
+
+export interface HostServiceArgs {
+  readonly host: string;
+  readonly unit: string;
+  /** path -> sha-256 of each file the unit reads. */
+  readonly reads: Readonly<Record<string, string>>;
+  /** name -> hash of other inputs (code). @default {} */
+  readonly extra?: Readonly<Record<string, string>>;
+}
+
+export class HostService extends pulumi.dynamic.Resource {
+  declare readonly unit: pulumi.Output<string>;
+  declare readonly active: pulumi.Output<boolean>;
+
+  constructor(name: string, args: HostServiceArgs, opts?: pulumi.CustomResourceOptions) {
+    const props = {
+      host: args.host,
+      unit: args.unit,
+      reads: args.reads,
+      extra: args.extra ?? {},
+      enabled: true,
+      active: true,
+    };
+    super(providerStub("service"), name, props, { deleteBeforeReplace: true, ...opts }, "quantlab", "HostService");
+  }
+}
+
+export interface HostBundleArgs {
+  readonly host: string;
+  readonly root: string;
+  readonly user: string;
+  /** relative path -> "<mode> <sha256>" */
+  readonly files: Record<string, string>;
+  /** JSON list of {path, mode, content(base64)}. */
+  readonly payload: string;
+}
+
+export class HostBundle extends pulumi.dynamic.Resource {
+  declare readonly files: pulumi.Output<Record<string, string>>;
+
+  constructor(name: string, args: HostBundleArgs, opts?: pulumi.CustomResourceOptions) {
+    super(providerStub("bundle"), name, { ...args }, { deleteBeforeReplace: true, ...opts }, "quantlab", "HostBundle");
+  }
+}

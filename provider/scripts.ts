@@ -1,0 +1,205 @@
+/**
+ * Everything the host provider runs on a host, as pure functions from typed
+ * arguments to script text. No value from config reaches a script unchecked:
+ * paths, users, modes and unit names are validated here, and file content
+ * travels on stdin (the script only names its expected sha-256).
+ */
+
+/** What the host does after a file is written or removed: a closed set, no shell text. */
+export type ReloadAction = "none" | "daemon-reload" | "sysusers" | "tmpfiles";
+
+export interface FileTarget {
+  /** Absolute path. */
+  readonly path: string;
+  /** Octal mode, e.g. "0640". */
+  readonly mode: string;
+  readonly owner: string;
+  readonly group: string;
+  /** @default "none" */
+  readonly onChange: ReloadAction;
+  /** Create a missing parent directory (root:root 0755) instead of failing. @default false */
+  readonly createParent: boolean;
+}
+
+const SAFE = /^[A-Za-z0-9_@+=:,./-]+$/;
+const NAME = /^[a-z_][a-z0-9_-]{0,31}$/;
+const UNIT = /^[A-Za-z0-9_.@:-]+\.(service|timer|socket|target)$/;
+const MODE = /^0[0-7]{3}$/;
+const SHA256 = /^[0-9a-f]{64}$/;
+
+function check(ok: boolean, what: string, value: string): void {
+  if (!ok) throw new Error(`host provider: invalid ${what} ${JSON.stringify(value)}`);
+}
+
+export function checkPath(path: string): string {
+  check(path.startsWith("/") && SAFE.test(path) && !path.split("/").includes("..") && !path.endsWith("/"), "path", path);
+  return path;
+}
+
+export function checkUnit(unit: string): string {
+  check(UNIT.test(unit), "unit name", unit);
+  return unit;
+}
+
+const dirOf = (path: string): string => path.slice(0, path.lastIndexOf("/")) || "/";
+const baseOf = (path: string): string => path.slice(path.lastIndexOf("/") + 1);
+
+/** The commands a reload action runs for the file at `path`. */
+export function reloadCommands(action: ReloadAction, path: string, event: "write" | "delete"): string[] {
+  switch (action) {
+    case "none":
+      return [];
+    case "daemon-reload":
+      return ["systemctl daemon-reload"];
+    case "sysusers":
+      return event === "write" ? [`systemd-sysusers ${path}`] : [];
+    case "tmpfiles":
+      // Removing the rules never removes the directories or their data.
+      return event === "write" ? [`systemd-tmpfiles --create ${path}`] : [];
+  }
+}
+
+/**
+ * Writes stdin to `path` atomically: a temp file in the same directory gets
+ * the content, is checked against `sha256` (a cut connection cannot leave a
+ * truncated file), flushed, given owner and mode, and renamed over the
+ * target. Any failure removes the temp file and leaves the old file as it was.
+ */
+export function writeFileScript(t: FileTarget, sha256: string): string {
+  checkPath(t.path);
+  check(MODE.test(t.mode), "mode", t.mode);
+  check(NAME.test(t.owner), "owner", t.owner);
+  check(NAME.test(t.group), "group", t.group);
+  check(SHA256.test(sha256), "sha256", sha256);
+  const dir = dirOf(t.path);
+  return [
+    "set -eu",
+    "umask 077",
+    t.createParent
+      ? `[ -d ${dir} ] || install -d -m 0755 -o root -g root ${dir}`
+      : `[ -d ${dir} ] || { echo "directory ${dir} does not exist" >&2; exit 1; }`,
+    `tmp=$(mktemp ${dir}/.${baseOf(t.path)}.quantlab-XXXXXX)`,
+    `trap 'rm -f -- "$tmp"' EXIT`,
+    `cat > "$tmp"`,
+    `[ "$(sha256sum < "$tmp" | cut -c1-64)" = ${sha256} ] || { echo "content arrived incomplete (checksum mismatch)" >&2; exit 1; }`,
+    `chown ${t.owner}:${t.group} "$tmp"`,
+    `chmod ${t.mode} "$tmp"`,
+    `sync "$tmp"`,
+    `mv -f -- "$tmp" ${t.path}`,
+    "trap - EXIT",
+    ...reloadCommands(t.onChange, t.path, "write"),
+  ].join("\n");
+}
+
+/** Prints `mode owner group sha256` of the file, or `absent`. */
+export function statFileScript(path: string): string {
+  checkPath(path);
+  return `if [ -f ${path} ]; then printf '%s ' "$(stat -c '%a %U %G' ${path})"; sha256sum < ${path} | cut -c1-64; else echo absent; fi`;
+}
+
+export interface FileState {
+  readonly mode: string;
+  readonly owner: string;
+  readonly group: string;
+  readonly sha256: string;
+}
+
+/** Parses statFileScript's output; undefined when the file is absent. */
+export function parseFileState(out: string): FileState | undefined {
+  const line = out.trim();
+  if (line === "absent") return undefined;
+  const m = /^([0-7]{3,4}) (\S+) (\S+) ([0-9a-f]{64})$/.exec(line);
+  if (!m) throw new Error(`host provider: unexpected stat output ${JSON.stringify(line.slice(0, 200))}`);
+  return { mode: m[1]!.padStart(4, "0"), owner: m[2]!, group: m[3]!, sha256: m[4]! };
+}
+
+export function deleteFileScript(path: string, onChange: ReloadAction): string {
+  checkPath(path);
+  return ["set -eu", `rm -f -- ${path}`, ...reloadCommands(onChange, path, "delete")].join("\n");
+}
+
+/**
+ * Enables the unit and (re)starts it. A unit with a port probe (ExecStartPost)
+ * returns only once it listens. On failure, systemd's view of the unit goes to stderr.
+ */
+export function activateScript(unit: string, how: "restart" | "start"): string {
+  checkUnit(unit);
+  return [
+    "set -eu",
+    `systemctl enable --quiet ${unit}`,
+    `systemctl ${how} ${unit} || { systemctl status --no-pager --lines=30 ${unit} >&2 || true; exit 1; }`,
+  ].join("\n");
+}
+
+/** Prints the unit's LoadState, UnitFileState and ActiveState, then the sha256 (or `absent`) of each file it reads. */
+export function unitStateScript(unit: string, reads: readonly string[]): string {
+  checkUnit(unit);
+  reads.forEach(checkPath);
+  return [
+    `systemctl show -p LoadState,UnitFileState,ActiveState ${unit}`,
+    ...reads.map((p) => `if [ -f ${p} ]; then echo "read ${p} $(sha256sum < ${p} | cut -c1-64)"; else echo "read ${p} absent"; fi`),
+  ].join("\n");
+}
+
+export interface UnitState {
+  readonly loaded: boolean;
+  readonly enabled: boolean;
+  readonly active: boolean;
+  /** path -> sha256 or "absent" */
+  readonly reads: Readonly<Record<string, string>>;
+}
+
+export function parseUnitState(out: string): UnitState {
+  const props: Record<string, string> = {};
+  const reads: Record<string, string> = {};
+  for (const line of out.split("\n")) {
+    const read = /^read (\S+) (\S+)$/.exec(line);
+    if (read) reads[read[1]!] = read[2]!;
+    else if (line.includes("=")) props[line.slice(0, line.indexOf("="))] = line.slice(line.indexOf("=") + 1);
+  }
+  return {
+    loaded: props.LoadState === "loaded",
+    enabled: props.UnitFileState === "enabled",
+    active: props.ActiveState === "active",
+    reads,
+  };
+}
+
+/** Stops and disables the unit when systemd knows it; nothing when it is gone already. */
+export function deactivateScript(unit: string): string {
+  checkUnit(unit);
+  return ["set -eu", `if systemctl cat ${unit} >/dev/null 2>&1; then systemctl disable --now --quiet ${unit}; fi`].join("\n");
+}
+
+/** Node program that writes a JSON list of {path, mode, content(base64)} from stdin under argv[1], each file atomically. */
+const EXTRACT =
+  'const fs=require("fs"),path=require("path");const root=process.argv[1];' +
+  'for(const f of JSON.parse(fs.readFileSync(0,"utf8"))){const p=path.join(root,f.path);' +
+  'fs.mkdirSync(path.dirname(p),{recursive:true});const t=p+".quantlab-tmp";' +
+  'fs.writeFileSync(t,Buffer.from(f.content,"base64"),{mode:parseInt(f.mode,8)});fs.chmodSync(t,parseInt(f.mode,8));fs.renameSync(t,p);}';
+
+/** Checks a bundle's relative file path (no absolute path, no .., plain characters). */
+export function checkRelative(path: string): string {
+  check(!path.startsWith("/") && SAFE.test(path) && !path.split("/").includes(".."), "relative path", path);
+  return path;
+}
+
+/** Writes the bundle on stdin under `root` as `user` (who owns the code). */
+export function writeBundleScript(root: string, user: string): string {
+  checkPath(root);
+  check(NAME.test(user), "user", user);
+  return `set -eu\nrunuser -u ${user} -- /usr/bin/node -e '${EXTRACT}' ${root}`;
+}
+
+/** Prints `<sha256|absent> <path>` for each bundle file. */
+export function statBundleScript(root: string, files: readonly string[]): string {
+  checkPath(root);
+  files.forEach(checkRelative);
+  return [`cd ${root} 2>/dev/null || exit 0`, ...files.map((f) => `if [ -f ${f} ]; then echo "$(sha256sum < ${f} | cut -c1-64) ${f}"; else echo "absent ${f}"; fi`)].join("\n");
+}
+
+export function deleteBundleScript(root: string, files: readonly string[]): string {
+  checkPath(root);
+  files.forEach(checkRelative);
+  return files.length === 0 ? "true" : `set -eu\ncd ${root} 2>/dev/null || exit 0\nrm -f -- ${files.join(" ")}`;
+}

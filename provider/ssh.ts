@@ -1,0 +1,224 @@
+/**
+ * The transport: one SSH connection per host, shared by every resource of a
+ * run (the pool lives on globalThis, so every module copy in the one
+ * provider process shares it), with a pinned host key, keepalive, bounded
+ * dial retries and at most MAX_CHANNELS commands in flight per connection
+ * (sshd's MaxSessions is 10; an 11th channel fails).
+ *
+ * A command is a script built by provider/scripts.ts from typed arguments;
+ * file content and other payloads travel on its stdin, never in its text.
+ */
+import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
+import type { Readable } from "stream";
+
+/** Where to connect. Every field comes from the stack config (`quantlab:host`). */
+export interface SshTarget {
+  readonly address: string;
+  /** @default 22 */
+  readonly port: number;
+  /** @default "root" */
+  readonly user: string;
+  /** Pinned OpenSSH host key line ("ssh-ed25519 AAAA..."); undefined only with insecureSkipHostKeyCheck. */
+  readonly hostKey?: string;
+  /** A jump host reached first; the target is dialled through it. @default none */
+  readonly bastion?: Omit<SshTarget, "bastion">;
+}
+
+/** How to authenticate: the private key from secret config (kept in memory only), or an ssh-agent. */
+export interface SshCredentials {
+  readonly privateKey?: string;
+  /** @default none */
+  readonly passphrase?: string;
+  /** ssh-agent socket path. @default none */
+  readonly agent?: string;
+}
+
+export interface ExecResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Below sshd's MaxSessions (10): the server frees a session slot a moment after the channel closes. */
+export const MAX_CHANNELS = 6;
+const CHANNEL_ATTEMPTS = 4;
+const DIAL_ATTEMPTS = 3;
+const DIAL_TIMEOUT_MS = 8_000;
+const RETRY_DELAY_MS = 500;
+
+export class SshError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SshError";
+  }
+}
+
+/** The server refused to open a channel (too many sessions): nothing ran. */
+class ChannelRefused extends SshError {}
+
+const describeTarget = (t: Omit<SshTarget, "bastion">): string => `${t.user}@${t.address}:${t.port}`;
+
+/** Host key algorithms the server must offer for the pinned key's type (so it presents that key). */
+export function hostKeyAlgorithms(hostKey: string): string[] {
+  const type = hostKey.split(" ")[0]!;
+  return type === "ssh-rsa" ? ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"] : [type];
+}
+
+/** The base64 blob of an OpenSSH key line, decoded: what ssh2 hands the host verifier. */
+export const hostKeyBlob = (hostKey: string): Buffer => Buffer.from(hostKey.split(" ")[1] ?? "", "base64");
+
+function connectConfig(target: Omit<SshTarget, "bastion">, creds: SshCredentials, onMismatch: () => void, sock?: Readable): ConnectConfig {
+  const pinned = target.hostKey;
+  return {
+    host: target.address,
+    port: target.port,
+    username: target.user,
+    ...(creds.privateKey ? { privateKey: creds.privateKey } : {}),
+    ...(creds.passphrase ? { passphrase: creds.passphrase } : {}),
+    ...(creds.agent ? { agent: creds.agent } : {}),
+    ...(sock ? { sock } : {}),
+    readyTimeout: DIAL_TIMEOUT_MS,
+    keepaliveInterval: 5_000,
+    keepaliveCountMax: 3,
+    ...(pinned
+      ? {
+          algorithms: { serverHostKey: hostKeyAlgorithms(pinned) as never },
+          hostVerifier: (key: Buffer) => {
+            const ok = key.equals(hostKeyBlob(pinned));
+            if (!ok) onMismatch();
+            return ok;
+          },
+        }
+      : {}),
+  };
+}
+
+/** One authenticated connection; `exec` queues beyond MAX_CHANNELS. */
+export class SshConnection {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+  private closed?: Error;
+
+  constructor(
+    private readonly client: Client,
+    readonly label: string,
+    private readonly jump?: Client,
+  ) {
+    client.on("close", () => (this.closed ??= new SshError(`${label}: connection closed`)));
+    client.on("error", (e) => (this.closed ??= new SshError(`${label}: ${e.message}`)));
+  }
+
+  get isOpen(): boolean {
+    return this.closed === undefined;
+  }
+
+  /** Runs `script` on the host with `stdin` (may be empty); resolves with its exit code and output. */
+  async exec(script: string, stdin = ""): Promise<ExecResult> {
+    if (this.active >= MAX_CHANNELS) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.active++;
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.run(script, stdin);
+        } catch (e) {
+          // A refused channel ran nothing on the host: safe to ask again shortly.
+          if (!(e instanceof ChannelRefused) || attempt >= CHANNEL_ATTEMPTS) throw e;
+          await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+        }
+      }
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
+  }
+
+  private run(script: string, stdin: string): Promise<ExecResult> {
+    return new Promise((resolve, reject) => {
+      if (this.closed) return reject(this.closed);
+      this.client.exec(script, (err: Error | undefined, channel: ClientChannel) => {
+        if (err) return reject(new ChannelRefused(`${this.label}: ${err.message}`));
+        const out: Buffer[] = [];
+        const errOut: Buffer[] = [];
+        let code: number | null = null;
+        channel.on("data", (d: Buffer) => out.push(d));
+        channel.stderr.on("data", (d: Buffer) => errOut.push(d));
+        channel.on("exit", (c: number | null) => (code = c));
+        channel.on("close", () => {
+          if (code === null) return reject(new SshError(`${this.label}: command ended without an exit status (connection lost?)`));
+          resolve({ code, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(errOut).toString("utf8") });
+        });
+        channel.end(stdin);
+      });
+    });
+  }
+
+  end(): void {
+    this.client.end();
+    this.jump?.end();
+  }
+}
+
+function dialOnce(target: Omit<SshTarget, "bastion">, creds: SshCredentials, sock?: Readable): Promise<Client> {
+  return new Promise((resolve, reject) => {
+    const client = new Client();
+    let mismatch = false;
+    client.once("ready", () => resolve(client));
+    client.once("error", (e: Error & { level?: string }) => {
+      client.end();
+      const reason = mismatch
+        ? `host key mismatch: the host did not present the pinned key (${target.hostKey?.slice(0, 40)}...); check quantlab:host.hostKey`
+        : e.level === "client-authentication"
+          ? "authentication failed (check quantlab:sshPrivateKey and quantlab:host.user)"
+          : e.message;
+      reject(Object.assign(new SshError(`cannot connect to ${describeTarget(target)}: ${reason}`), { permanent: mismatch || e.level === "client-authentication" }));
+    });
+    client.connect(connectConfig(target, creds, () => (mismatch = true), sock));
+  });
+}
+
+async function dial(target: Omit<SshTarget, "bastion">, creds: SshCredentials, sock?: Readable): Promise<Client> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await dialOnce(target, creds, sock);
+    } catch (e) {
+      if ((e as { permanent?: boolean }).permanent || attempt >= DIAL_ATTEMPTS || sock) throw e;
+      await new Promise((r) => setTimeout(r, RETRY_DELAY_MS * attempt));
+    }
+  }
+}
+
+async function open(target: SshTarget, creds: SshCredentials): Promise<SshConnection> {
+  if (!target.bastion) return new SshConnection(await dial(target, creds), describeTarget(target));
+  const jump = await dial(target.bastion, creds);
+  const stream = await new Promise<Readable>((resolve, reject) =>
+    jump.forwardOut("127.0.0.1", 0, target.address, target.port, (err, ch) =>
+      err ? reject(new SshError(`bastion ${describeTarget(target.bastion!)} cannot reach ${target.address}:${target.port}: ${err.message}`)) : resolve(ch),
+    ),
+  );
+  return new SshConnection(await dial(target, creds, stream), `${describeTarget(target)} via ${target.bastion.address}`, jump);
+}
+
+type Pool = Map<string, Promise<SshConnection>>;
+const POOL_KEY = Symbol.for("quantlab-infra.ssh-pool");
+const pool = (): Pool => ((globalThis as Record<symbol, Pool>)[POOL_KEY] ??= new Map());
+
+/** The pooled connection to `target`, opened on first use (and again if it dropped). */
+export async function connect(target: SshTarget, creds: SshCredentials): Promise<SshConnection> {
+  const key = `${target.user}@${target.address}:${target.port}|${target.hostKey ?? ""}|${target.bastion?.address ?? ""}`;
+  const existing = pool().get(key);
+  if (existing) {
+    const conn = await existing.catch(() => undefined);
+    if (conn?.isOpen) return conn;
+  }
+  const opening = open(target, creds);
+  pool().set(key, opening);
+  opening.catch(() => pool().delete(key));
+  return opening;
+}
+
+/** Closes every pooled connection (the operator command calls this when it is done). */
+export async function closeAll(): Promise<void> {
+  const conns = [...pool().values()];
+  pool().clear();
+  for (const c of conns) (await c.catch(() => undefined))?.end();
+}
