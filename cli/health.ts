@@ -1,44 +1,46 @@
 /**
- * Health as seen from the host itself: each enabled unit's state, and each
- * health endpoint asked over the host's loopback with its bearer token
- * (the token travels on curl's stdin as a header file, never in argv).
+ * The health table: each enabled unit's state and health endpoint. `health`
+ * asks the host live (one SSH exec per unit, over one connection); `up`
+ * prints what its own run last saw (the service resources' outputs), so it
+ * opens no connection of its own.
  */
-import type { HostPlan, PlannedUnit } from "../hostfiles/plan";
+import type { HostPlan } from "../hostfiles/plan";
 import type { TokenName } from "../units/catalog";
-import { checkUnit } from "../provider/scripts";
+import { parseUnitState, unitStateScript } from "../provider/scripts";
 import type { SshConnection } from "../provider/ssh";
 
 export interface HealthRow {
   readonly service: string;
   readonly unit: string;
+  /** active | inactive | failed | ... */
   readonly state: string;
-  /** HTTP status, "-" without an endpoint, or the failure. */
+  /** HTTP status, or "-" without an endpoint. */
   readonly health: string;
   readonly url?: string;
   readonly ok: boolean;
 }
 
-const URL_SHAPE = /^http:\/\/127\.0\.0\.1:\d{1,5}\/[A-Za-z0-9_/.-]*$/;
-
-/** Prints the unit's ActiveState, then the endpoint's HTTP status (000 when nothing answers). */
-export function healthScript(unit: string, url: string | undefined, withToken: boolean): string {
-  checkUnit(unit);
-  const lines = [`systemctl show -p ActiveState --value ${unit}`];
-  if (url !== undefined) {
-    if (!URL_SHAPE.test(url)) throw new Error(`health: unexpected URL ${JSON.stringify(url)}`);
-    lines.push(`curl -s -o /dev/null -w '%{http_code}\\n' --max-time 5 ${withToken ? "-H @- " : ""}${url} || true`);
-  }
-  return lines.join("\n");
+export function healthRow(u: HostPlan["units"][number], state: { active: boolean; health?: string }): HealthRow {
+  const health = u.health ? (state.health ?? "no answer") : "-";
+  return {
+    service: u.service,
+    unit: u.unit,
+    state: state.active ? "active" : "inactive",
+    health,
+    url: u.health?.url,
+    ok: state.active && (!u.health || health === "200"),
+  };
 }
 
+/** Live, on the host. */
 export async function checkHealth(host: SshConnection, plan: HostPlan, tokens: Readonly<Partial<Record<TokenName, string>>>): Promise<HealthRow[]> {
   return Promise.all(
-    plan.units.map(async (u: PlannedUnit): Promise<HealthRow> => {
+    plan.units.map(async (u) => {
       const token = u.health?.token ? tokens[u.health.token] : undefined;
-      const r = await host.exec(healthScript(u.unit, u.health?.url, token !== undefined), token ? `Authorization: Bearer ${token}\n` : "");
-      const [state = "unknown", status] = r.stdout.trim().split("\n");
-      const health = u.health ? (status ?? "no answer") : "-";
-      return { service: u.service, unit: u.unit, state, health, url: u.health?.url, ok: state === "active" && (!u.health || health === "200") };
+      const script = unitStateScript(u.unit, [], u.health ? { url: u.health.url, withToken: token !== undefined } : undefined);
+      const r = await host.exec(script, token ? `Authorization: Bearer ${token}\n` : "");
+      if (r.code !== 0) throw new Error(`health of ${u.unit}: ${r.stderr.trim()}`);
+      return healthRow(u, parseUnitState(r.stdout));
     }),
   );
 }

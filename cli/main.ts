@@ -9,12 +9,12 @@
  *   health   every enabled unit's state and health endpoint, checked on the host
  */
 import type { EngineEvent } from "@pulumi/pulumi/automation";
-import { ConfigError, parseStackConfig } from "../config/parse";
+import { parseStackConfig } from "../config/parse";
 import { planHost } from "../hostfiles/plan";
 import { connectionFromConfig } from "../provider/context";
-import { closeAll, connect } from "../provider/ssh";
+import { connect } from "../provider/ssh";
 import { decryptedConfig, openStack, type OpenStack } from "./engine";
-import { checkHealth, healthTable } from "./health";
+import { checkHealth, healthRow, healthTable, type HealthRow } from "./health";
 import { changesText, hostChanges, restartsText } from "./report";
 
 const COMMANDS = ["up", "preview", "drift", "destroy", "health"] as const;
@@ -27,7 +27,9 @@ export interface Args {
   readonly configFile?: string;
 }
 
-export class UsageError extends Error {}
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
 
 export function parseArgs(argv: readonly string[]): Args {
   const usage = "usage: quantlab <up|preview|drift|destroy|health> --stack NAME [--sandbox] [--config-file FILE]";
@@ -53,64 +55,85 @@ export function parseArgs(argv: readonly string[]): Args {
 
 const print = (text: string) => process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
 
-/** Validates the stack config before the engine or the host is touched. */
+/** The stack config, decrypted and validated: the package's own error before the engine or the host is touched. */
 async function parsed(o: OpenStack) {
-  return parseStackConfig(await decryptedConfig(o));
+  const all = await decryptedConfig(o);
+  return { all, ...parseStackConfig(all) };
 }
 
-async function health(o: OpenStack): Promise<boolean> {
-  const { model, secrets } = await parsed(o);
-  const all = await decryptedConfig(o);
+/** Live health, over the CLI's own connection. */
+async function liveHealth(o: OpenStack): Promise<HealthRow[]> {
+  const { all, model, secrets } = await parsed(o);
   const conn = connectionFromConfig((k) => all[k]);
   const host = await connect(conn.target, conn.credentials);
-  const rows = await checkHealth(host, planHost(model, secrets.tokens), secrets.tokens);
-  print(healthTable(rows));
-  return rows.every((r) => r.ok);
+  return checkHealth(host, planHost(model, secrets.tokens), secrets.tokens);
+}
+
+/** Health as the run that just ended saw it: the service resources' outputs in the state. */
+async function healthFromState(o: OpenStack): Promise<HealthRow[]> {
+  const { model, secrets } = await parsed(o);
+  const deployment = (await o.stack.exportStack()).deployment as { resources?: { type: string; outputs?: Record<string, unknown> }[] };
+  const byUnit = new Map(
+    (deployment.resources ?? [])
+      .filter((r) => r.type === "pulumi-nodejs:dynamic/quantlab:HostService")
+      .map((r) => [r.outputs?.unit as string, r.outputs ?? {}]),
+  );
+  return planHost(model, secrets.tokens).units.map((u) => {
+    const out = byUnit.get(u.unit) ?? {};
+    return healthRow(u, { active: out.active === true, ...(typeof out.health === "string" ? { health: out.health } : {}) });
+  });
+}
+
+/** An engine failure as the operator needs it: the error diagnostics, not the CLI's whole transcript. */
+function engineFailure(what: string, events: readonly EngineEvent[], e: unknown): Error {
+  const errors = [...new Set(events.flatMap((ev) => (ev.diagnosticEvent?.severity === "error" ? [ev.diagnosticEvent.message.trim()] : [])))];
+  const generic = /^(update|preview|destroy|refresh) failed$/;
+  const specific = errors.filter((m) => !generic.test(m));
+  return new Error(`${what} failed:\n${(specific.length ? specific : errors.length ? errors : [(e as Error).message]).join("\n")}`);
+}
+
+async function engine<T>(what: string, events: readonly EngineEvent[], op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (e) {
+    throw engineFailure(what, events, e);
+  }
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv);
   const o = await openStack(args);
-  await parsed(o); // bad config: the package's error, nothing touched
+  await parsed(o);
   const events: EngineEvent[] = [];
   const common = { configFile: o.configFile, color: "never" as const, onEvent: (e: EngineEvent) => events.push(e) };
+  const stream = { onOutput: (s: string) => process.stdout.write(s) };
   switch (args.command) {
     case "up": {
-      await o.stack.up({ ...common, refresh: true, onOutput: (s) => process.stdout.write(s) });
-      print("");
-      return (await health(o)) ? 0 : 1;
+      await engine("up", events, () => o.stack.up({ ...common, ...stream, refresh: true }));
+      const rows = await healthFromState(o);
+      print(`\n${healthTable(rows)}`);
+      return rows.every((r) => r.ok) ? 0 : 1;
     }
     case "preview": {
-      await o.stack.preview({ ...common, refresh: true, diff: true, onOutput: (s) => process.stdout.write(s) });
+      await engine("preview", events, () => o.stack.preview({ ...common, ...stream, refresh: true, diff: true }));
       const changes = hostChanges(events);
       print(`\n${changesText(changes)}\n${restartsText(changes)}`);
       return 0;
     }
     case "drift": {
-      await o.stack.preview({ ...common, refresh: true });
+      await engine("drift check", events, () => o.stack.preview({ ...common, refresh: true }));
       const changes = hostChanges(events);
       print(changesText(changes));
       return changes.length === 0 ? 0 : 2;
     }
     case "destroy": {
-      await o.stack.destroy({ ...common, onOutput: (s) => process.stdout.write(s) });
+      await engine("destroy", events, () => o.stack.destroy({ ...common, ...stream }));
       return 0;
     }
-    case "health":
-      return (await health(o)) ? 0 : 1;
+    case "health": {
+      const rows = await liveHealth(o);
+      print(healthTable(rows));
+      return rows.every((r) => r.ok) ? 0 : 1;
+    }
   }
-}
-
-if (require.main === module) {
-  main(process.argv.slice(2))
-    .then(async (code) => {
-      await closeAll();
-      process.exit(code);
-    })
-    .catch(async (e: Error) => {
-      await closeAll();
-      const message = e instanceof UsageError || e instanceof ConfigError ? e.message : (e.message ?? String(e));
-      console.error(`quantlab: ${message}`);
-      process.exit(e instanceof UsageError ? 64 : 1);
-    });
 }

@@ -1,8 +1,18 @@
 /** Where the operator command keeps things, all inside the project directory (git-ignored). */
+import * as fs from "fs";
 import * as path from "path";
 
-/** The project root (this file runs compiled from dist/cli/). */
-export const ROOT = path.resolve(__dirname, "..", "..");
+/** The nearest directory above `from` holding the quantlab-infra package.json (works from cli/ and from dist/cli/). */
+function projectRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    const pkg = path.join(dir, "package.json");
+    if (fs.existsSync(pkg) && (JSON.parse(fs.readFileSync(pkg, "utf8")) as { name?: string }).name === "quantlab-infra") return dir;
+    if (path.dirname(dir) === dir) throw new Error(`quantlab: no quantlab-infra project above ${from}`);
+  }
+}
+
+/** The project root. */
+export const ROOT = projectRoot(__dirname);
 /** The pinned Pulumi CLI and the dynamic-provider launcher (scripts/pulumi-toolchain.sh). */
 export const TOOLS_DIR = path.join(ROOT, ".tools");
 export const TOOLS_BIN = path.join(TOOLS_DIR, "bin");

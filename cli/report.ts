@@ -21,8 +21,9 @@ const CHANGING = new Set(["create", "update", "replace", "create-replacement", "
 type Props = Record<string, unknown>;
 
 function changedKeys(olds: Props, news: Props): string[] {
-  const keys = ["sha256", "mode", "owner", "group", "onChange", "createParent", "files", "user", "enabled", "active"];
+  const keys = ["sha256", "mode", "owner", "group", "onChange", "createParent", "files", "user", "probe", "enabled", "active"];
   const keysOut = keys.filter((k) => k in news && JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
+  if ("probe" in olds && typeof olds.health === "string" && olds.health !== "200") keysOut.push(`health ${olds.health}`);
   if ("reads" in news) keysOut.push(...restartCauses(olds as never, news as never));
   return keysOut;
 }
@@ -44,21 +45,28 @@ export function hostChanges(events: readonly EngineEvent[]): HostChange[] {
   return changes;
 }
 
-/** One line per changed host object. */
+const ORDER = { HostFile: 0, HostBundle: 1, HostService: 2 } as const;
+const sorted = (changes: readonly HostChange[]) => [...changes].sort((a, b) => ORDER[a.kind] - ORDER[b.kind] || a.target.localeCompare(b.target));
+
+/** One line per changed host object, files first, each group by path or unit. */
 export function changesText(changes: readonly HostChange[]): string {
   if (changes.length === 0) return "host matches the stack";
-  return changes.map((c) => `${c.op.padEnd(7)} ${c.kind.padEnd(11)} ${c.target}${c.what.length ? `  (${c.what.join(", ")})` : ""}`).join("\n");
+  return [
+    "host differs from the stack:",
+    ...sorted(changes).map((c) => `${c.op.padEnd(7)} ${c.kind.padEnd(11)} ${c.target}${c.what.length ? `  (${c.what.join(", ")})` : ""}`),
+  ].join("\n");
 }
 
 /** Per service: will it (re)start, and why. */
 export function restartsText(changes: readonly HostChange[]): string {
-  const services = changes.filter((c) => c.kind === "HostService");
+  const services = sorted(changes).filter((c) => c.kind === "HostService");
   if (services.length === 0) return "restarts: none";
   return [
     "restarts:",
     ...services.map((c) => {
       const why = c.op === "create" ? "new unit" : c.op === "delete" ? "stopped and removed" : c.what.join(", ");
-      return `  ${c.target.padEnd(32)} ${c.op === "delete" ? "stop" : c.op === "create" ? "start" : "restart"}  (${why})`;
+      const action = c.op === "delete" ? "stop" : c.op === "create" || c.what.every((w) => w === "active" || w === "enabled") ? "start" : "restart";
+      return `  ${c.target.padEnd(32)} ${action.padEnd(7)} (${why})`;
     }),
   ].join("\n");
 }

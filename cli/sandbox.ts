@@ -24,8 +24,16 @@ export class Sandbox {
   /** Boots a fresh host in stateDir, or reuses the one running there. Installs the sandbox's apt dependencies when missing. */
   static async up(stateDir: string): Promise<Sandbox> {
     fs.mkdirSync(stateDir, { recursive: true });
-    await must("bash", [SCRIPT, "deps"], { stderr: "inherit" });
-    await must("bash", [SCRIPT, "up", stateDir], { stderr: "inherit" });
+    const running = (await run("bash", [SCRIPT, "status", stateDir])).code === 0 && fs.existsSync(path.join(stateDir, "host.json"));
+    if (!running) {
+      await must("bash", [SCRIPT, "deps"], { stderr: "inherit" });
+      await must("bash", [SCRIPT, "up", stateDir], { stderr: "inherit" });
+    }
+    return Sandbox.attach(stateDir);
+  }
+
+  /** The sandbox already booted in stateDir (no connection is opened). */
+  static attach(stateDir: string): Sandbox {
     const host = JSON.parse(fs.readFileSync(path.join(stateDir, "host.json"), "utf8")) as SandboxHostInfo;
     return new Sandbox(stateDir, host);
   }

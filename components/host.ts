@@ -71,6 +71,7 @@ export class QuantlabHost extends pulumi.ComponentResource {
         unit: u.unit,
         reads: Object.fromEntries(u.reads.map((p) => [p, hashes.get(p)!])),
         extra: codeHash ? { code: codeHash } : {},
+        ...(u.health ? { probe: { url: u.health.url, ...(u.health.token ? { token: u.health.token } : {}) } } : {}),
       }, after(...u.reads.map((p) => files.get(p)), ...u.after.map((d) => services[d]), code));
     }
     this.services = services;

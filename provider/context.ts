@@ -22,6 +22,8 @@ interface HostConfig {
 export interface Connection {
   readonly target: SshTarget;
   readonly credentials: SshCredentials;
+  /** The bearer tokens (`quantlab:tokens`), for health probes. */
+  readonly tokens: Readonly<Record<string, string>>;
 }
 
 /** The connection the stack config describes (`quantlab:host`, `quantlab:sshPrivateKey`, `quantlab:sshKeyPassphrase`). */
@@ -45,6 +47,7 @@ export function connectionFromConfig(get: ConfigGetter): Connection {
       passphrase: get("quantlab:sshKeyPassphrase") || undefined,
       agent: host.useAgent ? process.env.SSH_AUTH_SOCK : undefined,
     },
+    tokens: JSON.parse(get("quantlab:tokens") || "{}") as Record<string, string>,
   };
 }
 
@@ -67,6 +70,13 @@ export async function hostFor(address: string, resource: string): Promise<SshCon
     );
   }
   return connect(conn.target, conn.credentials);
+}
+
+/** The value of a bearer token from the stack config, for a health probe's header. */
+export function tokenValue(name: string, resource: string): string {
+  const value = (globalThis as Holder)[CONTEXT_KEY]?.tokens[name];
+  if (!value) throw new Error(`${resource}: quantlab:tokens.${name} is not set`);
+  return value;
 }
 
 export const sha256 = (text: string): string => crypto.createHash("sha256").update(text).digest("hex");

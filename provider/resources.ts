@@ -38,11 +38,15 @@ export interface HostServiceArgs {
   readonly reads: Readonly<Record<string, string>>;
   /** name -> hash of other inputs (code). @default {} */
   readonly extra?: Readonly<Record<string, string>>;
+  /** Health endpoint on the host and the name of its bearer token. @default none */
+  readonly probe?: { readonly url: string; readonly token?: string };
 }
 
 export class HostService extends pulumi.dynamic.Resource {
   declare readonly unit: pulumi.Output<string>;
   declare readonly active: pulumi.Output<boolean>;
+  /** HTTP status of the health endpoint at the last look. */
+  declare readonly health: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: HostServiceArgs, opts?: pulumi.CustomResourceOptions) {
     const props = {
@@ -50,6 +54,8 @@ export class HostService extends pulumi.dynamic.Resource {
       unit: args.unit,
       reads: args.reads,
       extra: args.extra ?? {},
+      ...(args.probe ? { probe: args.probe } : {}),
+      health: undefined,
       enabled: true,
       active: true,
     };

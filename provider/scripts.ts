@@ -131,13 +131,29 @@ export function activateScript(unit: string, how: "restart" | "start"): string {
   ].join("\n");
 }
 
-/** Prints the unit's LoadState, UnitFileState and ActiveState, then the sha256 (or `absent`) of each file it reads. */
-export function unitStateScript(unit: string, reads: readonly string[]): string {
+/** A health endpoint on the host's loopback. */
+export interface HealthProbe {
+  /** e.g. http://127.0.0.1:3030/health */
+  readonly url: string;
+  /** The bearer token is sent (as a header file on stdin, never in argv). */
+  readonly withToken: boolean;
+}
+
+const PROBE_URL = /^http:\/\/127\.0\.0\.1:\d{1,5}\/[A-Za-z0-9_/.-]*$/;
+
+/**
+ * Prints the unit's LoadState, UnitFileState and ActiveState, the sha256 (or
+ * `absent`) of each file it reads, and its health endpoint's HTTP status
+ * (000 when nothing answers). With a token, stdin holds the header line.
+ */
+export function unitStateScript(unit: string, reads: readonly string[], probe?: HealthProbe): string {
   checkUnit(unit);
   reads.forEach(checkPath);
+  if (probe) check(PROBE_URL.test(probe.url), "health URL", probe.url);
   return [
     `systemctl show -p LoadState,UnitFileState,ActiveState ${unit}`,
     ...reads.map((p) => `if [ -f ${p} ]; then echo "read ${p} $(sha256sum < ${p} | cut -c1-64)"; else echo "read ${p} absent"; fi`),
+    ...(probe ? [`echo "health $(curl -s -o /dev/null -w '%{http_code}' --max-time 5 ${probe.withToken ? "-H @- " : ""}${probe.url})"`] : []),
   ].join("\n");
 }
 
@@ -147,14 +163,19 @@ export interface UnitState {
   readonly active: boolean;
   /** path -> sha256 or "absent" */
   readonly reads: Readonly<Record<string, string>>;
+  /** HTTP status of the health endpoint ("000": no answer); undefined without a probe. */
+  readonly health?: string;
 }
 
 export function parseUnitState(out: string): UnitState {
   const props: Record<string, string> = {};
   const reads: Record<string, string> = {};
+  let health: string | undefined;
   for (const line of out.split("\n")) {
     const read = /^read (\S+) (\S+)$/.exec(line);
+    const probe = /^health (\d{3})$/.exec(line);
     if (read) reads[read[1]!] = read[2]!;
+    else if (probe) health = probe[1]!;
     else if (line.includes("=")) props[line.slice(0, line.indexOf("="))] = line.slice(line.indexOf("=") + 1);
   }
   return {
@@ -162,6 +183,7 @@ export function parseUnitState(out: string): UnitState {
     enabled: props.UnitFileState === "enabled",
     active: props.ActiveState === "active",
     reads,
+    ...(health !== undefined ? { health } : {}),
   };
 }
 

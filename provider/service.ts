@@ -1,12 +1,13 @@
 /**
- * HostService: a unit enabled and active, (re)started when what it reads
- * changes. `reads` maps each file the unit reads (unit file, env file,
- * dotenv) to its sha-256; read() hashes those files on the host, so a
- * hand-edited env file or a stopped unit shows as drift, and the repairing
- * `up` restarts the service on the repaired files.
+ * HostService: a unit enabled, active and healthy, (re)started when what it
+ * reads changes. `reads` maps each file the unit reads (unit file, env
+ * file, dotenv) to its sha-256; read() hashes those files on the host and
+ * asks the health endpoint (on the host's loopback, with its token), so a
+ * hand-edited env file, a stopped unit or an unhealthy service shows as
+ * drift, and the repairing `up` restarts the service on the repaired files.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { run } from "./context";
+import { run, tokenValue } from "./context";
 import { activateScript, deactivateScript, parseUnitState, unitStateScript } from "./scripts";
 
 export interface HostServiceInputs {
@@ -16,9 +17,16 @@ export interface HostServiceInputs {
   readonly reads: Readonly<Record<string, string>>;
   /** Other things it runs on that the host cannot hash cheaply (e.g. the code bundle), name -> hash. @default {} */
   readonly extra: Readonly<Record<string, string>>;
+  /** Its health endpoint and the name of the token it wants. @default none */
+  readonly probe?: { readonly url: string; readonly token?: string };
   /** Wanted state; read() reports the host's. */
   readonly enabled: boolean;
   readonly active: boolean;
+}
+
+export interface HostServiceOutputs extends HostServiceInputs {
+  /** The health endpoint's HTTP status at the last look ("000": no answer); absent without a probe. */
+  readonly health?: string;
 }
 
 const label = (p: { unit: string }) => `HostService ${p.unit}`;
@@ -33,34 +41,51 @@ export function restartCauses(olds: Pick<HostServiceInputs, "reads" | "extra">, 
   return [...keys(olds.reads, news.reads), ...keys(olds.extra, news.extra)];
 }
 
-async function activate(p: HostServiceInputs, how: "restart" | "start"): Promise<HostServiceInputs> {
-  await run(p.host, label(p), activateScript(p.unit, how));
-  return { ...p, enabled: true, active: true };
+/** The unit's state on the host, health included. */
+async function look(p: HostServiceInputs) {
+  const token = p.probe?.token ? tokenValue(p.probe.token, label(p)) : undefined;
+  const script = unitStateScript(p.unit, Object.keys(p.reads ?? {}), p.probe ? { url: p.probe.url, withToken: token !== undefined } : undefined);
+  return parseUnitState(await run(p.host, label(p), script, token ? `Authorization: Bearer ${token}\n` : ""));
 }
 
-export const service: pulumi.dynamic.ResourceProvider<HostServiceInputs, HostServiceInputs> = {
+async function activate(p: HostServiceInputs, how: "restart" | "start"): Promise<HostServiceOutputs> {
+  await run(p.host, label(p), activateScript(p.unit, how));
+  const state = await look(p);
+  return { ...p, enabled: state.enabled, active: state.active, ...(state.health ? { health: state.health } : {}) };
+}
+
+const unhealthy = (o: HostServiceOutputs): boolean => o.probe !== undefined && o.health !== undefined && o.health !== "200";
+
+export const service: pulumi.dynamic.ResourceProvider<HostServiceInputs, HostServiceOutputs> = {
   async create(inputs) {
     return { id: `${inputs.host}:${inputs.unit}`, outs: await activate(inputs, "restart") };
   },
 
   async read(id, stored) {
     const props = stored!;
-    const state = parseUnitState(await run(props.host, label(props), unitStateScript(props.unit, Object.keys(props.reads ?? {}))));
-    if (!state.loaded) return { id: "", props: {} as HostServiceInputs };
-    const refreshed = { ...props, reads: state.reads, enabled: state.enabled, active: state.active };
-    return { id, props: refreshed, inputs: refreshed };
+    const state = await look(props);
+    if (!state.loaded) return { id: "", props: {} as HostServiceOutputs };
+    const { health: _old, ...inputs } = props;
+    const refreshedInputs = { ...inputs, reads: state.reads, enabled: state.enabled, active: state.active };
+    return { id, props: { ...refreshedInputs, ...(state.health ? { health: state.health } : {}) }, inputs: refreshedInputs };
   },
 
   async diff(_id, olds, news) {
     const replaces = (["host", "unit"] as const).filter((k) => olds[k] !== news[k]);
     const changes =
-      replaces.length > 0 || !sameMap(olds.reads, news.reads) || !sameMap(olds.extra, news.extra) || olds.enabled !== news.enabled || olds.active !== news.active;
+      replaces.length > 0 ||
+      !sameMap(olds.reads, news.reads) ||
+      !sameMap(olds.extra, news.extra) ||
+      JSON.stringify(olds.probe ?? null) !== JSON.stringify(news.probe ?? null) ||
+      olds.enabled !== news.enabled ||
+      olds.active !== news.active ||
+      unhealthy(olds);
     return { changes, replaces, deleteBeforeReplace: true };
   },
 
   async update(_id, olds, news) {
-    // A changed input restarts; a unit that was merely stopped or disabled is enabled and started.
-    return { outs: await activate(news, restartCauses(olds, news).length > 0 ? "restart" : "start") };
+    // A changed input or a failing health check restarts; a unit that was merely stopped or disabled is enabled and started.
+    return { outs: await activate(news, restartCauses(olds, news).length > 0 || unhealthy(olds) ? "restart" : "start") };
   },
 
   async delete(_id, props) {

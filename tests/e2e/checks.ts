@@ -1,43 +1,41 @@
 /**
  * What a converged (or destroyed) QuantLab host looks like, checked on the
- * real sandbox host. Shared by the engine scenarios (sandbox.test.ts) and the
- * host-script scenarios (host-scripts.test.ts).
+ * real sandbox host against the very plan the program ships.
  */
 import { expect } from "vitest";
-import { envValues, health, standinStarts, stat, unitStates } from "./host";
-import type { Sandbox } from "./sandbox";
-import { planAllFiles } from "../../hostfiles/plan";
-import { CATALOG, type ServiceName, type TokenName } from "../../units/catalog";
+import { health, standinStarts, stat, unitStates } from "./host";
+import type { Sandbox } from "../../cli/sandbox";
+import type { HostPlan } from "../../hostfiles/plan";
 import type { ParsedStack } from "../../config/parse";
+import type { TokenName } from "../../units/catalog";
 
 export interface HostUnderTest {
   readonly sandbox: Sandbox;
   readonly parsed: ParsedStack;
+  readonly plan: HostPlan;
   readonly tokens: Readonly<Record<TokenName, string>>;
 }
 
-export const unitsOf = (parsed: ParsedStack): string[] => parsed.model.services.map((s) => s.def.unit);
-
-export type HealthUrls = Record<string, { url: string; bearerToken: boolean }>;
+export const unitsOf = (h: { plan: HostPlan }): string[] => h.plan.units.map((u) => u.unit);
 
 /** Every unit enabled and active, every health endpoint 200 with its token (401 without), every planned file exact. */
-export async function expectConverged(h: HostUnderTest, urls: HealthUrls): Promise<void> {
-  const { sandbox, parsed } = h;
-  const units = unitsOf(parsed);
+export async function expectConverged(h: HostUnderTest): Promise<void> {
+  const { sandbox, parsed, plan } = h;
+  const units = unitsOf(h);
   const states = await unitStates(sandbox, units);
   for (const u of units) expect([u, states[u]!.ActiveState, states[u]!.UnitFileState]).toEqual([u, "active", "enabled"]);
 
-  expect(Object.keys(urls).sort()).toEqual(["backtestd", "collector", "featurexd", "labeld", "observer-api", "replayd", "strategyd"]);
-  for (const [name, { url, bearerToken }] of Object.entries(urls)) {
-    const token = bearerToken ? h.tokens[CATALOG[name as ServiceName].token!] : undefined;
-    expect([name, await health(sandbox.host.address, url, token)]).toEqual([name, 200]);
-    if (bearerToken) expect([name, await health(sandbox.host.address, url)]).toEqual([name, 401]);
+  const probed = plan.units.filter((u) => u.health);
+  expect(probed.map((u) => u.service).sort()).toEqual(["backtestd", "collector", "featurexd", "labeld", "observer-api", "replayd", "strategyd"]);
+  for (const u of probed) {
+    const token = u.health!.token ? h.tokens[u.health!.token] : undefined;
+    expect([u.service, await health(sandbox.host.address, u.health!.url, token)]).toEqual([u.service, 200]);
+    if (token) expect([u.service, await health(sandbox.host.address, u.health!.url)]).toEqual([u.service, 401]);
   }
 
   // Every planned file is on the host with exactly the planned content, mode and owner.
-  const plan = planAllFiles(parsed.model, envValues(parsed));
-  const stats = await stat(sandbox, plan.map((f) => f.path));
-  for (const f of plan) {
+  const stats = await stat(sandbox, plan.files.map((f) => f.path));
+  for (const f of plan.files) {
     expect([f.path, stats[f.path]]).toEqual([f.path, { mode: f.mode, owner: f.owner, group: f.group }]);
     expect([f.path, await sandbox.sh(`cat ${f.path}`)]).toEqual([f.path, f.content]);
   }
@@ -76,19 +74,18 @@ export async function expectCronCommandsRun(h: HostUnderTest): Promise<void> {
 
 /** Every dependency was active before the dependant's process started: by systemd's clock and by the stand-ins' own records. */
 export async function expectStartedInOrder(h: HostUnderTest): Promise<void> {
-  const { sandbox, parsed } = h;
-  const states = await unitStates(sandbox, unitsOf(parsed));
+  const { sandbox, plan } = h;
+  const states = await unitStates(sandbox, unitsOf(h));
   const starts = await standinStarts(sandbox);
+  const unitOf = new Map(plan.units.map((u) => [u.service, u.unit]));
   const violations: string[] = [];
-  for (const svc of parsed.model.services) {
-    const me = states[svc.def.unit]!;
-    expect(starts[svc.def.name], `start record of ${svc.def.name}`).toBeGreaterThan(0);
-    for (const dep of svc.after) {
-      const them = states[CATALOG[dep].unit]!;
-      if (!(me.ExecMainStartTimestampMonotonic >= them.ActiveEnterTimestampMonotonic)) {
-        violations.push(`${svc.def.name} started before ${dep} was active`);
-      }
-      if (!(starts[svc.def.name]! >= starts[dep]!)) violations.push(`${svc.def.name} recorded its start before ${dep}`);
+  for (const u of plan.units) {
+    const me = states[u.unit]!;
+    expect(starts[u.service], `start record of ${u.service}`).toBeGreaterThan(0);
+    for (const dep of u.after) {
+      const them = states[unitOf.get(dep)!]!;
+      if (!(me.ExecMainStartTimestampMonotonic >= them.ActiveEnterTimestampMonotonic)) violations.push(`${u.service} started before ${dep} was active`);
+      if (!(starts[u.service]! >= starts[dep]!)) violations.push(`${u.service} recorded its start before ${dep}`);
     }
   }
   expect(violations).toEqual([]);
@@ -118,7 +115,7 @@ export async function writeRuntimeData(h: HostUnderTest): Promise<void> {
 /** Units stopped and gone, env, cron and logrotate files gone; the data written by writeRuntimeData still there. */
 export async function expectDestroyed(h: HostUnderTest): Promise<void> {
   const { sandbox, parsed } = h;
-  const units = unitsOf(parsed);
+  const units = unitsOf(h);
   const states = await unitStates(sandbox, units);
   for (const u of units) expect([u, states[u]!.ActiveState, states[u]!.UnitFileState]).toEqual([u, "inactive", ""]);
   expect(

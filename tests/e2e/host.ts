@@ -1,29 +1,61 @@
 /**
- * What the e2e scenarios read off the sandbox host, and the expected plan for
- * the sandbox stack (the same pure plan the program ships).
+ * What the e2e scenarios read off the sandbox host, and the stack driven
+ * through the operator command (bin/quantlab.js, compiled CommonJS, as users
+ * run it) with its base config in a file the scenario owns.
  */
 import * as fs from "fs";
+import * as path from "path";
 import * as YAML from "yaml";
+import { decryptedConfig, openStack } from "../../cli/engine";
+import { ROOT, sandboxDir } from "../../cli/paths";
+import { run, type RunResult } from "../../cli/run";
+import { Sandbox } from "../../cli/sandbox";
 import { parseStackConfig, type ParsedStack } from "../../config/parse";
-import type { EnvValues } from "../../envfiles/compose";
-import type { Sandbox, SandboxStack } from "./sandbox";
+import { planHost, type HostPlan } from "../../hostfiles/plan";
+import type { TokenName } from "../../units/catalog";
 
-/** The sandbox stack's config as allConfig() would see it (secrets from the stack's own record). */
-export function parsedSandboxStack(stack: SandboxStack, sandbox: Sandbox, configFile = stack.configFile): ParsedStack {
-  const doc = YAML.parse(fs.readFileSync(configFile, "utf8")) as { config: Record<string, unknown> };
-  const all: Record<string, string> = {};
-  for (const [k, v] of Object.entries(doc.config)) {
-    if (k === "quantlab:tokens" || k === "quantlab:sshPrivateKey") continue;
-    all[k] = typeof v === "string" ? v : JSON.stringify(v);
+/** One sandbox stack under test: `quantlab <cmd> --stack NAME --sandbox --config-file BASE`. */
+export class SandboxStack {
+  /** Everything the operator command printed, for the secrets scan. */
+  readonly transcript: string[] = [];
+  readonly dir: string;
+  readonly base: string;
+
+  constructor(readonly name: string, baseFrom = path.join(ROOT, "Pulumi.sandbox.yaml")) {
+    this.dir = sandboxDir(name);
+    fs.mkdirSync(this.dir, { recursive: true });
+    this.base = path.join(this.dir, "base.yaml");
+    fs.copyFileSync(baseFrom, this.base);
   }
-  all["quantlab:tokens"] = JSON.stringify(stack.tokens);
-  all["quantlab:sshPrivateKey"] = fs.readFileSync(sandbox.host.privateKeyPath, "utf8");
-  return parseStackConfig(all);
-}
 
-export function envValues(parsed: ParsedStack): EnvValues {
-  const s3 = parsed.config.s3;
-  return { tokens: parsed.secrets.tokens, compactBucket: s3.compactBucket, archiveBucket: s3.archiveBucket, endpoint: s3.endpoint ?? "" };
+  async quantlab(command: string, ...extra: string[]): Promise<RunResult> {
+    const env = { ...process.env };
+    delete env.PULUMI_BACKEND_URL;
+    const r = await run(process.execPath, [path.join(ROOT, "bin", "quantlab.js"), command, "--stack", this.name, "--sandbox", "--config-file", this.base, ...extra], { cwd: ROOT, env });
+    this.transcript.push(r.stdout, r.stderr);
+    return r;
+  }
+
+  /** Edits the base config (`quantlab:<key>` at a dotted path). */
+  setBase(dotted: string, value: unknown): void {
+    const doc = YAML.parse(fs.readFileSync(this.base, "utf8")) as { config: Record<string, any> };
+    const [top, ...rest] = dotted.split(".");
+    let node = (doc.config[`quantlab:${top}`] ??= {});
+    for (const k of rest.slice(0, -1)) node = node[k] ??= {};
+    node[rest[rest.length - 1]!] = value;
+    fs.writeFileSync(this.base, YAML.stringify(doc));
+  }
+
+  sandbox(): Sandbox {
+    return Sandbox.attach(this.dir);
+  }
+
+  /** The stack config as the program sees it (secrets decrypted), parsed, and its host plan. */
+  async expected(): Promise<{ parsed: ParsedStack; plan: HostPlan; tokens: Record<TokenName, string> }> {
+    const o = await openStack({ stack: this.name, sandbox: true, configFile: this.base });
+    const parsed = parseStackConfig(await decryptedConfig(o));
+    return { parsed, plan: planHost(parsed.model, parsed.secrets.tokens), tokens: parsed.secrets.tokens as Record<TokenName, string> };
+  }
 }
 
 export interface UnitState {
@@ -75,11 +107,15 @@ export async function stat(sandbox: Sandbox, paths: readonly string[]): Promise<
   return found;
 }
 
-/** Health over the sandbox's network; the token goes in a header, never in argv. */
+/** SSH logins sshd accepted so far in this boot. */
+export async function sshLogins(sandbox: Sandbox): Promise<number> {
+  return Number((await sandbox.sh("journalctl -b -u ssh --no-pager -o cat | grep -c '^Accepted ' || true")).trim());
+}
+
+/** Health over the sandbox's own network from this machine; the token goes in a header. */
 export async function health(address: string, url: string, token?: string): Promise<number> {
   const u = new URL(url);
-  const target = `http://${address}:${u.port}${u.pathname}`;
-  const res = await fetch(target, { headers: token ? { Authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(10_000) });
+  const res = await fetch(`http://${address}:${u.port}${u.pathname}`, { headers: token ? { Authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(10_000) });
   return res.status;
 }
 
