@@ -10,7 +10,7 @@ import { ConfigError, parseStackConfig } from "./config/parse";
 import { QuantlabBuckets } from "./components/buckets";
 import { QuantlabHost } from "./components/host";
 import type { BundleFile } from "./components/codeBundle";
-import type { TokenName } from "./units/catalog";
+import type { TokenName } from "./model/catalog";
 
 /** Reads a local directory as bundle files (sorted, so the hash is stable). */
 export function readBundle(dir: string): BundleFile[] {

@@ -4,8 +4,8 @@
  * cron entries and logrotate once the directories exist.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { Model } from "../config/model";
-import type { ServiceName, TokenName } from "../units/catalog";
+import type { Model } from "../model/model";
+import type { ServiceName, TokenName } from "../model/catalog";
 import type { EnvValues } from "../envfiles/compose";
 import { cronFiles, dotenvFile, dotenvTarget, envFile, envTarget, logrotateFiles, sysusersFile, tmpfilesFile, unitFile, type PlannedFile } from "../hostfiles/plan";
 import { HostFile, type Connection } from "./hostFile";

@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { missingToolchain, ROOT, Sandbox, SandboxStack } from "../tests/e2e/sandbox";
 import { health, unitStates } from "../tests/e2e/host";
-import { CATALOG, type ServiceName } from "../units/catalog";
+import { CATALOG, type ServiceName } from "../model/catalog";
 
 async function main(): Promise<void> {
   const missing = missingToolchain();

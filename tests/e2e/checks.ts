@@ -7,7 +7,7 @@ import { expect } from "vitest";
 import { envValues, health, standinStarts, stat, unitStates } from "./host";
 import type { Sandbox } from "./sandbox";
 import { planAllFiles } from "../../hostfiles/plan";
-import { CATALOG, type ServiceName, type TokenName } from "../../units/catalog";
+import { CATALOG, type ServiceName, type TokenName } from "../../model/catalog";
 import type { ParsedStack } from "../../config/parse";
 
 export interface HostUnderTest {

@@ -19,7 +19,7 @@ import {
   type HealthUrls,
   type HostUnderTest,
 } from "./checks";
-import { CATALOG, type ServiceName } from "../../units/catalog";
+import { CATALOG, type ServiceName } from "../../model/catalog";
 import type { ParsedStack } from "../../config/parse";
 
 // Without the engine toolchain these scenarios cannot run at all: they are

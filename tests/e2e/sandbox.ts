@@ -10,7 +10,7 @@ import { spawn } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { TOKEN_NAMES, type TokenName } from "../../units/catalog";
+import { TOKEN_NAMES, type TokenName } from "../../model/catalog";
 
 export const ROOT = path.resolve(__dirname, "../..");
 const TOOLS_BIN = path.join(ROOT, ".tools/bin");
