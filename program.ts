@@ -41,7 +41,7 @@ export function runProgram(allConfig: Readonly<Record<string, string>>, projectD
   const { config, model, secrets } = parsed;
   const plan = planHost(model, secrets.tokens);
 
-  const buckets = new QuantlabBuckets("quantlab", { s3: config.s3 });
+  const buckets = new QuantlabBuckets("quantlab", { s3: model.s3 });
   const host = new QuantlabHost("quantlab", {
     address: config.host.address,
     plan,

@@ -16,7 +16,7 @@ import * as YAML from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
 import { runProgram } from "../program";
-import { TOKEN_NAMES } from "../units/catalog";
+import { TOKEN_NAMES } from "../model/catalog";
 import { ROOT, STATE_DIR, TOOLS_BIN, TOOLS_DIR, sandboxDir } from "./paths";
 import { must, run } from "./run";
 import { Sandbox } from "./sandbox";

@@ -5,7 +5,7 @@
  * opens no connection of its own.
  */
 import type { HostPlan } from "../hostfiles/plan";
-import type { TokenName } from "../units/catalog";
+import type { TokenName } from "../model/catalog";
 import { parseUnitState, unitStateScript } from "../provider/scripts";
 import type { SshConnection } from "../provider/ssh";
 

@@ -7,11 +7,11 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import type { StackConfig } from "../config/schema";
+import type { ResolvedS3 } from "../model/model";
 
 export interface QuantlabBucketsArgs {
-  /** The parsed `quantlab:s3` config. */
-  readonly s3: StackConfig["s3"];
+  /** The model's S3 settings (`quantlab:s3`, endpoint resolved). */
+  readonly s3: ResolvedS3;
 }
 
 export class QuantlabBuckets extends pulumi.ComponentResource {
@@ -31,7 +31,7 @@ export class QuantlabBuckets extends pulumi.ComponentResource {
       const archive = this.bucket(`${name}-archive`, s3.archiveBucket, s3.region, { versioned: true, expireDays: s3.archiveRetentionDays });
       this.compactBucket = compact.bucket;
       this.archiveBucket = archive.bucket;
-      this.endpoint = pulumi.output(s3.endpoint ?? `https://s3.${s3.region}.amazonaws.com`);
+      this.endpoint = pulumi.output(s3.endpoint);
     }
     this.registerOutputs({ compactBucket: this.compactBucket, archiveBucket: this.archiveBucket, endpoint: this.endpoint });
   }

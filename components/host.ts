@@ -7,7 +7,7 @@
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import type { HostPlan } from "../hostfiles/plan";
-import type { ServiceName } from "../units/catalog";
+import type { ServiceName } from "../model/catalog";
 import { HostBundle, HostFile, HostService } from "../provider/resources";
 
 /** A file of the code bundle, relative to the backend root. */

@@ -6,10 +6,10 @@
  */
 import type { z } from "zod";
 import { configSchema, type StackConfig } from "./schema";
-import { allEdges, cronJobEnabled, enabledServiceNames, requiredTokens, resolveModel, type Model } from "./model";
-import { CATALOG, SERVICE_NAMES, TOKEN_NAMES, type TokenName } from "../units/catalog";
-import { DagError, validateDag } from "../units/dag";
-import { CRON_JOB_NAMES, CRON_JOBS } from "../hostfiles/cron";
+import { allEdges, cronJobEnabled, enabledServiceNames, requiredTokens, resolveModel, servicePort, type Model } from "../model/model";
+import { SERVICE_NAMES, TOKEN_NAMES, type TokenName } from "../model/catalog";
+import { DagError, validateDag } from "../model/dag";
+import { CRON_JOB_NAMES, CRON_JOBS } from "../model/cron";
 
 export const NAMESPACE = "quantlab";
 const PLAIN_KEYS = ["host", "runtime", "services", "env", "s3", "cron", "code"] as const;
@@ -102,7 +102,7 @@ function crossProblems(config: StackConfig): string[] {
 
   const ports = new Map<number, string>();
   for (const name of enabled) {
-    const port = config.services[name]?.port ?? CATALOG[name].port;
+    const port = servicePort(config, name);
     if (port === undefined) continue;
     const other = ports.get(port);
     if (other) problems.push(`${key(["services", name, "port"])}: port ${port} is already used by ${other}`);

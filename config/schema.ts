@@ -4,9 +4,9 @@
  * the key path and the offending value.
  */
 import { z } from "zod";
-import { SERVICE_NAMES } from "../units/catalog";
-import { CRON_JOB_NAMES, scheduleProblem } from "../hostfiles/cron";
-import { envValueProblem } from "../envfiles/render";
+import { SERVICE_NAMES } from "../model/catalog";
+import { CRON_JOB_NAMES, scheduleProblem } from "../model/cron";
+import { SAFE_CHARS, SAFE_WORD, envValueProblem } from "../model/values";
 
 const port = z
   .number({ error: "expected a port number" })
@@ -14,19 +14,17 @@ const port = z
   .min(1, { error: "expected 1-65535" })
   .max(65535, { error: "expected 1-65535" });
 
-const SAFE_PATH = /^[A-Za-z0-9_@+=:,./-]+$/;
-
 const absPath = z
   .string({ error: "expected an absolute path" })
   .refine((p) => p.startsWith("/"), { error: "expected an absolute path (starting with /)" })
-  .refine((p) => SAFE_PATH.test(p), { error: "expected a path of [A-Za-z0-9_@+=:,./-] only" })
+  .refine((p) => SAFE_WORD.test(p), { error: `expected a path of ${SAFE_CHARS} only` })
   .refine((p) => !p.split("/").includes(".."), { error: "expected a path without .. segments" })
   .refine((p) => p === "/" || !p.endsWith("/"), { error: "expected a path without a trailing /" });
 
 const relPath = z
   .string({ error: "expected a path relative to runtime.backendRoot" })
   .refine((p) => !p.startsWith("/"), { error: "expected a relative path (inside runtime.backendRoot)" })
-  .refine((p) => SAFE_PATH.test(p), { error: "expected a path of [A-Za-z0-9_@+=:,./-] only" })
+  .refine((p) => SAFE_WORD.test(p), { error: `expected a path of ${SAFE_CHARS} only` })
   .refine((p) => !p.split("/").includes(".."), { error: "expected a path without .. segments" });
 
 const posixName = z
@@ -35,7 +33,7 @@ const posixName = z
 
 const commandArg = z
   .string({ error: "expected a string" })
-  .regex(SAFE_PATH, { error: "expected a plain word of [A-Za-z0-9_@+=:,./-] (no spaces, quotes, $, %, ; or other shell/systemd syntax)" });
+  .regex(SAFE_WORD, { error: `expected a plain word of ${SAFE_CHARS} (no spaces, quotes, $, %, ; or other shell/systemd syntax)` });
 
 const command = z
   .array(commandArg, { error: "expected an argv list such as [\"/usr/bin/node\", \"index.js\"]" })
@@ -45,7 +43,7 @@ const command = z
 const serviceOverride = z.strictObject({
   /** @default true */
   enabled: z.boolean({ error: "expected true or false" }).default(true),
-  /** @default the catalog port (units/catalog.ts) */
+  /** @default the catalog port (model/catalog.ts) */
   port: port.optional(),
   /** @default the catalog working directory */
   workingDir: relPath.optional(),
@@ -97,7 +95,7 @@ const s3 = z.discriminatedUnion(
       ...s3Common,
       /** AWS region of the buckets. */
       region: z.string({ error: "expected an AWS region" }).regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: "expected an AWS region such as eu-west-1" }),
-      /** @default https://s3.<region>.amazonaws.com */
+      /** S3_COMPACT_ENDPOINT. @default https://s3.<region>.amazonaws.com (resolved in model/model.ts) */
       endpoint: z.url({ error: "expected an http(s) URL" }).optional(),
       /** Expire compact objects after N days. @default no expiry */
       compactRetentionDays: retentionDays.optional(),
@@ -152,7 +150,8 @@ export const configSchema = z.strictObject({
       /** @default "/opt/quantlab/spool" */
       spoolDir: absPath.default("/opt/quantlab/spool"),
     })
-    .default({ user: "deploy", group: "deploy", home: "/home/deploy", backendRoot: "/home/deploy/quantlab-backend", spoolDir: "/opt/quantlab/spool" }),
+    // Parsed from {} when absent, so each field default above is the only one.
+    .prefault({}),
   services: z
     .strictObject(Object.fromEntries(SERVICE_NAMES.map((n) => [n, serviceOverride.optional()])) as Record<
       (typeof SERVICE_NAMES)[number],
@@ -172,7 +171,7 @@ export const configSchema = z.strictObject({
       /** OBSERVER_MODE. @default true */
       observerMode: z.boolean({ error: "expected true or false" }).default(true),
     })
-    .default({ executionStreamingMaxdd: false, executionStreamFills: false, executionFillsStreamPath: "/tmp/fills_{ts}.jsonl", observerMode: true }),
+    .prefault({}),
   s3,
   cron: z.strictObject(Object.fromEntries(CRON_JOB_NAMES.map((n) => [n, cronJob.optional()])) as Record<
     (typeof CRON_JOB_NAMES)[number],

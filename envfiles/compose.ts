@@ -1,21 +1,16 @@
 /**
  * Which variables each env file carries, from the runbook's "Critical
  * Environment Variables" table: a variable goes where its "Used By" column
- * says; a service gets its own port and token; a client of a service (a
- * service that starts after it) gets that service's URL and token.
- * Pure: secrets arrive here as plain strings inside a Pulumi apply.
+ * says; a service gets its own port and token; a service that calls another
+ * (catalog `calls`) gets that one's URL and token. Startup order (`after`)
+ * grants nothing. Pure: tokens arrive here as plain strings.
  */
-import { CATALOG, type ServiceName, type TokenName } from "../units/catalog";
-import type { Model, ResolvedService } from "../config/model";
+import { CATALOG, type ServiceName, type TokenName } from "../model/catalog";
+import type { Model, ResolvedService } from "../model/model";
 import type { EnvVars } from "./render";
 
-/** Values decided at deploy time (bucket names flow from the S3 resources). */
-export interface EnvValues {
-  readonly tokens: Readonly<Partial<Record<TokenName, string>>>;
-  readonly compactBucket: string;
-  readonly archiveBucket: string;
-  readonly endpoint: string;
-}
+/** The secret tokens by name (everything else an env file carries is in the model). */
+export type Tokens = Readonly<Partial<Record<TokenName, string>>>;
 
 /** Who reads a shared variable: services, and/or the core dotenv file. */
 type Reader = ServiceName | "dotenv";
@@ -23,17 +18,17 @@ type Reader = ServiceName | "dotenv";
 interface SharedVariable {
   readonly name: string;
   readonly usedBy: readonly Reader[];
-  readonly value: (model: Model, values: EnvValues) => string;
+  readonly value: (model: Model) => string;
 }
 
 const flag = (on: boolean): string => (on ? "1" : "0");
 
 /** The runbook's table, plus the ExecutionEngine flags and the two directories. */
 export const SHARED_VARIABLES: readonly SharedVariable[] = [
-  { name: "S3_COMPACT_BUCKET", usedBy: ["replayd", "featurexd", "dotenv"], value: (_, v) => v.compactBucket },
+  { name: "S3_COMPACT_BUCKET", usedBy: ["replayd", "featurexd", "dotenv"], value: (m) => m.s3.compactBucket },
   // "All S3 clients": the compact readers and strategyd's RunArchiveWriter.
-  { name: "S3_COMPACT_ENDPOINT", usedBy: ["replayd", "featurexd", "strategyd", "dotenv"], value: (_, v) => v.endpoint },
-  { name: "RUN_ARCHIVE_S3_BUCKET", usedBy: ["strategyd", "dotenv"], value: (_, v) => v.archiveBucket },
+  { name: "S3_COMPACT_ENDPOINT", usedBy: ["replayd", "featurexd", "strategyd", "dotenv"], value: (m) => m.s3.endpoint },
+  { name: "RUN_ARCHIVE_S3_BUCKET", usedBy: ["strategyd", "dotenv"], value: (m) => m.s3.archiveBucket },
   { name: "RUN_ARCHIVE_ENABLED", usedBy: ["strategyd", "dotenv"], value: (m) => flag(m.s3.archiveEnabled) },
   // observer-api loads its config from core/.env (runbook, "Dotenv Files").
   { name: "OBSERVER_MODE", usedBy: ["dotenv"], value: (m) => flag(m.env.observerMode) },
@@ -41,32 +36,33 @@ export const SHARED_VARIABLES: readonly SharedVariable[] = [
   { name: "EXECUTION_STREAMING_MAXDD", usedBy: ["strategyd", "backtestd", "job-worker"], value: (m) => flag(m.env.executionStreamingMaxdd) },
   { name: "EXECUTION_STREAM_FILLS", usedBy: ["strategyd", "backtestd", "job-worker"], value: (m) => flag(m.env.executionStreamFills) },
   { name: "EXECUTION_FILLS_STREAM_PATH", usedBy: ["strategyd", "backtestd", "job-worker"], value: (m) => m.env.executionFillsStreamPath },
-  { name: "STRATEGYD_RUNS_DIR", usedBy: ["observer-api"], value: (m) => m.runsDir },
+  // Both observers read the runs strategyd, backtestd and the worker write.
+  { name: "STRATEGYD_RUNS_DIR", usedBy: ["observer", "observer-api"], value: (m) => m.runsDir },
   { name: "COLLECTOR_SPOOL_DIR", usedBy: ["collector"], value: (m) => m.runtime.spoolDir },
 ];
 
 export const tokenVariable = (token: TokenName): string => `${token.toUpperCase()}_TOKEN`;
 
-function requireToken(values: EnvValues, token: TokenName): string {
-  const value = values.tokens[token];
+function requireToken(tokens: Tokens, token: TokenName): string {
+  const value = tokens[token];
   if (value === undefined) throw new Error(`token ${token} was not provided`);
   return value;
 }
 
 /** The variables of one service's /etc/quantlab env file, in a stable order. */
-export function serviceEnv(model: Model, service: ResolvedService, values: EnvValues): EnvVars {
+export function serviceEnv(model: Model, service: ResolvedService, tokens: Tokens): EnvVars {
   const vars: [string, string][] = [];
   const { def } = service;
   if (service.port !== undefined) vars.push([`${def.envPrefix}_PORT`, String(service.port)]);
-  if (def.token) vars.push([tokenVariable(def.token), requireToken(values, def.token)]);
-  for (const depName of service.after) {
-    const dep = model.services.find((s) => s.def.name === depName)!;
-    if (dep.port !== undefined) vars.push([`${dep.def.envPrefix}_URL`, `http://127.0.0.1:${dep.port}`]);
-    const token = CATALOG[depName].token;
-    if (token && !vars.some(([n]) => n === tokenVariable(token))) vars.push([tokenVariable(token), requireToken(values, token)]);
+  if (def.token) vars.push([tokenVariable(def.token), requireToken(tokens, def.token)]);
+  for (const calleeName of service.calls) {
+    const callee = model.services.find((s) => s.def.name === calleeName)!;
+    if (callee.port !== undefined) vars.push([`${callee.def.envPrefix}_URL`, `http://127.0.0.1:${callee.port}`]);
+    const token = CATALOG[calleeName].token;
+    if (token && !vars.some(([n]) => n === tokenVariable(token))) vars.push([tokenVariable(token), requireToken(tokens, token)]);
   }
   for (const v of SHARED_VARIABLES) {
-    if (v.usedBy.includes(def.name)) vars.push([v.name, v.value(model, values)]);
+    if (v.usedBy.includes(def.name)) vars.push([v.name, v.value(model)]);
   }
   return vars;
 }
@@ -77,11 +73,8 @@ export function dotenvReaders(model: Model): ServiceName[] {
 }
 
 /** The variables of core/.env. OBSERVER_TOKEN only when an observer is enabled. */
-export function dotenvEnv(model: Model, values: EnvValues): EnvVars {
-  const vars: [string, string][] = SHARED_VARIABLES.filter((v) => v.usedBy.includes("dotenv")).map((v) => [
-    v.name,
-    v.value(model, values),
-  ]);
-  if (model.requiredTokens.includes("observer")) vars.push([tokenVariable("observer"), requireToken(values, "observer")]);
+export function dotenvEnv(model: Model, tokens: Tokens): EnvVars {
+  const vars: [string, string][] = SHARED_VARIABLES.filter((v) => v.usedBy.includes("dotenv")).map((v) => [v.name, v.value(model)]);
+  if (model.requiredTokens.includes("observer")) vars.push([tokenVariable("observer"), requireToken(tokens, "observer")]);
   return vars;
 }

@@ -2,92 +2,11 @@
  * /etc/cron.d entries for the QuantLab scheduler scripts (runbook, "Cron Jobs").
  * cron ignores a whole file, silently, when its name has a dot, it lacks the
  * final newline, a field is bad or the user is unknown; `%` means newline
- * unless escaped (../shared/FACTS.md). The renderer and validator enforce this.
+ * unless escaped. The renderer enforces this.
  */
-
-export const CRON_JOB_NAMES = [
-  "ml",
-  "daily-prod",
-  "daily-prod-dry",
-  "ops-report",
-  "compact-ready",
-  "cleanup-retention",
-  "daily-health",
-] as const;
-export type CronJobName = (typeof CRON_JOB_NAMES)[number];
-
-export interface CronJobDefinition {
-  /** Script under `<backend>/core/scheduler/`. */
-  readonly script: string;
-  readonly purpose: string;
-  /** Schedule used when the stack sets none; only the runbook's ML job has one. */
-  readonly defaultSchedule?: string;
-}
-
-export const CRON_JOBS: Readonly<Record<CronJobName, CronJobDefinition>> = {
-  ml: { script: "run_daily_ml.js", purpose: "Daily ML training", defaultSchedule: "15 0 * * *" },
-  "daily-prod": { script: "run_daily_prod.js", purpose: "Daily production run" },
-  "daily-prod-dry": { script: "run_daily_prod_dry.js", purpose: "Dry run (no GPU)" },
-  "ops-report": { script: "run_ops_report.js", purpose: "Generate ops report" },
-  "compact-ready": { script: "check_compact_ready.js", purpose: "Check S3 data readiness" },
-  "cleanup-retention": { script: "cleanup_retention.js", purpose: "Clean old data" },
-  "daily-health": { script: "generate_daily_health.js", purpose: "Generate health report" },
-};
-
-/** `/etc/cron.d/quantlab-<job>`: no dot in the name, or cron skips the file. */
-export const cronFilePath = (job: CronJobName): string => `/etc/cron.d/quantlab-${job}`;
-/** `/var/log/quantlab-<job>.log` (the runbook's `/var/log/quantlab-ml.log` for the ML job). */
-export const cronLogPath = (job: CronJobName): string => `/var/log/quantlab-${job}.log`;
-
-const FIELDS = [
-  { name: "minute", min: 0, max: 59, names: [] as string[] },
-  { name: "hour", min: 0, max: 23, names: [] },
-  { name: "day of month", min: 1, max: 31, names: [] },
-  { name: "month", min: 1, max: 12, names: ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"] },
-  { name: "day of week", min: 0, max: 7, names: ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] },
-] as const;
-
-const NICKNAMES = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
-
-function fieldProblem(text: string, field: (typeof FIELDS)[number]): string | undefined {
-  const value = (v: string): number | undefined => {
-    if (/^\d+$/.test(v)) return Number(v);
-    const i = (field.names as readonly string[]).indexOf(v.toLowerCase());
-    return i >= 0 ? i + field.min : undefined;
-  };
-  for (const item of text.split(",")) {
-    const m = /^(\*|([^-/]+)(?:-([^-/]+))?)(?:\/(\d+))?$/.exec(item);
-    if (!m) return `${field.name} "${text}" is not a cron field`;
-    const [, star, lo, hi, step] = m;
-    if (step !== undefined && Number(step) < 1) return `${field.name} "${text}": step must be at least 1`;
-    if (star === "*") continue;
-    for (const bound of [lo, hi]) {
-      if (bound === undefined) continue;
-      const n = value(bound);
-      if (n === undefined) return `${field.name} "${text}": ${JSON.stringify(bound)} is not a number${field.names.length ? " or name" : ""}`;
-      if (n < field.min || n > field.max) {
-        return `${field.name} "${text}": ${JSON.stringify(bound)} is outside ${field.min}-${field.max}`;
-      }
-    }
-    if (hi !== undefined && value(hi)! < value(lo!)!) return `${field.name} "${text}": range runs backwards`;
-  }
-  return undefined;
-}
-
-/** Why a schedule is not a valid five-field cron schedule (or @nickname), or undefined. */
-export function scheduleProblem(schedule: string): string | undefined {
-  if (NICKNAMES.includes(schedule)) return undefined;
-  if (schedule.startsWith("@")) return `unknown schedule nickname "${schedule}" (expected one of ${NICKNAMES.join(", ")})`;
-  const parts = schedule.split(" ");
-  if (parts.length !== 5 || parts.some((p) => p === "")) {
-    return "expected five space-separated fields (minute hour day-of-month month day-of-week)";
-  }
-  for (const [i, part] of parts.entries()) {
-    const problem = fieldProblem(part, FIELDS[i]!);
-    if (problem) return problem;
-  }
-  return undefined;
-}
+import { CRON_JOBS, scheduleProblem, type CronJobName } from "../model/cron";
+import { cronLogPath } from "../model/paths";
+import { MANAGED_HEADER } from "../model/values";
 
 export interface CronJobSpec {
   readonly job: CronJobName;
@@ -107,7 +26,7 @@ export function renderCronFile(spec: CronJobSpec): string {
   const def = CRON_JOBS[spec.job];
   const command = `cd ${spec.coreDir} && node scheduler/${def.script} >> ${cronLogPath(spec.job)} 2>&1`;
   return [
-    "# Managed by quantlab-infra (Pulumi): local edits are overwritten by the next `pulumi up`.",
+    MANAGED_HEADER,
     `# ${def.purpose}`,
     "SHELL=/bin/sh",
     "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",

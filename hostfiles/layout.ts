@@ -1,10 +1,9 @@
 /**
- * The host layout the model implies: directories and log files (as tmpfiles
- * entries), file paths, owners and modes. Pure.
+ * The directories and log files the model implies, with owners and modes,
+ * as tmpfiles entries. Pure.
  */
-import type { Model } from "../config/model";
-import { ENV_DIR, join } from "../config/model";
-import { cronLogPath } from "./cron";
+import type { Model } from "../model/model";
+import { ENV_DIR, cronLogPath } from "../model/paths";
 import type { TmpfilesEntry } from "./tmpfiles";
 
 const parent = (p: string): string => p.slice(0, p.lastIndexOf("/")) || "/";
@@ -45,8 +44,3 @@ function dedupe(entries: TmpfilesEntry[]): TmpfilesEntry[] {
   const seen = new Set<string>();
   return entries.filter((e) => !seen.has(e.path) && seen.add(e.path));
 }
-
-export const envFilePath = (basename: string): string => join(ENV_DIR, basename);
-export const TMPFILES_PATH = "/etc/tmpfiles.d/quantlab.conf";
-export const SYSUSERS_PATH = "/etc/sysusers.d/quantlab.conf";
-export const LOGROTATE_PATH = "/etc/logrotate.d/quantlab";

@@ -1,4 +1,5 @@
 /** logrotate rules for the scheduler logs (/etc/logrotate.d/quantlab). */
+import { MANAGED_HEADER } from "../model/values";
 
 export interface LogrotateSpec {
   readonly paths: readonly string[];
@@ -8,7 +9,7 @@ export interface LogrotateSpec {
 
 export function renderLogrotate(spec: LogrotateSpec): string {
   return [
-    "# Managed by quantlab-infra (Pulumi): local edits are overwritten by the next `pulumi up`.",
+    MANAGED_HEADER,
     `${spec.paths.join(" ")} {`,
     "    daily",
     "    rotate 14",

@@ -1,39 +1,68 @@
 /**
- * The host plan: every file the package writes, with its content, owner and
- * mode, as a pure function of the model (and, for env files, of deploy-time
- * values). components/host.ts ships exactly this; tests validate exactly this.
+ * The host plan: every object the package puts on a host (files with their
+ * content, owner and mode; the units in startup order; the directories), as
+ * one pure function of the model and the secret tokens. The components ship
+ * exactly this list, and the offline tests judge exactly this list.
  */
-import type { Model, ResolvedService } from "../config/model";
-import { CATALOG } from "../units/catalog";
+import type { Model, ResolvedService } from "../model/model";
+import { CATALOG, type ServiceName, type TokenName } from "../model/catalog";
+import { LOGROTATE_PATH, SYSUSERS_PATH, TMPFILES_PATH, cronFilePath, cronLogPath, envFilePath, unitFilePath } from "../model/paths";
 import { renderUnit, type UnitSpec } from "../units/render";
 import { renderDotenv, renderEnvFile } from "../envfiles/render";
-import { dotenvEnv, dotenvReaders, serviceEnv, type EnvValues } from "../envfiles/compose";
-import { cronFilePath, cronLogPath, renderCronFile } from "./cron";
-import { renderTmpfiles } from "./tmpfiles";
+import { dotenvEnv, dotenvReaders, serviceEnv, type Tokens } from "../envfiles/compose";
+import { renderCronFile } from "./cron";
+import { renderTmpfiles, type TmpfilesEntry } from "./tmpfiles";
 import { renderSysusers } from "./sysusers";
 import { renderLogrotate } from "./logrotate";
-import { LOGROTATE_PATH, SYSUSERS_PATH, TMPFILES_PATH, envFilePath, tmpfilesEntries } from "./layout";
+import { tmpfilesEntries } from "./layout";
 
 export type FileKind = "sysusers" | "tmpfiles" | "unit" | "env" | "dotenv" | "cron" | "logrotate";
 
+/** What the host must do after the file is written or removed: a closed set, no shell text. */
+export type ReloadAction = "none" | "daemon-reload" | "sysusers" | "tmpfiles";
+
 export interface PlannedFile {
   readonly kind: FileKind;
+  /** Absolute. */
   readonly path: string;
   readonly content: string;
+  /** Octal, e.g. "0644". */
   readonly mode: string;
   readonly owner: string;
   readonly group: string;
-  /** Holds tokens: shipped as a secret. */
+  /** Holds tokens: shipped and stored as a secret. */
   readonly secret: boolean;
-  readonly afterWrite?: string;
-  readonly afterDelete?: string;
-  /** The parent is a drop-in directory a minimal install may lack: create it (root, 0755). */
-  readonly createParent?: boolean;
+  readonly onChange: ReloadAction;
+  /** The parent is a drop-in directory a minimal host lacks: create it (root, 0755). */
+  readonly createParent: boolean;
 }
 
-const rootFile = { mode: "0644", owner: "root", group: "root", secret: false } as const;
+export interface PlannedUnit {
+  readonly service: ServiceName;
+  /** e.g. `quantlab-replayd.service` */
+  readonly unit: string;
+  /** Enabled services it starts after. */
+  readonly after: readonly ServiceName[];
+  /** Paths of planned files it reads: its unit file, its env file, and core/.env when it reads the dotenv. */
+  readonly reads: readonly string[];
+  readonly port?: number;
+  /** URL on the host (e.g. http://127.0.0.1:3030/health), and the token it wants as a bearer. */
+  readonly health?: { readonly url: string; readonly token?: TokenName };
+}
 
-export function unitSpec(model: Model, svc: ResolvedService): UnitSpec {
+export interface HostPlan {
+  /** Order: sysusers, tmpfiles, dotenv, per service unit + env, cron files, logrotate. */
+  readonly files: readonly PlannedFile[];
+  /** Startup order (levels flattened). */
+  readonly units: readonly PlannedUnit[];
+  readonly levels: readonly (readonly ServiceName[])[];
+  /** What tmpfiles creates. */
+  readonly directories: readonly TmpfilesEntry[];
+}
+
+const rootFile = { mode: "0644", owner: "root", group: "root", secret: false, onChange: "none", createParent: false } as const;
+
+function unitSpec(model: Model, svc: ResolvedService): UnitSpec {
   const { def } = svc;
   return {
     unit: def.unit,
@@ -50,119 +79,66 @@ export function unitSpec(model: Model, svc: ResolvedService): UnitSpec {
   };
 }
 
-export const sysusersFile = (model: Model): PlannedFile => ({
-  kind: "sysusers",
-  path: SYSUSERS_PATH,
-  content: renderSysusers({ user: model.runtime.user, group: model.runtime.group, home: model.runtime.home }),
-  ...rootFile,
-  createParent: true,
-  afterWrite: `systemd-sysusers ${SYSUSERS_PATH}`,
-});
-
-export const tmpfilesFile = (model: Model): PlannedFile => ({
-  kind: "tmpfiles",
-  path: TMPFILES_PATH,
-  content: renderTmpfiles(tmpfilesEntries(model)),
-  ...rootFile,
-  createParent: true,
-  afterWrite: `systemd-tmpfiles --create ${TMPFILES_PATH}`,
-});
-
-export const cronFiles = (model: Model): PlannedFile[] =>
-  model.cronJobs.map((job) => ({
-    kind: "cron",
-    path: cronFilePath(job.job),
-    content: renderCronFile({ job: job.job, schedule: job.schedule, user: model.runtime.user, coreDir: model.coreDir }),
-    ...rootFile,
-  }));
-
-export const logrotateFiles = (model: Model): PlannedFile[] =>
-  model.cronJobs.length === 0
-    ? []
-    : [{
-        kind: "logrotate",
-        path: LOGROTATE_PATH,
-        content: renderLogrotate({ paths: model.cronJobs.map((j) => cronLogPath(j.job)), user: model.runtime.user, group: model.runtime.group }),
-        ...rootFile,
-      }];
-
-export const unitFile = (model: Model, svc: ResolvedService): PlannedFile => ({
-  kind: "unit",
-  path: `/etc/systemd/system/${svc.def.unit}`,
-  content: renderUnit(unitSpec(model, svc)),
-  ...rootFile,
-  afterDelete: "systemctl daemon-reload",
-});
-
-/** Where a file goes and who may read it, without its content. */
-export type FileTarget = Omit<PlannedFile, "content">;
-
-/** Read by PID 1 as root before it drops privileges: root-only. */
-export const envTarget = (svc: ResolvedService): FileTarget => ({
-  kind: "env",
-  path: envFilePath(svc.def.envFile),
-  mode: "0600",
-  owner: "root",
-  group: "root",
-  secret: true,
-});
-
-export const envFile = (model: Model, svc: ResolvedService, values: EnvValues): PlannedFile => ({
-  ...envTarget(svc),
-  content: renderEnvFile(svc.def.unit, serviceEnv(model, svc, values)),
-});
-
-/** Read by the services themselves: root-owned, readable by the runtime group only. */
-export const dotenvTarget = (model: Model): FileTarget => ({
-  kind: "dotenv",
-  path: model.dotenvPath,
-  mode: "0640",
-  owner: "root",
-  group: model.runtime.group,
-  secret: true,
-});
-
-export const dotenvFile = (model: Model, values: EnvValues): PlannedFile => ({
-  ...dotenvTarget(model),
-  content: renderDotenv(dotenvReaders(model), dotenvEnv(model, values)),
-});
-
-/** Every file, in the order the host gets them. */
-export function planAllFiles(model: Model, values: EnvValues): PlannedFile[] {
+function serviceFiles(model: Model, svc: ResolvedService, tokens: Tokens): PlannedFile[] {
   return [
-    sysusersFile(model),
-    tmpfilesFile(model),
-    dotenvFile(model, values),
-    ...model.services.flatMap((s) => [unitFile(model, s), envFile(model, s, values)]),
-    ...cronFiles(model),
-    ...logrotateFiles(model),
+    { kind: "unit", path: unitFilePath(svc.def.unit), content: renderUnit(unitSpec(model, svc)), ...rootFile, onChange: "daemon-reload" },
+    // Read by PID 1 as root before it drops privileges: root-only.
+    {
+      kind: "env",
+      path: envFilePath(svc.def.envFile),
+      content: renderEnvFile(svc.def.unit, serviceEnv(model, svc, tokens)),
+      ...rootFile,
+      mode: "0600",
+      secret: true,
+    },
   ];
 }
 
-// ---- interim adapter (replaced by the issue-9 plan) ----
-import type { ServiceName, TokenName } from "../units/catalog";
-import type { TmpfilesEntry } from "./tmpfiles";
-export type ReloadAction = "none" | "daemon-reload" | "sysusers" | "tmpfiles";
-export interface HostPlanFile { readonly kind: FileKind; readonly path: string; readonly content: string; readonly mode: string; readonly owner: string; readonly group: string; readonly secret: boolean; readonly onChange: ReloadAction; readonly createParent: boolean }
-export interface PlannedUnit { readonly service: ServiceName; readonly unit: string; readonly after: readonly ServiceName[]; readonly reads: readonly string[]; readonly port?: number; readonly health?: { readonly url: string; readonly token?: TokenName } }
-export interface HostPlan { readonly files: readonly HostPlanFile[]; readonly units: readonly PlannedUnit[]; readonly levels: readonly (readonly ServiceName[])[]; readonly directories: readonly TmpfilesEntry[] }
+function hostFiles(model: Model, tokens: Tokens, directories: readonly TmpfilesEntry[]): PlannedFile[] {
+  const { user, group, home } = model.runtime;
+  const logs = model.cronJobs.map((j) => cronLogPath(j.job));
+  return [
+    { kind: "sysusers", path: SYSUSERS_PATH, content: renderSysusers({ user, group, home }), ...rootFile, onChange: "sysusers", createParent: true },
+    { kind: "tmpfiles", path: TMPFILES_PATH, content: renderTmpfiles(directories), ...rootFile, onChange: "tmpfiles", createParent: true },
+    // Read by the services themselves: root-owned, readable by the runtime group only.
+    {
+      kind: "dotenv",
+      path: model.dotenvPath,
+      content: renderDotenv(dotenvReaders(model), dotenvEnv(model, tokens)),
+      ...rootFile,
+      mode: "0640",
+      group,
+      secret: true,
+    },
+    ...model.services.flatMap((s) => serviceFiles(model, s, tokens)),
+    ...model.cronJobs.map((job): PlannedFile => ({
+      kind: "cron",
+      path: cronFilePath(job.job),
+      content: renderCronFile({ job: job.job, schedule: job.schedule, user, coreDir: model.coreDir }),
+      ...rootFile,
+    })),
+    ...(logs.length === 0 ? [] : [{ kind: "logrotate" as const, path: LOGROTATE_PATH, content: renderLogrotate({ paths: logs, user, group }), ...rootFile }]),
+  ];
+}
+
+function plannedUnit(model: Model, svc: ResolvedService): PlannedUnit {
+  const { def, port } = svc;
+  const reads = [unitFilePath(def.unit), envFilePath(def.envFile), ...(def.readsDotenv ? [model.dotenvPath] : [])];
+  const health =
+    def.health && port !== undefined
+      ? { url: `http://127.0.0.1:${port}${def.health.path}`, ...(def.health.auth && def.token ? { token: def.token } : {}) }
+      : undefined;
+  return { service: def.name, unit: def.unit, after: svc.after, reads, ...(port !== undefined ? { port } : {}), ...(health ? { health } : {}) };
+}
+
+/** Pure: the model plus the secret tokens -> every host object. Bucket names and endpoint come from the model. */
 export function planHost(model: Model, tokens: Readonly<Partial<Record<TokenName, string>>>): HostPlan {
-  const s3 = model.s3;
-  const values: EnvValues = { tokens, compactBucket: s3.compactBucket, archiveBucket: s3.archiveBucket, endpoint: s3.endpoint ?? (s3.mode === "create" ? `https://s3.${s3.region}.amazonaws.com` : "") };
-  const files = planAllFiles(model, values).map((f): HostPlanFile => ({
-    kind: f.kind, path: f.path, content: f.content, mode: f.mode, owner: f.owner, group: f.group, secret: f.secret,
-    onChange: f.kind === "sysusers" ? "sysusers" : f.kind === "tmpfiles" ? "tmpfiles" : f.kind === "unit" ? "daemon-reload" : "none",
-    createParent: f.createParent ?? false,
-  }));
+  const directories = tmpfilesEntries(model);
   const byName = new Map(model.services.map((s) => [s.def.name, s]));
-  const units = model.levels.flat().map((name): PlannedUnit => {
-    const s = byName.get(name)!;
-    return {
-      service: name, unit: s.def.unit, after: s.after,
-      reads: [`/etc/systemd/system/${s.def.unit}`, envFilePath(s.def.envFile), ...(s.def.readsDotenv ? [model.dotenvPath] : [])],
-      port: s.port,
-      health: s.def.health && s.port !== undefined ? { url: `http://127.0.0.1:${s.port}${s.def.health.path}`, ...(s.def.health.auth ? { token: s.def.token } : {}) } : undefined,
-    };
-  });
-  return { files, units, levels: model.levels, directories: tmpfilesEntries(model) };
+  return {
+    files: hostFiles(model, tokens, directories),
+    units: model.levels.flat().map((name) => plannedUnit(model, byName.get(name)!)),
+    levels: model.levels,
+    directories,
+  };
 }

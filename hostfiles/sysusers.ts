@@ -3,6 +3,7 @@
  * (/etc/sysusers.d/quantlab.conf): created on a fresh host, left as they are
  * where they already exist.
  */
+import { MANAGED_HEADER } from "../model/values";
 
 export interface SysusersSpec {
   readonly user: string;
@@ -12,7 +13,7 @@ export interface SysusersSpec {
 
 export function renderSysusers(spec: SysusersSpec): string {
   return [
-    "# Managed by quantlab-infra (Pulumi): local edits are overwritten by the next `pulumi up`.",
+    MANAGED_HEADER,
     `g ${spec.group} -`,
     `u ${spec.user} -:${spec.group} "QuantLab runtime" ${spec.home} /bin/bash`,
     "",

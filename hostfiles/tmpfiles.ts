@@ -3,6 +3,7 @@
  * (/etc/tmpfiles.d/quantlab.conf). `pulumi destroy` removes the rules file,
  * never the directories or their data.
  */
+import { MANAGED_HEADER } from "../model/values";
 
 export interface TmpfilesEntry {
   readonly type: "d" | "f";
@@ -19,7 +20,5 @@ export function renderTmpfiles(entries: readonly TmpfilesEntry[]): string {
     if (/\s/.test(e.path)) throw new Error(`tmpfiles path ${JSON.stringify(e.path)} contains whitespace`);
     return [`# ${e.purpose}`, `${e.type} ${e.path} ${e.mode} ${e.user} ${e.group} -`];
   });
-  return ["# Managed by quantlab-infra (Pulumi): local edits are overwritten by the next `pulumi up`.", ...lines, ""].join(
-    "\n",
-  );
+  return [MANAGED_HEADER, ...lines, ""].join("\n");
 }

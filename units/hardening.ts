@@ -3,7 +3,7 @@
  * relaxations a service may take from it. Each relaxation carries the reason
  * that is rendered as a comment above the directive it changes.
  */
-import type { Runtime } from "./catalog";
+import type { Runtime } from "../model/catalog";
 
 /** The [Service] directives the baseline sets. A closed set: no free-form keys. */
 export type HardeningKey =

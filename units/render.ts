@@ -3,10 +3,8 @@
  * Directive keys come from closed types, so a typo cannot be written.
  */
 import { RUNTIME_RELAXATIONS, applyRelaxations, type HardeningKey } from "./hardening";
-import type { Runtime } from "./catalog";
-
-export const MANAGED_HEADER =
-  "# Managed by quantlab-infra (Pulumi): local edits are overwritten by the next `pulumi up`.";
+import type { Runtime } from "../model/catalog";
+import { MANAGED_HEADER, SAFE_CHARS, SAFE_WORD } from "../model/values";
 
 /** Everything renderUnit needs, as plain resolved values. */
 export interface UnitSpec {
@@ -53,12 +51,10 @@ interface Line<K extends string> {
   readonly comment?: string;
 }
 
-const SAFE_ARG = /^[A-Za-z0-9_@+=:,./-]+$/;
-
 /** Quotes nothing: every argument must be a plain word (checked again here, not only in config). */
 function execLine(argv: readonly string[]): string {
   for (const arg of argv) {
-    if (!SAFE_ARG.test(arg)) throw new Error(`unit command argument ${JSON.stringify(arg)} has characters outside [A-Za-z0-9_@+=:,./-]`);
+    if (!SAFE_WORD.test(arg)) throw new Error(`unit command argument ${JSON.stringify(arg)} has characters outside ${SAFE_CHARS}`);
   }
   if (!argv[0]?.startsWith("/")) throw new Error(`unit command must start with an absolute path, got ${JSON.stringify(argv[0])}`);
   return argv.join(" ");

@@ -1,19 +1,13 @@
 /**
- * Hostile and broken stack configs: each is rejected with its exact message,
- * naming the key, before a single resource is registered.
+ * Hostile and broken stack configs: each is rejected by the parser with its
+ * exact message, naming the key. (That the program registers nothing for a
+ * rejected config is the program's own test: it parses before anything else.)
  */
-import { beforeAll, describe, expect, it } from "vitest";
-import { recordRegistrations, type Registration } from "../program/engine";
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseStackConfig } from "../../config/parse";
 import { distinctConfig, TEST_TOKENS } from "../fixtures/stack";
 
 type Config = Record<string, string>;
-let regs: Registration[];
-let runProgram: (c: Config) => unknown;
-
-beforeAll(async () => {
-  regs = await recordRegistrations();
-  ({ runProgram } = await import("../../program"));
-});
 
 /** distinctConfig() with one top-level key's object merged (deeply, one level) or replaced. */
 function withKey(key: string, patch: unknown): Config {
@@ -89,20 +83,21 @@ describe("hostile and broken stack configs", () => {
   it.each(CASES)("%s", (_title, config, problems) => {
     let error: unknown;
     try {
-      runProgram(config);
+      parseStackConfig(config);
     } catch (e) {
       error = e;
     }
-    expect((error as Error | undefined)?.message).toBe([header(problems.length), ...problems.map((p) => `  - ${p}`)].join("\n"));
-    expect(regs).toEqual([]);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual(problems);
+    expect((error as ConfigError).message).toBe([header(problems.length), ...problems.map((p) => `  - ${p}`)].join("\n"));
   });
 
   it("never echoes a token in an error", () => {
     const leaky = withTokens({ strategyd: "tok-strategyd-1a7d3b\nEVIL=1" });
-    expect(() => runProgram(leaky)).toThrow(/^(?![\s\S]*EVIL=1)/);
+    expect(() => parseStackConfig(leaky)).toThrow(/^(?![\s\S]*EVIL=1)/);
   });
 
   it("accepts the unmodified fixture (so the cases above fail for their own reason)", () => {
-    expect(() => runProgram(distinctConfig())).not.toThrow();
+    expect(() => parseStackConfig(distinctConfig())).not.toThrow();
   });
 });

@@ -7,7 +7,7 @@ import { health, standinStarts, stat, unitStates } from "./host";
 import type { Sandbox } from "../../cli/sandbox";
 import type { HostPlan } from "../../hostfiles/plan";
 import type { ParsedStack } from "../../config/parse";
-import type { TokenName } from "../../units/catalog";
+import type { TokenName } from "../../model/catalog";
 
 export interface HostUnderTest {
   readonly sandbox: Sandbox;

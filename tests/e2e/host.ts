@@ -12,7 +12,7 @@ import { run, type RunResult } from "../../cli/run";
 import { Sandbox } from "../../cli/sandbox";
 import { parseStackConfig, type ParsedStack } from "../../config/parse";
 import { planHost, type HostPlan } from "../../hostfiles/plan";
-import type { TokenName } from "../../units/catalog";
+import type { TokenName } from "../../model/catalog";
 
 /** One sandbox stack under test: `quantlab <cmd> --stack NAME --sandbox --config-file BASE`. */
 export class SandboxStack {

@@ -1,79 +1,119 @@
+/**
+ * Which variables each env file carries, read off the host plan (the list
+ * the components ship): least privilege, a callee's URL and token only where
+ * the catalog says the service calls it.
+ */
 import { describe, expect, it } from "vitest";
-import { parseStackConfig } from "../../config/parse";
-import { dotenvEnv, dotenvReaders, serviceEnv, type EnvValues } from "../../envfiles/compose";
-import { distinctConfig, TEST_TOKENS } from "../fixtures/stack";
+import { distinctConfig, fileAt, planOf, TEST_TOKENS } from "../fixtures/stack";
+import type { HostPlan } from "../../hostfiles/plan";
 
-const { model } = parseStackConfig(distinctConfig());
-const values: EnvValues = { tokens: TEST_TOKENS, compactBucket: "fx-compact-b", archiveBucket: "fx-archive-b", endpoint: "https://fx-endpoint.test" };
-const env = (name: string) => serviceEnv(model, model.services.find((s) => s.def.name === name)!, values);
+const T = TEST_TOKENS;
+const HEADER = "# Managed by quantlab-infra (Pulumi): local edits are overwritten by the next `pulumi up`.\n";
+const envFile = (unit: string, lines: readonly string[]) =>
+  `${HEADER}# Read by systemd for ${unit} (EnvironmentFile=).\n${lines.map((l) => `${l}\n`).join("")}`;
+const EXEC = ["EXECUTION_STREAMING_MAXDD='1'", "EXECUTION_STREAM_FILLS='0'", "EXECUTION_FILLS_STREAM_PATH='/var/tmp/fx_{ts}.jsonl'"];
+const RUNS = "STRATEGYD_RUNS_DIR='/srv/qlhome/backend/services/strategyd/runs'";
+
+/** Every env file of the distinct stack, whole. */
+const EXPECTED: Record<string, string> = {
+  "/etc/quantlab/replayd.env": envFile("quantlab-replayd.service", [
+    "REPLAYD_PORT='4030'", `REPLAYD_TOKEN='${T.replayd}'`,
+    "S3_COMPACT_BUCKET='fx-compact'", "S3_COMPACT_ENDPOINT='https://minio.fixture.test:9000'",
+  ]),
+  "/etc/quantlab/collector.env": envFile("quantlab-collector.service", ["COLLECTOR_PORT='9100'", "COLLECTOR_SPOOL_DIR='/data/ql/spool'"]),
+  "/etc/quantlab/featurexd.env": envFile("quantlab-featurexd.service", [
+    "FEATUREXD_PORT='3051'", `FEATUREXD_TOKEN='${T.featurexd}'`,
+    "REPLAYD_URL='http://127.0.0.1:4030'", `REPLAYD_TOKEN='${T.replayd}'`,
+    "S3_COMPACT_BUCKET='fx-compact'", "S3_COMPACT_ENDPOINT='https://minio.fixture.test:9000'",
+  ]),
+  "/etc/quantlab/labeld.env": envFile("quantlab-labeld.service", [
+    "LABELD_PORT='3061'", `LABELD_TOKEN='${T.labeld}'`, "FEATUREXD_URL='http://127.0.0.1:3051'", `FEATUREXD_TOKEN='${T.featurexd}'`,
+  ]),
+  "/etc/quantlab/strategyd.env": envFile("quantlab-strategyd.service", [
+    "STRATEGYD_PORT='4031'", `STRATEGYD_TOKEN='${T.strategyd}'`,
+    "REPLAYD_URL='http://127.0.0.1:4030'", `REPLAYD_TOKEN='${T.replayd}'`,
+    "S3_COMPACT_ENDPOINT='https://minio.fixture.test:9000'", "RUN_ARCHIVE_S3_BUCKET='fx-archive'", "RUN_ARCHIVE_ENABLED='0'",
+    ...EXEC,
+  ]),
+  "/etc/quantlab/backtestd.env": envFile("quantlab-backtestd.service", [
+    "BACKTESTD_PORT='3041'", `BACKTESTD_TOKEN='${T.backtestd}'`,
+    "REPLAYD_URL='http://127.0.0.1:4030'", `REPLAYD_TOKEN='${T.replayd}'`,
+    "STRATEGYD_URL='http://127.0.0.1:4031'", `STRATEGYD_TOKEN='${T.strategyd}'`,
+    ...EXEC,
+  ]),
+  // Spawns strategyd scripts as processes: the ExecutionEngine flags, no strategyd API access.
+  "/etc/quantlab/worker.env": envFile("quantlab-worker.service", EXEC),
+  // Reads the runs directory: its own token, no API of the services whose runs it reads.
+  "/etc/quantlab/observer.env": envFile("quantlab-observer-core.service", [`OBSERVER_TOKEN='${T.observer}'`, RUNS]),
+  "/etc/quantlab/observer-api.env": envFile("quantlab-observer.service", ["OBSERVER_API_PORT='3000'", `OBSERVER_TOKEN='${T.observer}'`, RUNS]),
+  "/etc/quantlab/console.env": envFile("quantlab-console-ui.service", [
+    "FEATUREXD_URL='http://127.0.0.1:3051'", `FEATUREXD_TOKEN='${T.featurexd}'`,
+    "LABELD_URL='http://127.0.0.1:3061'", `LABELD_TOKEN='${T.labeld}'`,
+    "STRATEGYD_URL='http://127.0.0.1:4031'", `STRATEGYD_TOKEN='${T.strategyd}'`,
+    "BACKTESTD_URL='http://127.0.0.1:3041'", `BACKTESTD_TOKEN='${T.backtestd}'`,
+  ]),
+};
+
+const DOTENV = `${HEADER}# dotenv file read by: job-worker, observer, observer-api.
+S3_COMPACT_BUCKET='fx-compact'
+S3_COMPACT_ENDPOINT='https://minio.fixture.test:9000'
+RUN_ARCHIVE_S3_BUCKET='fx-archive'
+RUN_ARCHIVE_ENABLED='0'
+OBSERVER_MODE='0'
+OBSERVER_TOKEN='${T.observer}'
+`;
+
+/** path -> content of every file that holds variables (env files and the dotenv). */
+const variableFiles = (plan: HostPlan): Record<string, string> =>
+  Object.fromEntries(plan.files.filter((f) => f.kind === "env" || f.kind === "dotenv").map((f) => [f.path, f.content]));
+
+const withServices = (services: unknown): Record<string, string> => ({ ...distinctConfig(), "quantlab:services": JSON.stringify(services) });
 
 describe("which variables each env file carries", () => {
-  it("replayd: its port and token, the compact bucket and endpoint", () => {
-    expect(env("replayd")).toEqual([
-      ["REPLAYD_PORT", "3030"],
-      ["REPLAYD_TOKEN", TEST_TOKENS.replayd],
-      ["S3_COMPACT_BUCKET", "fx-compact-b"],
-      ["S3_COMPACT_ENDPOINT", "https://fx-endpoint.test"],
-    ]);
+  const plan = planOf(distinctConfig());
+
+  it("every env file, whole: own port and token, callees' URLs and tokens, the shared variables it uses", () => {
+    expect(Object.fromEntries(plan.files.filter((f) => f.kind === "env").map((f) => [f.path, f.content]))).toEqual(EXPECTED);
   });
 
-  it("strategyd: its own, replayd's URL and token as a client, archive and execution flags", () => {
-    expect(env("strategyd")).toEqual([
-      ["STRATEGYD_PORT", "3031"],
-      ["STRATEGYD_TOKEN", TEST_TOKENS.strategyd],
-      ["REPLAYD_URL", "http://127.0.0.1:3030"],
-      ["REPLAYD_TOKEN", TEST_TOKENS.replayd],
-      ["S3_COMPACT_ENDPOINT", "https://fx-endpoint.test"],
-      ["RUN_ARCHIVE_S3_BUCKET", "fx-archive-b"],
-      ["RUN_ARCHIVE_ENABLED", "0"],
-      ["EXECUTION_STREAMING_MAXDD", "1"],
-      ["EXECUTION_STREAM_FILLS", "0"],
-      ["EXECUTION_FILLS_STREAM_PATH", "/var/tmp/fx_{ts}.jsonl"],
-    ]);
+  it("core/.env: the S3 settings, observer mode and token, naming its readers", () => {
+    expect(fileAt(plan, "/srv/qlhome/backend/core/.env").content).toBe(DOTENV);
   });
 
-  it("collector: port and spool only", () => {
-    expect(env("collector")).toEqual([
-      ["COLLECTOR_PORT", "9100"],
-      ["COLLECTOR_SPOOL_DIR", "/data/ql/spool"],
-    ]);
+  it("a startup edge grants nothing: `after` overrides add no variable to any env file", () => {
+    const base = withServices({ replayd: { port: 4030 }, strategyd: { port: 4031, workingDir: "apps/strategy" } });
+    const ordered = withServices({
+      replayd: { port: 4030 },
+      strategyd: { port: 4031, workingDir: "apps/strategy" },
+      "observer-api": { after: ["labeld"] },
+      "job-worker": { after: ["featurexd", "collector"] },
+      "console-ui": { after: ["observer", "replayd"] },
+    });
+    const orderedPlan = planOf(ordered);
+    // The edges did take effect (on startup order)...
+    expect(orderedPlan.units.find((u) => u.service === "observer-api")!.after).toEqual(["backtestd", "job-worker", "labeld"]);
+    // ...and no env file changed.
+    expect(variableFiles(orderedPlan)).toEqual(variableFiles(planOf(base)));
+    expect(variableFiles(orderedPlan)).toEqual({ ...EXPECTED, "/srv/qlhome/backend/core/.env": DOTENV });
   });
 
-  it("observer-api: port, observer token, clients of the run writers with a port, runs dir", () => {
-    expect(env("observer-api")).toEqual([
-      ["OBSERVER_API_PORT", "3000"],
-      ["OBSERVER_TOKEN", TEST_TOKENS.observer],
-      ["BACKTESTD_URL", "http://127.0.0.1:3041"],
-      ["BACKTESTD_TOKEN", TEST_TOKENS.backtestd],
-      ["STRATEGYD_RUNS_DIR", "/srv/qlhome/backend/services/strategyd/runs"],
-    ]);
+  it("a disabled callee is not called: its callers get no URL for it, nor for what it started after", () => {
+    const p = planOf(withServices({ featurexd: { enabled: false } }));
+    expect(p.units.find((u) => u.service === "labeld")!.after).toEqual(["replayd"]);
+    expect(fileAt(p, "/etc/quantlab/labeld.env").content).toBe(envFile("quantlab-labeld.service", ["LABELD_PORT='3061'", `LABELD_TOKEN='${T.labeld}'`]));
+    expect(p.files.map((f) => f.path)).not.toContain("/etc/quantlab/featurexd.env");
   });
 
-  it("console-ui: a client of the four backend APIs it starts after", () => {
-    expect(env("console-ui").map(([k]) => k)).toEqual([
-      "FEATUREXD_URL", "FEATUREXD_TOKEN", "LABELD_URL", "LABELD_TOKEN",
-      "STRATEGYD_URL", "STRATEGYD_TOKEN", "BACKTESTD_URL", "BACKTESTD_TOKEN",
+  it("the S3 endpoint of a created bucket is resolved in the model: the regional AWS endpoint, in every S3 client's file", () => {
+    const c = { ...distinctConfig(), "quantlab:s3": JSON.stringify({ mode: "create", region: "ap-south-2", compactBucket: "fx-c2", archiveBucket: "fx-a2" }) };
+    const p = planOf(c);
+    const endpoints = p.files.filter((f) => f.content.includes("S3_COMPACT_ENDPOINT=")).map((f) => [f.path, /S3_COMPACT_ENDPOINT='([^']*)'/.exec(f.content)![1]]);
+    expect(endpoints).toEqual([
+      ["/srv/qlhome/backend/core/.env", "https://s3.ap-south-2.amazonaws.com"],
+      ["/etc/quantlab/replayd.env", "https://s3.ap-south-2.amazonaws.com"],
+      ["/etc/quantlab/featurexd.env", "https://s3.ap-south-2.amazonaws.com"],
+      ["/etc/quantlab/strategyd.env", "https://s3.ap-south-2.amazonaws.com"],
     ]);
-  });
-
-  it("core/.env: the S3 settings, observer mode and token, read by the worker, observer and observer-api", () => {
-    expect(dotenvReaders(model)).toEqual(["job-worker", "observer", "observer-api"]);
-    expect(dotenvEnv(model, values)).toEqual([
-      ["S3_COMPACT_BUCKET", "fx-compact-b"],
-      ["S3_COMPACT_ENDPOINT", "https://fx-endpoint.test"],
-      ["RUN_ARCHIVE_S3_BUCKET", "fx-archive-b"],
-      ["RUN_ARCHIVE_ENABLED", "0"],
-      ["OBSERVER_MODE", "0"],
-      ["OBSERVER_TOKEN", TEST_TOKENS.observer],
-    ]);
-  });
-
-  it("a disabled dependency's clients get the URLs of what it started after", () => {
-    const c = distinctConfig();
-    c["quantlab:services"] = JSON.stringify({ featurexd: { enabled: false } });
-    const { model: m } = parseStackConfig(c);
-    const labeld = m.services.find((s) => s.def.name === "labeld")!;
-    expect(labeld.after).toEqual(["replayd"]);
-    expect(serviceEnv(m, labeld, values).map(([k]) => k)).toEqual(["LABELD_PORT", "LABELD_TOKEN", "REPLAYD_URL", "REPLAYD_TOKEN"]);
+    expect(fileAt(p, "/etc/quantlab/replayd.env").content).toContain("S3_COMPACT_BUCKET='fx-c2'\n");
   });
 });

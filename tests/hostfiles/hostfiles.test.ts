@@ -1,11 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { renderCronFile, scheduleProblem, cronFilePath } from "../../hostfiles/cron";
+import { renderCronFile } from "../../hostfiles/cron";
 import { renderTmpfiles } from "../../hostfiles/tmpfiles";
 import { renderSysusers } from "../../hostfiles/sysusers";
 import { renderLogrotate } from "../../hostfiles/logrotate";
-import { tmpfilesEntries } from "../../hostfiles/layout";
-import { parseStackConfig } from "../../config/parse";
-import { distinctConfig } from "../fixtures/stack";
+import { distinctConfig, fileAt, planOf } from "../fixtures/stack";
 
 describe("cron", () => {
   it("renders the runbook's ML line as an /etc/cron.d file with user field and final newline", () => {
@@ -25,29 +23,6 @@ PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
     );
   });
 
-  it("names files without a dot", () => {
-    expect(cronFilePath("daily-prod-dry")).toBe("/etc/cron.d/quantlab-daily-prod-dry");
-  });
-
-  it.each([
-    ["15 0 * * *", undefined],
-    ["*/15 2-5 1,15 jan-mar mon-fri", undefined],
-    ["0 0 * * 7", undefined],
-    ["@weekly", undefined],
-    ["60 0 * * *", 'minute "60": "60" is outside 0-59'],
-    ["0 24 * * *", 'hour "24": "24" is outside 0-23'],
-    ["0 0 0 * *", 'day of month "0": "0" is outside 1-31'],
-    ["0 0 * 13 *", 'month "13": "13" is outside 1-12'],
-    ["0 0 * * 8", 'day of week "8": "8" is outside 0-7'],
-    ["0 5-2 * * *", 'hour "5-2": range runs backwards'],
-    ["*/0 * * * *", 'minute "*/0": step must be at least 1'],
-    ["0 0 * * funday", 'day of week "funday": "funday" is not a number or name'],
-    ["0  0 * * *", "expected five space-separated fields (minute hour day-of-month month day-of-week)"],
-    ["@sometimes", 'unknown schedule nickname "@sometimes" (expected one of @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly)'],
-  ])("schedule %j -> %s", (schedule, problem) => {
-    expect(scheduleProblem(schedule)).toBe(problem);
-  });
-
   it("refuses to render an invalid schedule", () => {
     expect(() => renderCronFile({ job: "ml", schedule: "0 0 * *", user: "u", coreDir: "/c" })).toThrow(
       "cron job ml: expected five space-separated fields (minute hour day-of-month month day-of-week)",
@@ -57,8 +32,8 @@ PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 describe("tmpfiles, sysusers, logrotate", () => {
   it("declares every directory once, with owners from the runtime config", () => {
-    const { model } = parseStackConfig(distinctConfig());
-    expect(renderTmpfiles(tmpfilesEntries(model))).toBe(`# Managed by quantlab-infra (Pulumi): local edits are overwritten by the next \`pulumi up\`.
+    const plan = planOf(distinctConfig());
+    expect(fileAt(plan, "/etc/tmpfiles.d/quantlab.conf").content).toBe(`# Managed by quantlab-infra (Pulumi): local edits are overwritten by the next \`pulumi up\`.
 # env files, read by systemd as root
 d /etc/quantlab 0750 root root -
 # home of qlrun
@@ -80,6 +55,13 @@ d /data/ql/spool 0750 qlrun qlgrp -
 # log of cron job ml
 f /var/log/quantlab-ml.log 0640 qlrun qlgrp -
 `);
+    // The plan's directories are exactly what that file declares.
+    expect(renderTmpfiles(plan.directories)).toBe(fileAt(plan, "/etc/tmpfiles.d/quantlab.conf").content);
+    expect(plan.directories.map((d) => `${d.type} ${d.path}`)).toEqual([
+      "d /etc/quantlab", "d /srv/qlhome", "d /srv/qlhome/backend", "d /srv/qlhome/backend/services",
+      "d /srv/qlhome/backend/services/strategyd", "d /srv/qlhome/backend/core", "d /srv/qlhome/backend/services/strategyd/runs",
+      "d /data/ql", "d /data/ql/spool", "f /var/log/quantlab-ml.log",
+    ]);
   });
 
   it("rejects a non-octal mode", () => {

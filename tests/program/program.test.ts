@@ -13,14 +13,25 @@ beforeAll(async () => {
   await settled(regs);
 });
 
-const SERVICES = ["replayd", "collector", "featurexd", "labeld", "strategyd", "backtestd", "job-worker", "observer", "observer-api", "console-ui"];
-const file = (name: string) => [`quantlab:host:File ${name}`, `command:remote:Command ${name}-write`];
-const service = (s: string) => [
-  `quantlab:host:Service quantlab-${s}`,
-  ...file(`quantlab-${s}-unit`),
-  ...file(`quantlab-${s}-env`),
-  `command:remote:Command quantlab-${s}-activate`,
-];
+const FILE = "pulumi-nodejs:dynamic/quantlab:HostFile";
+const SERVICE = "pulumi-nodejs:dynamic/quantlab:HostService";
+const UNITS: Record<string, string> = {
+  replayd: "quantlab-replayd.service",
+  collector: "quantlab-collector.service",
+  featurexd: "quantlab-featurexd.service",
+  labeld: "quantlab-labeld.service",
+  strategyd: "quantlab-strategyd.service",
+  backtestd: "quantlab-backtestd.service",
+  "job-worker": "quantlab-worker.service",
+  observer: "quantlab-observer-core.service",
+  "observer-api": "quantlab-observer.service",
+  "console-ui": "quantlab-console-ui.service",
+};
+const ENV: Record<string, string> = {
+  replayd: "replayd", collector: "collector", featurexd: "featurexd", labeld: "labeld", strategyd: "strategyd", backtestd: "backtestd",
+  "job-worker": "worker", observer: "observer", "observer-api": "observer-api", "console-ui": "console",
+};
+const serviceOf = new Map(Object.entries(UNITS).map(([s, u]) => [`quantlab:${u}`, s]));
 
 describe("the prod stack under mocks", () => {
   it("registers exactly the expected resources", () => {
@@ -36,29 +47,31 @@ describe("the prod stack under mocks", () => {
       "aws:s3/bucketVersioning:BucketVersioning quantlab-archive-versioning",
       "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration quantlab-archive-retention",
       "quantlab:host:Host quantlab",
-      ...file("quantlab-sysusers"),
-      ...file("quantlab-tmpfiles"),
-      ...file("quantlab-dotenv"),
-      ...file("quantlab-cron-ml"),
-      ...file("quantlab-cron-compact-ready"),
-      ...file("quantlab-cron-cleanup-retention"),
-      ...file("quantlab-cron-daily-health"),
-      ...file("quantlab-logrotate"),
-      ...SERVICES.flatMap(service),
+      ...[
+        "/etc/sysusers.d/quantlab.conf",
+        "/etc/tmpfiles.d/quantlab.conf",
+        "/home/deploy/quantlab-backend/core/.env",
+        "/etc/cron.d/quantlab-ml",
+        "/etc/cron.d/quantlab-compact-ready",
+        "/etc/cron.d/quantlab-cleanup-retention",
+        "/etc/cron.d/quantlab-daily-health",
+        "/etc/logrotate.d/quantlab",
+        ...Object.keys(UNITS).flatMap((s) => [`/etc/systemd/system/${UNITS[s]}`, `/etc/quantlab/${ENV[s]}.env`]),
+      ].map((p) => `${FILE} quantlab:${p}`),
+      ...Object.values(UNITS).map((u) => `${SERVICE} quantlab:${u}`),
     ].sort();
     expect(actual).toEqual(expected);
   });
 
-  it("hands the engine the runbook's startup edges between service activations, and no others", () => {
+  it("hands the engine the runbook's startup edges between the services, and no others", () => {
     const byUrn = new Map(regs.map((r) => [r.urn, r]));
-    const activation = /^quantlab-(.+)-activate$/;
     const edges: string[] = [];
     for (const r of regs) {
-      const m = activation.exec(r.name);
-      if (!m) continue;
+      const me = serviceOf.get(r.name);
+      if (r.type !== SERVICE || !me) continue;
       for (const dep of r.dependencies) {
-        const d = activation.exec(byUrn.get(dep)?.name ?? "");
-        if (d) edges.push(`${m[1]} after ${d[1]}`);
+        const them = serviceOf.get(byUrn.get(dep)?.name ?? "");
+        if (them && byUrn.get(dep)?.type === SERVICE) edges.push(`${me} after ${them}`);
       }
     }
     expect(edges.sort()).toEqual(
@@ -82,26 +95,42 @@ describe("the prod stack under mocks", () => {
     );
   });
 
-  it("starts a service only after its unit and env file are written", () => {
+  it("starts a service only after the files it reads are written, and restarts it when their hashes change", () => {
     const byName = new Map(regs.map((r) => [r.name, r]));
-    for (const s of SERVICES) {
-      const deps = byName.get(`quantlab-${s}-activate`)!.dependencies;
-      // The engine receives a component dependency expanded to the component's resources.
-      expect(deps).toContain(byName.get(`quantlab-${s}-unit-write`)!.urn);
-      expect(deps).toContain(byName.get(`quantlab-${s}-env-write`)!.urn);
-      expect(deps).toContain(byName.get("quantlab-tmpfiles-write")!.urn);
+    for (const [s, unit] of Object.entries(UNITS)) {
+      const svc = byName.get(`quantlab:${unit}`)!;
+      const reads = [`/etc/systemd/system/${unit}`, `/etc/quantlab/${ENV[s]}.env`, ...(["job-worker", "observer", "observer-api"].includes(s) ? ["/home/deploy/quantlab-backend/core/.env"] : [])];
+      expect([s, Object.keys(svc.inputs.reads as object).sort()]).toEqual([s, [...reads].sort()]);
+      for (const p of reads) {
+        const file = byName.get(`quantlab:${p}`)!;
+        expect(svc.dependencies).toContain(file.urn);
+        expect((svc.inputs.reads as Record<string, string>)[p]).toBe(file.inputs.sha256);
+      }
     }
+  });
+
+  it("writes the drop-in files first: sysusers, then tmpfiles, then everything else", () => {
+    const byName = new Map(regs.map((r) => [r.name, r]));
+    const sysusers = byName.get("quantlab:/etc/sysusers.d/quantlab.conf")!;
+    const tmpfiles = byName.get("quantlab:/etc/tmpfiles.d/quantlab.conf")!;
+    expect(tmpfiles.dependencies).toEqual([sysusers.urn]);
+    for (const r of regs.filter((r) => r.type === FILE && r !== sysusers && r !== tmpfiles)) expect([r.name, r.dependencies]).toEqual([r.name, [tmpfiles.urn]]);
   });
 
   it("protects the buckets, and only the buckets", () => {
     expect(regs.filter((r) => r.protect).map((r) => r.name).sort()).toEqual(["quantlab-archive", "quantlab-compact"]);
   });
 
-  it("replaces remote commands delete-first, so a replacement never deletes what it just wrote", () => {
-    const commands = regs.filter((r) => r.type === "command:remote:Command");
-    // 10 services x (unit, env, activation) + sysusers, tmpfiles, dotenv, 4 cron files, logrotate.
-    expect(commands.length).toBe(10 * 3 + 8);
-    expect(commands.every((r) => r.deleteBeforeReplace)).toBe(true);
+  it("replaces host resources delete-first, so a replacement never deletes what it just wrote", () => {
+    const host = regs.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/quantlab:"));
+    expect(host.length).toBe(10 * 3 + 8);
+    expect(host.every((r) => r.deleteBeforeReplace)).toBe(true);
+  });
+
+  it("stores a small provider stub with each host resource, not the provider", () => {
+    const sizes = regs.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/")).map((r) => String(r.inputs.__provider).length);
+    expect(Math.max(...sizes)).toBeLessThan(4000);
+    expect(String(regs.find((r) => r.type === FILE)!.inputs.__provider)).toContain('path.join(dir, "dist", "provider", "index.js")');
   });
 
   it("never carries a token or the private key outside a secret value", () => {
@@ -120,10 +149,12 @@ describe("the prod stack under mocks", () => {
     };
     for (const r of regs) walk(r.inputs, r.name);
     expect(plaintext).toEqual([]);
-    // ...and the secrets do reach the host: the env files' stdin is a secret envelope.
-    const env = regs.find((r) => r.name === "quantlab-strategyd-env-write")!;
-    expect(JSON.stringify(env.inputs.stdin)).toContain(SECRET_SIG);
-    expect(JSON.stringify(env.inputs.stdin)).toContain(TEST_TOKENS.strategyd);
+    // ...and the secrets do reach the host: the env files' content is a secret envelope.
+    const env = regs.find((r) => r.name === "quantlab:/etc/quantlab/strategyd.env")!;
+    expect(JSON.stringify(env.inputs.content)).toContain(SECRET_SIG);
+    expect(JSON.stringify(env.inputs.content)).toContain(TEST_TOKENS.strategyd);
+    // The private key is never a resource input at all: the provider reads it from the stack config.
+    expect(regs.some((r) => JSON.stringify(r.inputs).includes("PRIVATE KEY"))).toBe(false);
   });
 
   it("exports the startup levels as the runbook's four parallel groups", async () => {

@@ -10,17 +10,10 @@ import * as os from "os";
 import * as path from "path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseStackConfig } from "../../config/parse";
-import { planAllFiles, type PlannedFile } from "../../hostfiles/plan";
-import { distinctConfig, prodConfigWithSecrets } from "../fixtures/stack";
+import { distinctConfig, planOf, prodConfigWithSecrets } from "../fixtures/stack";
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "quantlab-validators-"));
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
-
-function planOf(all: Record<string, string>): PlannedFile[] {
-  const { model, secrets, config } = parseStackConfig(all);
-  const s3 = config.s3;
-  return planAllFiles(model, { tokens: secrets.tokens, compactBucket: s3.compactBucket, archiveBucket: s3.archiveBucket, endpoint: s3.endpoint ?? "" });
-}
 
 /** Writes files under a fresh directory, keeping their absolute paths; returns it. */
 function materialize(files: readonly { path: string; content: string }[]): string {
@@ -41,7 +34,7 @@ function tool(cmd: string, args: readonly string[]): { code: number; out: string
 const STACKS = { prod: prodConfigWithSecrets(), distinct: distinctConfig() };
 
 describe.each(Object.entries(STACKS))("%s stack: the rendered files pass the real validators", (_, config) => {
-  const plan = planOf(config);
+  const plan = planOf(config).files;
   const units = plan.filter((f) => f.kind === "unit");
 
   it("systemd-analyze verify: every unit, no output at all", () => {
@@ -125,7 +118,7 @@ describe.each(Object.entries(STACKS))("%s stack: the rendered files pass the rea
 });
 
 describe("the validators reject broken files (they are not vacuous)", () => {
-  const plan = planOf(STACKS.prod);
+  const plan = planOf(STACKS.prod).files;
   const unit = plan.find((f) => f.kind === "unit")!;
   const cron = plan.find((f) => f.kind === "cron")!;
 

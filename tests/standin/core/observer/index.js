@@ -2,6 +2,6 @@
 // Stand-in observer (tests only): see lib/standin.js.
 require('../../lib/standin').start({
   service: 'observer',
-  requires: ['OBSERVER_TOKEN', 'STRATEGYD_URL', 'STRATEGYD_TOKEN', 'BACKTESTD_URL', 'BACKTESTD_TOKEN', 'OBSERVER_MODE'],
+  requires: ['OBSERVER_TOKEN', 'STRATEGYD_RUNS_DIR', 'OBSERVER_MODE'],
   dotenv: require('path').join(__dirname, '../.env'),
 });

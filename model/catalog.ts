@@ -1,9 +1,13 @@
 /**
  * The QuantLab service catalog: one typed entry per service, as the
- * operations runbook (../shared/seeds/) describes it. Adding an eleventh
- * service is one entry here (and, if it has a token, one token name).
+ * operations runbook describes it. Adding an eleventh service is one entry
+ * here (and, if it has a token, one token name).
  *
- * Nothing in units/ imports @pulumi/*: these are plain data and functions.
+ * Two relations, kept apart on purpose: `after` is startup order (systemd
+ * `After=`, the deploy order); `calls` is who talks to whom over HTTP, and
+ * only `calls` puts a callee's URL and token into an env file.
+ *
+ * Plain data: nothing in model/ imports anything outside model/.
  */
 
 export const SERVICE_NAMES = [
@@ -56,9 +60,15 @@ export interface ServiceDefinition {
   /**
    * Startup dependencies (runbook, "Service Dependency Startup Order"), each
    * with the runbook's reason. Their levels are the runbook's four
-   * "safe parallel groups".
+   * "safe parallel groups". Startup order only: it grants nothing.
    */
   readonly after: readonly ServiceName[];
+  /**
+   * The services whose HTTP API this one calls: its env file carries their
+   * `<PREFIX>_URL` and `<PREFIX>_TOKEN`, and nothing of any other service.
+   * Every callee is also in `after` (a client starts after what it calls).
+   */
+  readonly calls: readonly ServiceName[];
 }
 
 const NPM_START = ["/usr/bin/npm", "start"] as const;
@@ -81,6 +91,7 @@ export const CATALOG: Readonly<Record<ServiceName, ServiceDefinition>> = {
     writesSpool: false,
     writesRuns: false,
     after: [], // no dependencies: core data provider
+    calls: [],
   },
   collector: {
     name: "collector",
@@ -97,6 +108,7 @@ export const CATALOG: Readonly<Record<ServiceName, ServiceDefinition>> = {
     writesSpool: true,
     writesRuns: false,
     after: [], // independent: writes to spool
+    calls: [],
   },
   featurexd: {
     name: "featurexd",
@@ -113,7 +125,8 @@ export const CATALOG: Readonly<Record<ServiceName, ServiceDefinition>> = {
     readsDotenv: false,
     writesSpool: false,
     writesRuns: false,
-    after: ["replayd"], // consumes replayd SSE
+    after: ["replayd"], // its data source first
+    calls: ["replayd"], // consumes replayd's SSE
   },
   labeld: {
     name: "labeld",
@@ -130,7 +143,8 @@ export const CATALOG: Readonly<Record<ServiceName, ServiceDefinition>> = {
     readsDotenv: false,
     writesSpool: false,
     writesRuns: false,
-    after: ["featurexd"], // reads featurexd datasets
+    after: ["featurexd"], // its data source first
+    calls: ["featurexd"], // reads featurexd's datasets
   },
   strategyd: {
     name: "strategyd",
@@ -147,7 +161,8 @@ export const CATALOG: Readonly<Record<ServiceName, ServiceDefinition>> = {
     readsDotenv: false,
     writesSpool: false,
     writesRuns: true,
-    after: ["replayd"], // consumes replayd SSE
+    after: ["replayd"], // its data source first
+    calls: ["replayd"], // consumes replayd's SSE
   },
   backtestd: {
     name: "backtestd",
@@ -165,6 +180,7 @@ export const CATALOG: Readonly<Record<ServiceName, ServiceDefinition>> = {
     writesSpool: false,
     writesRuns: true,
     after: ["replayd", "strategyd"], // spawns strategyd, reads replayd
+    calls: ["replayd", "strategyd"], // the two APIs it drives
   },
   "job-worker": {
     name: "job-worker",
@@ -179,6 +195,7 @@ export const CATALOG: Readonly<Record<ServiceName, ServiceDefinition>> = {
     writesSpool: false,
     writesRuns: true,
     after: ["strategyd"], // spawns strategyd scripts
+    calls: [], // spawns strategyd scripts as processes: no HTTP call
   },
   observer: {
     name: "observer",
@@ -194,6 +211,7 @@ export const CATALOG: Readonly<Record<ServiceName, ServiceDefinition>> = {
     writesSpool: false,
     writesRuns: false,
     after: ["strategyd", "backtestd", "job-worker"], // monitors the runs these three produce
+    calls: [], // reads the runs directory: no HTTP call
   },
   "observer-api": {
     name: "observer-api",
@@ -211,6 +229,7 @@ export const CATALOG: Readonly<Record<ServiceName, ServiceDefinition>> = {
     writesSpool: false,
     writesRuns: false,
     after: ["backtestd", "job-worker"], // serves the runs directory they write
+    calls: [], // reads the runs directory: no HTTP call
   },
   "console-ui": {
     name: "console-ui",
@@ -225,6 +244,7 @@ export const CATALOG: Readonly<Record<ServiceName, ServiceDefinition>> = {
     writesSpool: false,
     writesRuns: false,
     after: ["featurexd", "labeld", "strategyd", "backtestd"], // frontend over these backend APIs
+    calls: ["featurexd", "labeld", "strategyd", "backtestd"], // the same four APIs
   },
 };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { DagError, restrictEdges, startupLevels, validateDag } from "../../units/dag";
-import { SERVICE_NAMES, catalogEdges } from "../../units/catalog";
+import { DagError, restrictEdges, startupLevels, validateDag } from "../../model/dag";
+import { SERVICE_NAMES, catalogEdges } from "../../model/catalog";
 
 describe("startup DAG", () => {
   it("puts the catalog's services in the runbook's four safe parallel groups", () => {

@@ -1,0 +1,27 @@
+/** Where things live on the host: every fixed path, defined once. */
+import type { CronJobName } from "./cron";
+
+/** The systemd env files' directory (root-only). */
+export const ENV_DIR = "/etc/quantlab";
+export const TMPFILES_PATH = "/etc/tmpfiles.d/quantlab.conf";
+export const SYSUSERS_PATH = "/etc/sysusers.d/quantlab.conf";
+export const LOGROTATE_PATH = "/etc/logrotate.d/quantlab";
+const UNIT_DIR = "/etc/systemd/system";
+
+/** `root/rel`, for a relative path of plain words ("." is the root itself). */
+export const join = (root: string, rel: string): string =>
+  rel === "." || rel === "" ? root : `${root.replace(/\/$/, "")}/${rel.replace(/^\.\//, "").replace(/\/$/, "")}`;
+
+/** `/etc/quantlab/<basename>` */
+export const envFilePath = (basename: string): string => join(ENV_DIR, basename);
+/** `/etc/systemd/system/<unit>` */
+export const unitFilePath = (unit: string): string => join(UNIT_DIR, unit);
+/** `/etc/cron.d/quantlab-<job>`: no dot in the name, or cron skips the file. */
+export const cronFilePath = (job: CronJobName): string => `/etc/cron.d/quantlab-${job}`;
+/** `/var/log/quantlab-<job>.log` (the runbook's `/var/log/quantlab-ml.log` for the ML job). */
+export const cronLogPath = (job: CronJobName): string => `/var/log/quantlab-${job}.log`;
+
+/** Below runtime.backendRoot. */
+export const RUNS_DIR = "services/strategyd/runs";
+export const CORE_DIR = "core";
+export const DOTENV_FILE = "core/.env";

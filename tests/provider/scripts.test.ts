@@ -1,0 +1,150 @@
+/**
+ * The host provider's scripts: their whole text, and the write/delete/stat
+ * scripts run by a real bash against a scratch directory (atomic write with
+ * owner and mode, content checked against its sha-256, nothing left behind
+ * on failure).
+ */
+import { spawnSync } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { afterAll, describe, expect, it } from "vitest";
+import {
+  activateScript,
+  deactivateScript,
+  deleteFileScript,
+  parseFileState,
+  parseUnitState,
+  statFileScript,
+  unitStateScript,
+  writeFileScript,
+  type FileTarget,
+} from "../../provider/scripts";
+
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "quantlab-scripts-"));
+afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+const bash = (script: string, input = "") => spawnSync("bash", ["-c", script], { input, encoding: "utf8" });
+const sha = (text: string) => crypto.createHash("sha256").update(text).digest("hex");
+const target = (p: string, over: Partial<FileTarget> = {}): FileTarget => ({ path: p, mode: "0640", owner: "root", group: "root", onChange: "none", createParent: false, ...over });
+
+describe("script text", () => {
+  it("write: atomic, checksum-verified, owner and mode, then the reload action", () => {
+    expect(writeFileScript(target("/etc/systemd/system/quantlab-x.service", { mode: "0644", owner: "deploy", group: "ops", onChange: "daemon-reload" }), "a".repeat(64))).toBe(
+      [
+        "set -eu",
+        "umask 077",
+        `[ -d /etc/systemd/system ] || { echo "directory /etc/systemd/system does not exist" >&2; exit 1; }`,
+        "tmp=$(mktemp /etc/systemd/system/.quantlab-x.service.quantlab-XXXXXX)",
+        `trap 'rm -f -- "$tmp"' EXIT`,
+        `cat > "$tmp"`,
+        `[ "$(sha256sum < "$tmp" | cut -c1-64)" = ${"a".repeat(64)} ] || { echo "content arrived incomplete (checksum mismatch)" >&2; exit 1; }`,
+        `chown deploy:ops "$tmp"`,
+        `chmod 0644 "$tmp"`,
+        `sync "$tmp"`,
+        "mv -f -- \"$tmp\" /etc/systemd/system/quantlab-x.service",
+        "trap - EXIT",
+        "systemctl daemon-reload",
+      ].join("\n"),
+    );
+  });
+
+  it("reload actions: sysusers and tmpfiles apply the file on write, nothing on delete; units reload on both", () => {
+    expect(writeFileScript(target("/etc/sysusers.d/q.conf", { onChange: "sysusers", createParent: true }), "b".repeat(64)).split("\n").slice(2, 3).concat(writeFileScript(target("/etc/sysusers.d/q.conf", { onChange: "sysusers" }), "b".repeat(64)).split("\n").slice(-1))).toEqual([
+      "[ -d /etc/sysusers.d ] || install -d -m 0755 -o root -g root /etc/sysusers.d",
+      "systemd-sysusers /etc/sysusers.d/q.conf",
+    ]);
+    expect(writeFileScript(target("/etc/tmpfiles.d/q.conf", { onChange: "tmpfiles" }), "b".repeat(64)).split("\n").pop()).toBe("systemd-tmpfiles --create /etc/tmpfiles.d/q.conf");
+    expect(deleteFileScript("/etc/tmpfiles.d/q.conf", "tmpfiles")).toBe("set -eu\nrm -f -- /etc/tmpfiles.d/q.conf");
+    expect(deleteFileScript("/etc/systemd/system/q.service", "daemon-reload")).toBe("set -eu\nrm -f -- /etc/systemd/system/q.service\nsystemctl daemon-reload");
+  });
+
+  it("units: activate, state (with a token-bearing health probe) and deactivate", () => {
+    expect(activateScript("quantlab-a.service", "restart")).toBe(
+      "set -eu\nsystemctl enable --quiet quantlab-a.service\nsystemctl restart quantlab-a.service || { systemctl status --no-pager --lines=30 quantlab-a.service >&2 || true; exit 1; }",
+    );
+    expect(unitStateScript("quantlab-a.service", ["/etc/quantlab/a.env"], { url: "http://127.0.0.1:3051/health", withToken: true })).toBe(
+      [
+        "systemctl show -p LoadState,UnitFileState,ActiveState quantlab-a.service",
+        `if [ -f /etc/quantlab/a.env ]; then echo "read /etc/quantlab/a.env $(sha256sum < /etc/quantlab/a.env | cut -c1-64)"; else echo "read /etc/quantlab/a.env absent"; fi`,
+        `echo "health $(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H @- http://127.0.0.1:3051/health)"`,
+      ].join("\n"),
+    );
+    expect(deactivateScript("quantlab-a.service")).toBe(
+      "set -eu\nif systemctl cat quantlab-a.service >/dev/null 2>&1; then systemctl disable --now --quiet quantlab-a.service; fi",
+    );
+  });
+
+  it("parses unit state", () => {
+    expect(parseUnitState(`LoadState=loaded\nUnitFileState=enabled\nActiveState=active\nread /etc/quantlab/a.env ${"c".repeat(64)}\nread /x absent\nhealth 401\n`)).toEqual({
+      loaded: true,
+      enabled: true,
+      active: true,
+      reads: { "/etc/quantlab/a.env": "c".repeat(64), "/x": "absent" },
+      health: "401",
+    });
+    expect(parseUnitState("LoadState=not-found\nUnitFileState=\nActiveState=inactive\n")).toEqual({ loaded: false, enabled: false, active: false, reads: {} });
+  });
+
+  it("refuses anything that is not a plain path, name, mode or unit (nothing from config reaches a shell unchecked)", () => {
+    expect(() => writeFileScript(target("/etc/a b"), "a".repeat(64))).toThrow('host provider: invalid path "/etc/a b"');
+    expect(() => writeFileScript(target("/etc/../x"), "a".repeat(64))).toThrow('host provider: invalid path "/etc/../x"');
+    expect(() => writeFileScript(target("/etc/x", { mode: "777" }), "a".repeat(64))).toThrow('host provider: invalid mode "777"');
+    expect(() => writeFileScript(target("/etc/x", { owner: "root;id" }), "a".repeat(64))).toThrow('host provider: invalid owner "root;id"');
+    expect(() => activateScript("x; reboot", "start")).toThrow('host provider: invalid unit name "x; reboot"');
+    expect(() => unitStateScript("a.service", [], { url: "http://10.0.0.1/x", withToken: false })).toThrow('host provider: invalid health URL "http://10.0.0.1/x"');
+  });
+});
+
+describe("scripts under a real shell", () => {
+  const me = os.userInfo().username;
+  const group = spawnSync("id", ["-gn"], { encoding: "utf8" }).stdout.trim();
+
+  it("write: stdin becomes the file with its mode; stat reads it back; no temp file remains", () => {
+    const file = path.join(scratch, "app.env");
+    const r = bash(writeFileScript(target(file, { mode: "0600", owner: me, group }), sha("A='1'\n")), "A='1'\n");
+    expect([r.status, r.stderr]).toEqual([0, ""]);
+    expect(fs.readFileSync(file, "utf8")).toBe("A='1'\n");
+    expect(fs.readdirSync(scratch)).toEqual(["app.env"]);
+    expect(parseFileState(bash(statFileScript(file)).stdout)).toEqual({ mode: "0600", owner: me, group, sha256: sha("A='1'\n") });
+    expect(parseFileState(bash(statFileScript(path.join(scratch, "none"))).stdout)).toBeUndefined();
+  });
+
+  it("write: content that arrives cut short (checksum mismatch) leaves the old file and no temp file", () => {
+    const dir = fs.mkdtempSync(path.join(scratch, "cut-"));
+    const file = path.join(dir, "x.env");
+    fs.writeFileSync(file, "old\n");
+    const r = bash(writeFileScript(target(file, { owner: me, group }), sha("complete content\n")), "complete con");
+    expect([r.status, r.stderr]).toEqual([1, "content arrived incomplete (checksum mismatch)\n"]);
+    expect(fs.readFileSync(file, "utf8")).toBe("old\n");
+    expect(fs.readdirSync(dir)).toEqual(["x.env"]);
+  });
+
+  it("write: a missing directory is an error naming it, unless createParent", () => {
+    const file = path.join(scratch, "drop-in.d", "q.conf");
+    const refused = bash(writeFileScript(target(file, { owner: me, group }), sha("x\n")), "x\n");
+    expect([refused.status, refused.stderr]).toEqual([1, `directory ${path.dirname(file)} does not exist\n`]);
+    const created = bash(writeFileScript(target(file, { owner: me, group, createParent: true }), sha("x\n")), "x\n");
+    expect([created.status, created.stderr]).toEqual([0, ""]);
+    expect(fs.readFileSync(file, "utf8")).toBe("x\n");
+  });
+
+  it("write: a failure after the temp file exists (unknown owner) leaves the old file and no temp file", () => {
+    const dir = fs.mkdtempSync(path.join(scratch, "fail-"));
+    const file = path.join(dir, "unit.service");
+    fs.writeFileSync(file, "old\n");
+    const r = bash(writeFileScript(target(file, { owner: "quantlab-no-such-user" }), sha("new\n")), "new\n");
+    expect(r.status).not.toBe(0);
+    expect(fs.readFileSync(file, "utf8")).toBe("old\n");
+    expect(fs.readdirSync(dir)).toEqual(["unit.service"]);
+  });
+
+  it("delete: removes the file and succeeds when it is already gone", () => {
+    const file = path.join(scratch, "gone.conf");
+    fs.writeFileSync(file, "x\n");
+    expect(bash(deleteFileScript(file, "none")).status).toBe(0);
+    expect(fs.existsSync(file)).toBe(false);
+    expect(bash(deleteFileScript(file, "none")).status).toBe(0);
+  });
+});
