@@ -4,9 +4,12 @@
 #
 #   bash scripts/pulumi-toolchain.sh [--force] [--update] [--no-path] [COMPONENT...]
 #
-# COMPONENT is any of: pulumi pulumi-language-nodejs pulumi-resource-command
-# pulumi-resource-pulumi-nodejs (default: all four). Each Go binary is built
-# from its wrapper module under tools/ (go.mod + go.sum pin every dependency)
+# COMPONENT is any of: pulumi pulumi-resource-pulumi-nodejs (default: both).
+# That is all the engine needs here: the operator command runs the program
+# in-process (Automation API inline mode, no language host) and the package's
+# host provider is a dynamic provider, which the engine starts through
+# pulumi-resource-pulumi-nodejs. The CLI is built from its wrapper module
+# under tools/pulumi (go.mod + go.sum pin every dependency)
 # with the default Go module and build caches, and skipped when it exists and
 # its stamp in .tools/stamps records the same pin, ldflags and go.mod/go.sum
 # hash.
@@ -28,10 +31,9 @@ STAMP_DIR="$TOOLS_DIR/stamps"
 PULUMI_HOME_DIR="$TOOLS_DIR/pulumi-home"
 
 PULUMI_VERSION="v3.248.0"
-COMMAND_VERSION="1.2.1"
 GO_MIN_VERSION="1.25.11" # the wrappers' `go` directive
 
-ALL_COMPONENTS=(pulumi pulumi-language-nodejs pulumi-resource-command pulumi-resource-pulumi-nodejs)
+ALL_COMPONENTS=(pulumi pulumi-resource-pulumi-nodejs)
 
 log() { printf '[pulumi-toolchain] %s\n' "$*" >&2; }
 die() {
@@ -111,16 +113,10 @@ which_outside() {
 link_from_path() {
   local p l c
   p="$(which_outside pulumi)" || return 1
-  l="$(which_outside pulumi-language-nodejs)" || return 1
-  c="$(which_outside pulumi-resource-command)" || return 1
   [[ "$("$p" version 2>/dev/null)" == "$PULUMI_VERSION" ]] || return 1
   ln -sfn "$p" "$BIN_DIR/pulumi"
-  ln -sfn "$l" "$BIN_DIR/pulumi-language-nodejs"
-  ln -sfn "$c" "$BIN_DIR/pulumi-resource-command"
   printf 'path:%s\n' "$p" >"$STAMP_DIR/pulumi.stamp"
-  printf 'path:%s\n' "$l" >"$STAMP_DIR/pulumi-language-nodejs.stamp"
-  printf 'path:%s\n' "$c" >"$STAMP_DIR/pulumi-resource-command.stamp"
-  log "using binaries from PATH: $p ($PULUMI_VERSION), $l, $c"
+  log "using the pulumi CLI from PATH: $p ($PULUMI_VERSION)"
 }
 
 LINKED=0
@@ -194,18 +190,6 @@ if ((!LINKED)); then
     else
       FAILED+=(pulumi)
     fi
-  fi
-  if wanted pulumi-language-nodejs; then
-    build_go_tool pulumi-language-nodejs tools/pulumi-language-nodejs \
-      github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3 \
-      "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" "$PULUMI_VERSION" ||
-      FAILED+=(pulumi-language-nodejs)
-  fi
-  if wanted pulumi-resource-command; then
-    build_go_tool pulumi-resource-command tools/pulumi-command \
-      github.com/pulumi/pulumi-command/provider/cmd/pulumi-resource-command \
-      "-X github.com/pulumi/pulumi-command/provider/pkg/version.Version=$COMMAND_VERSION" "$COMMAND_VERSION" ||
-      FAILED+=(pulumi-resource-command)
   fi
 fi
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Runs all tests: the offline suite (renderers, real validators, program under
-# mocks, hostile configs) and the end-to-end suite (real Pulumi engine, real
-# command provider, real SSH, a fresh systemd sandbox host). Installs what it
-# needs first. Ends with one line: "N passed, N failed".
+# Runs all tests: the offline suite (renderers, real validators, provider
+# scripts under bash, the program under mocks, hostile configs) and the
+# end-to-end suite (the operator command, the real Pulumi engine and the
+# package's host provider over SSH against fresh systemd sandbox hosts).
+# Installs what it needs first. Ends with one line: "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
