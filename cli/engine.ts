@@ -86,8 +86,9 @@ function sandboxPassphrase(dir: string): string {
 }
 
 /** Sets a secret through the CLI with the value on stdin (the Automation API would put it in argv). */
-async function setSecret(o: { workDir: string; env: Record<string, string>; stack: string; configFile: string }, key: string, value: string): Promise<void> {
-  await must(path.join(TOOLS_BIN, "pulumi"), ["config", "set", "--secret", "--path", key, "--stack", o.stack, "--config-file", o.configFile, "--non-interactive"], {
+export async function setSecret(o: { workDir: string; env: Record<string, string>; stack: string | Stack; configFile: string }, key: string, value: string): Promise<void> {
+  const stack = typeof o.stack === "string" ? o.stack : o.stack.name;
+  await must(path.join(TOOLS_BIN, "pulumi"), ["config", "set", "--secret", "--path", key, "--stack", stack, "--config-file", o.configFile, "--non-interactive"], {
     input: value,
     cwd: o.workDir,
     env: { ...process.env, ...o.env },
@@ -111,6 +112,9 @@ export async function openStack(opts: StackOptions): Promise<OpenStack> {
     fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(workDir, "Pulumi.yaml"));
     writeSandboxConfig(base, configFile, sandbox);
   } else {
+    if (base !== path.join(ROOT, `Pulumi.${opts.stack}.yaml`)) {
+      throw new Error(`--config-file: outside --sandbox the stack's config is Pulumi.${opts.stack}.yaml in ${ROOT} (Pulumi keeps the stack's secrets salt there)`);
+    }
     if (!process.env.PULUMI_CONFIG_PASSPHRASE && !process.env.PULUMI_CONFIG_PASSPHRASE_FILE) {
       throw new Error("set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) to the stack's secrets passphrase");
     }

@@ -1,5 +1,6 @@
 /**
  * npx quantlab <up|preview|drift|destroy|health> --stack NAME [--sandbox] [--config-file FILE]
+ * npx quantlab secret --stack NAME --key KEY < VALUE
  *
  *   up       refresh, converge the host, then print the health table
  *   preview  what `up` would change, and which services it would restart and why
@@ -7,17 +8,19 @@
  *            it differs (listing what), 1 on error
  *   destroy  remove what the stack put on the host (never the spool, runs or buckets)
  *   health   every enabled unit's state and health endpoint, checked on the host
+ *   secret   stores stdin as the encrypted secret quantlab:KEY (e.g. tokens.replayd, sshPrivateKey)
  */
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { parseStackConfig } from "../config/parse";
 import { planHost } from "../hostfiles/plan";
 import { connectionFromConfig } from "../provider/context";
 import { connect } from "../provider/ssh";
-import { decryptedConfig, openStack, type OpenStack } from "./engine";
+import * as fs from "fs";
+import { decryptedConfig, openStack, setSecret, type OpenStack } from "./engine";
 import { checkHealth, healthRow, healthTable, type HealthRow } from "./health";
 import { changesText, hostChanges, restartsText } from "./report";
 
-const COMMANDS = ["up", "preview", "drift", "destroy", "health"] as const;
+const COMMANDS = ["up", "preview", "drift", "destroy", "health", "secret"] as const;
 type Command = (typeof COMMANDS)[number];
 
 export interface Args {
@@ -25,6 +28,8 @@ export interface Args {
   readonly stack: string;
   readonly sandbox: boolean;
   readonly configFile?: string;
+  /** For `secret`: the key under quantlab:, e.g. tokens.replayd. */
+  readonly key?: string;
 }
 
 export class UsageError extends Error {
@@ -32,25 +37,30 @@ export class UsageError extends Error {
 }
 
 export function parseArgs(argv: readonly string[]): Args {
-  const usage = "usage: quantlab <up|preview|drift|destroy|health> --stack NAME [--sandbox] [--config-file FILE]";
+  const usage = "usage: quantlab <up|preview|drift|destroy|health> --stack NAME [--sandbox] [--config-file FILE]\n       quantlab secret --stack NAME --key KEY < VALUE";
   const [command, ...rest] = argv;
   if (!COMMANDS.includes(command as Command)) throw new UsageError(`${command ? `unknown command "${command}"\n` : ""}${usage}`);
   let stack: string | undefined;
   let sandbox = false;
   let configFile: string | undefined;
+  let key: string | undefined;
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i]!;
     if (a === "--sandbox") sandbox = true;
-    else if (a === "--stack" || a === "--config-file") {
+    else if (a === "--stack" || a === "--config-file" || a === "--key") {
       const v = rest[++i];
       if (!v || v.startsWith("--")) throw new UsageError(`${a} needs a value\n${usage}`);
       if (a === "--stack") stack = v;
+      else if (a === "--key") key = v;
       else configFile = v;
     } else throw new UsageError(`unknown argument "${a}"\n${usage}`);
   }
   if (!stack) throw new UsageError(`--stack is required\n${usage}`);
   if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new UsageError(`--stack: expected letters, digits, _ . -, got ${JSON.stringify(stack)}`);
-  return { command: command as Command, stack, sandbox, ...(configFile ? { configFile } : {}) };
+  if (command === "secret" && !(key && /^(tokens\.[a-z-]+|sshPrivateKey|sshKeyPassphrase)$/.test(key))) {
+    throw new UsageError(`secret: --key must be tokens.<name>, sshPrivateKey or sshKeyPassphrase\n${usage}`);
+  }
+  return { command: command as Command, stack, sandbox, ...(configFile ? { configFile } : {}), ...(key ? { key } : {}) };
 }
 
 const print = (text: string) => process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
@@ -103,6 +113,15 @@ async function engine<T>(what: string, events: readonly EngineEvent[], op: () =>
 export async function main(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv);
   const o = await openStack(args);
+  if (args.command === "secret") {
+    const input = fs.readFileSync(0, "utf8");
+    // A key file keeps its final newline; a token piped from `openssl rand` loses it.
+    const value = args.key === "sshPrivateKey" ? input : input.replace(/\n$/, "");
+    if (value === "") throw new UsageError("secret: nothing on stdin");
+    await setSecret(o, `quantlab:${args.key}`, value);
+    print(`quantlab:${args.key} set (encrypted) in ${o.configFile}`);
+    return 0;
+  }
   await parsed(o);
   const events: EngineEvent[] = [];
   const common = { configFile: o.configFile, color: "never" as const, onEvent: (e: EngineEvent) => events.push(e) };

@@ -13,7 +13,7 @@ import { CRON_JOB_NAMES, CRON_JOBS } from "../model/cron";
 
 export const NAMESPACE = "quantlab";
 const PLAIN_KEYS = ["host", "runtime", "services", "env", "s3", "cron", "code"] as const;
-const SECRET_KEYS = ["tokens", "sshPrivateKey"] as const;
+const SECRET_KEYS = ["tokens", "sshPrivateKey", "sshKeyPassphrase"] as const;
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -58,10 +58,10 @@ function zodProblems(issues: readonly z.core.$ZodIssue[], input: unknown): strin
 const TOKEN_SHAPE = /^[A-Za-z0-9._~+/=-]{16,512}$/;
 
 function setTokenCommand(name: string): string {
-  return `pulumi config set --secret --path '${NAMESPACE}:tokens.${name}' "$(openssl rand -hex 32)"`;
+  return `openssl rand -hex 32 | npx quantlab secret --stack STACK --key tokens.${name}`;
 }
 
-function secretProblems(raw: Record<string, unknown>, required: readonly TokenName[]): { problems: string[]; secrets: Secrets } {
+function secretProblems(raw: Record<string, unknown>, required: readonly TokenName[], useAgent: boolean): { problems: string[]; secrets: Secrets } {
   const problems: string[] = [];
   const tokens: Partial<Record<TokenName, string>> = {};
   const rawTokens = raw.tokens ?? {};
@@ -87,9 +87,9 @@ function secretProblems(raw: Record<string, unknown>, required: readonly TokenNa
     }
   }
   const sshPrivateKey = raw.sshPrivateKey;
-  if (sshPrivateKey === undefined || sshPrivateKey === "") {
-    problems.push(`${key(["sshPrivateKey"])}: missing secret; set it with: pulumi config set --secret ${NAMESPACE}:sshPrivateKey < ~/.ssh/id_ed25519`);
-  } else if (typeof sshPrivateKey !== "string" || !/^-----BEGIN [A-Z ]*PRIVATE KEY-----\n/.test(sshPrivateKey)) {
+  if ((sshPrivateKey === undefined || sshPrivateKey === "") && !useAgent) {
+    problems.push(`${key(["sshPrivateKey"])}: missing secret; set it with: npx quantlab secret --stack STACK --key sshPrivateKey < ~/.ssh/id_ed25519`);
+  } else if (sshPrivateKey !== undefined && sshPrivateKey !== "" && (typeof sshPrivateKey !== "string" || !/^-----BEGIN [A-Z ]*PRIVATE KEY-----\n/.test(sshPrivateKey))) {
     problems.push(`${key(["sshPrivateKey"])}: expected a PEM/OpenSSH private key starting with "-----BEGIN ... PRIVATE KEY-----" (the value is secret and not shown)`);
   }
   return { problems, secrets: { tokens, sshPrivateKey: typeof sshPrivateKey === "string" ? sshPrivateKey : "" } };
@@ -158,7 +158,7 @@ export function parseStackConfig(all: Readonly<Record<string, string>>): ParsedS
       const parsed = parseJsonValue(name, text);
       if (parsed.problem) problems.push(parsed.problem);
       else raw[name] = parsed.value;
-    } else if (name === "sshPrivateKey") {
+    } else if (name === "sshPrivateKey" || name === "sshKeyPassphrase") {
       raw[name] = text;
     } else {
       problems.push(`${key([name])}: unknown key (known: ${[...PLAIN_KEYS, ...SECRET_KEYS].join(", ")})`);
@@ -171,7 +171,7 @@ export function parseStackConfig(all: Readonly<Record<string, string>>): ParsedS
     throw new ConfigError([...problems, ...zodProblems(result.error.issues, plain)]);
   }
   problems.push(...crossProblems(result.data));
-  const { problems: secretIssues, secrets } = secretProblems(raw, requiredTokens(result.data));
+  const { problems: secretIssues, secrets } = secretProblems(raw, requiredTokens(result.data), result.data.host.useAgent);
   problems.push(...secretIssues);
   if (problems.length > 0) throw new ConfigError(problems);
 

@@ -119,13 +119,15 @@ const hostKey = z
     error: "expected an OpenSSH public host key line such as \"ssh-ed25519 AAAA...\" (see ssh-keyscan)",
   });
 
+const address = z
+  .string({ error: "expected a host name or IP address" })
+  .regex(/^[A-Za-z0-9]([A-Za-z0-9.:-]*[A-Za-z0-9])?$/, { error: "expected a host name or IP address" });
+
 export const configSchema = z.strictObject({
   /** The target host's SSH endpoint. */
   host: z.strictObject(
     {
-      address: z
-        .string({ error: "expected a host name or IP address" })
-        .regex(/^[A-Za-z0-9]([A-Za-z0-9.:-]*[A-Za-z0-9])?$/, { error: "expected a host name or IP address" }),
+      address,
       /** @default 22 */
       port: port.default(22),
       /** @default "root" */
@@ -134,6 +136,23 @@ export const configSchema = z.strictObject({
       hostKey: hostKey.optional(),
       /** @default false */
       insecureSkipHostKeyCheck: z.boolean({ error: "expected true or false" }).default(false),
+      /** Authenticate with the ssh-agent at $SSH_AUTH_SOCK (then quantlab:sshPrivateKey is optional). @default false */
+      useAgent: z.boolean({ error: "expected true or false" }).default(false),
+      /** A jump host the connection goes through (same key or agent). @default none */
+      bastion: z
+        .strictObject(
+          {
+            address,
+            /** @default 22 */
+            port: port.default(22),
+            /** @default "root" */
+            user: posixName.default("root"),
+            /** Pinned host key of the bastion. */
+            hostKey,
+          },
+          { error: "expected an object with address, port, user, hostKey" },
+        )
+        .optional(),
     },
     { error: "expected an object with address, port, user, hostKey" },
   ),

@@ -34,7 +34,7 @@ const CASES: Array<[title: string, config: Config, problems: string[]]> = [
   ["enabled as a string", withService("backtestd", { enabled: "yes" }), ['quantlab:services.backtestd.enabled: expected true or false, got "yes"']],
   ["unknown service", withService("strategyx", { port: 1 }), ["quantlab:services.strategyx: unknown key"]],
   ["typo in a service key", withService("replayd", { prot: 1 }), ["quantlab:services.replayd.prot: unknown key"]],
-  ["unknown top-level key", { ...distinctConfig(), "quantlab:servics": "{}" }, ["quantlab:servics: unknown key (known: host, runtime, services, env, s3, cron, code, tokens, sshPrivateKey)"]],
+  ["unknown top-level key", { ...distinctConfig(), "quantlab:servics": "{}" }, ["quantlab:servics: unknown key (known: host, runtime, services, env, s3, cron, code, tokens, sshPrivateKey, sshKeyPassphrase)"]],
   ["relative command", withService("observer", { command: ["node", "index.js"] }), ['quantlab:services.observer.command: expected argv[0] to be an absolute path, got ["node","index.js"]']],
   ["shell metacharacters in a command", withService("observer", { command: ["/usr/bin/node", "x.js;rm", "-rf"] }), ['quantlab:services.observer.command.1: expected a plain word of [A-Za-z0-9_@+=:,./-] (no spaces, quotes, $, %, ; or other shell/systemd syntax), got "x.js;rm"']],
   ["command substitution", withService("collector", { command: ["/usr/bin/python3", "$(id)"] }), ['quantlab:services.collector.command.1: expected a plain word of [A-Za-z0-9_@+=:,./-] (no spaces, quotes, $, %, ; or other shell/systemd syntax), got "$(id)"']],
@@ -58,17 +58,19 @@ const CASES: Array<[title: string, config: Config, problems: string[]]> = [
   ["host key missing", withKey("host", { address: "10.9.8.7", hostKey: undefined }), ["quantlab:host.hostKey: required to pin the host's SSH key (e.g. the ssh-ed25519 line of `ssh-keyscan -t ed25519 10.9.8.7`), or set host.insecureSkipHostKeyCheck: true"]],
   ["malformed host key", withKey("host", { hostKey: "AAAAC3Nza" }), ['quantlab:host.hostKey: expected an OpenSSH public host key line such as "ssh-ed25519 AAAA..." (see ssh-keyscan), got "AAAAC3Nza"']],
   ["host address injection", withKey("host", { address: "host; reboot" }), ['quantlab:host.address: expected a host name or IP address, got "host; reboot"']],
+  ["bastion without a pinned key", withKey("host", { bastion: { address: "jump.example.net" } }), ["quantlab:host.bastion.hostKey: expected an OpenSSH public host key, got nothing"]],
+  ["useAgent as a string", withKey("host", { useAgent: "yes" }), ['quantlab:host.useAgent: expected true or false, got "yes"']],
   ["s3 mode unknown", withKey("s3", { mode: "delete" }), ['quantlab:s3.mode: expected mode "create" or "adopt", got "delete"']],
   ["adopt without endpoint", withKey("s3", { mode: "adopt", endpoint: undefined }), ["quantlab:s3.endpoint: expected an http(s) URL, got nothing"]],
   ["bad bucket name", withKey("s3", { compactBucket: "Quantlab_Compact" }), ['quantlab:s3.compactBucket: expected an S3 bucket name (3-63 of a-z 0-9 . -), got "Quantlab_Compact"']],
   ["quote in an env value", withKey("env", { executionFillsStreamPath: "/tmp/it's.jsonl" }), [`quantlab:env.executionFillsStreamPath: expected no ', newline, CR or NUL (systemd and dotenv would read it differently), got "/tmp/it's.jsonl"`]],
   ["structured key given as a string", { ...distinctConfig(), "quantlab:env": "streamFills=1" }, ['quantlab:env: expected a structured value (set it with --path or as a YAML object), got "streamFills=1"']],
-  ["missing token", withTokens({ ...TEST_TOKENS, labeld: undefined }), ["quantlab:tokens.labeld: missing secret; set it with: pulumi config set --secret --path 'quantlab:tokens.labeld' \"$(openssl rand -hex 32)\""]],
+  ["missing token", withTokens({ ...TEST_TOKENS, labeld: undefined }), ["quantlab:tokens.labeld: missing secret; set it with: openssl rand -hex 32 | npx quantlab secret --stack STACK --key tokens.labeld"]],
   ["token with a newline", withTokens({ strategyd: "tok-strategyd-1a7d3b\nEVIL=1" }), ["quantlab:tokens.strategyd: expected 16-512 characters of [A-Za-z0-9._~+/=-] (no spaces, quotes or newlines; the value is secret and not shown)"]],
   ["token with a quote", withTokens({ replayd: "tok-replayd-3f9a1c'7e5b2d" }), ["quantlab:tokens.replayd: expected 16-512 characters of [A-Za-z0-9._~+/=-] (no spaces, quotes or newlines; the value is secret and not shown)"]],
   ["short token", withTokens({ observer: "short" }), ["quantlab:tokens.observer: expected 16-512 characters of [A-Za-z0-9._~+/=-] (no spaces, quotes or newlines; the value is secret and not shown)"]],
   ["unknown token", withTokens({ consoleui: "tok-console-ui-123456" }), ["quantlab:tokens.consoleui: unknown token (known: replayd, featurexd, labeld, strategyd, backtestd, observer)"]],
-  ["missing private key", without("sshPrivateKey"), ["quantlab:sshPrivateKey: missing secret; set it with: pulumi config set --secret quantlab:sshPrivateKey < ~/.ssh/id_ed25519"]],
+  ["missing private key", without("sshPrivateKey"), ["quantlab:sshPrivateKey: missing secret; set it with: npx quantlab secret --stack STACK --key sshPrivateKey < ~/.ssh/id_ed25519"]],
   ["private key that is not a key", { ...distinctConfig(), "quantlab:sshPrivateKey": "hunter2" }, ['quantlab:sshPrivateKey: expected a PEM/OpenSSH private key starting with "-----BEGIN ... PRIVATE KEY-----" (the value is secret and not shown)']],
   [
     "several problems at once are all listed",
@@ -95,6 +97,12 @@ describe("hostile and broken stack configs", () => {
   it("never echoes a token in an error", () => {
     const leaky = withTokens({ strategyd: "tok-strategyd-1a7d3b\nEVIL=1" });
     expect(() => parseStackConfig(leaky)).toThrow(/^(?![\s\S]*EVIL=1)/);
+  });
+
+  it("with host.useAgent the private key may be left out (the agent authenticates)", () => {
+    const config = { ...withKey("host", { useAgent: true }) };
+    delete config["quantlab:sshPrivateKey"];
+    expect(parseStackConfig(config).config.host.useAgent).toBe(true);
   });
 
   it("accepts the unmodified fixture (so the cases above fail for their own reason)", () => {

@@ -157,6 +157,15 @@ describe("the prod stack under mocks", () => {
     expect(regs.some((r) => JSON.stringify(r.inputs).includes("PRIVATE KEY"))).toBe(false);
   });
 
+  it("registers nothing for a rejected config: the package's error, with every problem, comes first", async () => {
+    const { runProgram } = await import("../../program");
+    const before = regs.length;
+    const bad = { ...prodConfigWithSecrets(), "quantlab:services": JSON.stringify({ strategyd: { port: 70000 } }) };
+    expect(() => runProgram(bad)).toThrow("invalid stack config (1 problem):\n  - quantlab:services.strategyd.port: expected 1-65535, got 70000");
+    await settled(regs);
+    expect(regs.length).toBe(before);
+  });
+
   it("exports the startup levels as the runbook's four parallel groups", async () => {
     expect(outputs.startupLevels).toEqual([
       ["replayd", "collector"],
