@@ -9,14 +9,14 @@ import { restartCauses } from "../provider/service";
 export interface HostChange {
   /** create | update | replace | delete | ... (the engine's op) */
   readonly op: string;
-  readonly kind: "HostFile" | "HostService" | "HostBundle";
+  readonly kind: (typeof KINDS)[number];
   /** The file path, unit or bundle root. */
   readonly target: string;
   /** The properties that differ (e.g. sha256, mode, active, /etc/quantlab/x.env). */
   readonly what: readonly string[];
 }
 
-const KINDS = ["HostFile", "HostService", "HostBundle"] as const;
+const KINDS = ["HostTools", "HostFile", "HostService", "HostBundle"] as const;
 const CHANGING = new Set(["create", "update", "replace", "create-replacement", "delete", "delete-replaced"]);
 type Props = Record<string, unknown>;
 
@@ -25,6 +25,7 @@ function changedKeys(olds: Props, news: Props): string[] {
   const keysOut = keys.filter((k) => k in news && JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
   if ("probe" in olds && typeof olds.health === "string" && olds.health !== "200") keysOut.push(`health ${olds.health}`);
   if ("reads" in news) keysOut.push(...restartCauses(olds as never, news as never));
+  if ("installed" in olds) keysOut.push(...Object.entries(olds.installed as Record<string, boolean>).filter(([, ok]) => !ok).map(([pkg]) => `missing ${pkg}`));
   return keysOut;
 }
 
@@ -38,14 +39,14 @@ export function hostChanges(events: readonly EngineEvent[]): HostChange[] {
     if (!kind || m.op === "delete-replaced") continue;
     const olds = (m.old?.outputs ?? {}) as Props;
     const news = (m.new?.inputs ?? {}) as Props;
-    const target = String(news.path ?? news.unit ?? news.root ?? olds.path ?? olds.unit ?? olds.root ?? m.urn);
+    const target = kind === "HostTools" ? "host tools" : String(news.path ?? news.unit ?? news.root ?? olds.path ?? olds.unit ?? olds.root ?? m.urn);
     const what = m.op === "create" ? ["missing on the host"] : m.op === "delete" ? ["no longer in the stack"] : changedKeys(olds, news);
     changes.push({ op: m.op === "create-replacement" ? "replace" : m.op, kind, target, what });
   }
   return changes;
 }
 
-const ORDER = { HostFile: 0, HostBundle: 1, HostService: 2 } as const;
+const ORDER = { HostTools: 0, HostFile: 1, HostBundle: 2, HostService: 3 } as const;
 const sorted = (changes: readonly HostChange[]) => [...changes].sort((a, b) => ORDER[a.kind] - ORDER[b.kind] || a.target.localeCompare(b.target));
 
 /** One line per changed host object, files first, each group by path or unit. */

@@ -1,6 +1,6 @@
 /**
  * QuantlabHost: ships one host plan (hostfiles/plan.ts) to one host, and
- * nothing else. Order: sysusers -> tmpfiles -> (code) -> every other file;
+ * nothing else. Order: tools -> sysusers -> tmpfiles -> (code) -> every other file;
  * each unit after the files it reads and the units it starts after, so
  * `dependsOn` here and `After=` in the units are the same DAG.
  */
@@ -8,7 +8,7 @@ import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import type { HostPlan } from "../hostfiles/plan";
 import type { ServiceName } from "../model/catalog";
-import { HostBundle, HostFile, HostService } from "../provider/resources";
+import { HostBundle, HostFile, HostService, HostTools } from "../provider/resources";
 
 /** A file of the code bundle, relative to the backend root. */
 export interface BundleFile {
@@ -37,13 +37,15 @@ export class QuantlabHost extends pulumi.ComponentResource {
     const { plan, address } = args;
     const after = (...deps: (pulumi.Resource | undefined)[]) => ({ parent: this, dependsOn: deps.filter((d): d is pulumi.Resource => d !== undefined) });
 
+    // The runbook's tools first: a host that cannot get them is not touched at all.
+    const tools = new HostTools(`${name}:tools`, { host: address, commands: Object.fromEntries(plan.tools.map((t) => [t.package, t.command])) }, after());
     const files = new Map<string, HostFile>();
     let sysusers: HostFile | undefined;
     let tmpfiles: HostFile | undefined;
     let code: HostBundle | undefined;
     const codeHash = args.code ? sha256(bundlePayload(args.code.files)) : undefined;
     for (const f of plan.files) {
-      const deps = f.kind === "sysusers" ? after() : f.kind === "tmpfiles" ? after(sysusers) : after(tmpfiles, code);
+      const deps = f.kind === "sysusers" ? after(tools) : f.kind === "tmpfiles" ? after(sysusers) : after(tmpfiles, code);
       const file = new HostFile(`${name}:${f.path}`, {
         host: address,
         path: f.path,

@@ -15,6 +15,7 @@ import { renderTmpfiles, type TmpfilesEntry } from "./tmpfiles";
 import { renderSysusers } from "./sysusers";
 import { renderLogrotate } from "./logrotate";
 import { tmpfilesEntries } from "./layout";
+import { HOST_TOOLS, type HostTool } from "../model/tools";
 
 export type FileKind = "sysusers" | "tmpfiles" | "unit" | "env" | "dotenv" | "cron" | "logrotate";
 
@@ -58,6 +59,8 @@ export interface HostPlan {
   readonly levels: readonly (readonly ServiceName[])[];
   /** What tmpfiles creates. */
   readonly directories: readonly TmpfilesEntry[];
+  /** The tools the runbook's procedures use: installed before anything else is touched. */
+  readonly tools: readonly HostTool[];
 }
 
 const rootFile = { mode: "0644", owner: "root", group: "root", secret: false, onChange: "none", createParent: false } as const;
@@ -140,5 +143,6 @@ export function planHost(model: Model, tokens: Readonly<Partial<Record<TokenName
     units: model.levels.flat().map((name) => plannedUnit(model, byName.get(name)!)),
     levels: model.levels,
     directories,
+    tools: HOST_TOOLS,
   };
 }

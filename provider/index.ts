@@ -7,3 +7,4 @@ export { configure } from "./context";
 export { file } from "./file";
 export { service } from "./service";
 export { bundle } from "./bundle";
+export { tools } from "./tools";

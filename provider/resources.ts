@@ -80,3 +80,18 @@ export class HostBundle extends pulumi.dynamic.Resource {
     super(providerStub("bundle"), name, { ...args }, { deleteBeforeReplace: true, ...opts }, "quantlab", "HostBundle");
   }
 }
+
+export interface HostToolsArgs {
+  readonly host: string;
+  /** Debian package -> the command it provides. */
+  readonly commands: Readonly<Record<string, string>>;
+}
+
+export class HostTools extends pulumi.dynamic.Resource {
+  declare readonly installed: pulumi.Output<Record<string, boolean>>;
+
+  constructor(name: string, args: HostToolsArgs, opts?: pulumi.CustomResourceOptions) {
+    const installed = Object.fromEntries(Object.keys(args.commands).map((k) => [k, true]));
+    super(providerStub("tools"), name, { host: args.host, commands: args.commands, installed }, opts, "quantlab", "HostTools");
+  }
+}

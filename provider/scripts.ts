@@ -225,3 +225,56 @@ export function deleteBundleScript(root: string, files: readonly string[]): stri
   files.forEach(checkRelative);
   return files.length === 0 ? "true" : `set -eu\ncd ${root} 2>/dev/null || exit 0\nrm -f -- ${files.join(" ")}`;
 }
+
+/** A command the host must have, and the Debian package that provides it. */
+export interface ToolSpec {
+  readonly package: string;
+  readonly command: string;
+}
+
+const PACKAGE = /^[a-z0-9][a-z0-9+.-]+$/;
+const COMMAND = /^[A-Za-z0-9_.+-]+$/;
+
+function toolPairs(tools: readonly ToolSpec[]): string {
+  for (const t of tools) {
+    check(PACKAGE.test(t.package), "package", t.package);
+    check(COMMAND.test(t.command), "command", t.command);
+  }
+  return tools.map((t) => `${t.package}:${t.command}`).join(" ");
+}
+
+/** Prints `<package> present|absent` for each tool, by whether its command is on the PATH. */
+export function toolsStateScript(tools: readonly ToolSpec[]): string {
+  return [
+    `for spec in ${toolPairs(tools)}; do`,
+    `  if command -v "\${spec#*:}" >/dev/null 2>&1; then echo "\${spec%%:*} present"; else echo "\${spec%%:*} absent"; fi`,
+    "done",
+  ].join("\n");
+}
+
+export function parseToolsState(out: string): Record<string, boolean> {
+  const state: Record<string, boolean> = {};
+  for (const m of out.matchAll(/^(\S+) (present|absent)$/gm)) state[m[1]!] = m[2] === "present";
+  return state;
+}
+
+/**
+ * Installs the packages whose command is missing, with apt-get (refreshing
+ * the package lists once if the first try fails). When that is impossible
+ * (no apt-get, no package source) it fails, printing the exact command to run.
+ */
+export function installToolsScript(tools: readonly ToolSpec[]): string {
+  return [
+    "set -u",
+    "missing=''",
+    `for spec in ${toolPairs(tools)}; do command -v "\${spec#*:}" >/dev/null 2>&1 || missing="$missing \${spec%%:*}"; done`,
+    '[ -n "$missing" ] || exit 0',
+    "export DEBIAN_FRONTEND=noninteractive",
+    "log=$(mktemp)",
+    `trap 'rm -f "$log"' EXIT`,
+    'if command -v apt-get >/dev/null 2>&1 && { apt-get install -y -q --no-install-recommends $missing >"$log" 2>&1 || { apt-get update -q >>"$log" 2>&1 && apt-get install -y -q --no-install-recommends $missing >>"$log" 2>&1; }; }; then exit 0; fi',
+    'tail -n 5 "$log" >&2',
+    'echo "cannot install the host tools:$missing (no package source reachable from the host?); install them on the host with: apt-get update && apt-get install -y$missing" >&2',
+    "exit 1",
+  ].join("\n");
+}

@@ -355,13 +355,16 @@ start_container() {
   # setsid: own session, so the caller's terminal/process group does not reach it.
   # All fds are redirected so a caller capturing our output is not kept open.
   setsid bash -c '
-    state=$1; shift
+    state=$1; cg=$2; shift 2
     echo $$ >"$state/wrapper.pid"
+    # Its own cgroup: the container (own cgroup namespace) then sees only its subtree.
+    [[ -z $cg ]] || { mkdir -p "$cg" && echo $$ >"$cg/cgroup.procs"; }
     "$@" &
     echo $! >"$state/nspawn.pid"
     rc=0; wait $! || rc=$?
     echo "$rc" >"$state/nspawn.exit"
-  ' qlsbx-wrapper "$STATE" \
+  ' qlsbx-wrapper "$STATE" "$(cgroup_dir)" \
+    env SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 \
     systemd-nspawn --quiet --register=no --keep-unit --boot \
     --directory="$ROOTFS" --machine="qlsbx-$HASH" \
     --network-namespace-path="/run/netns/$NS" \
@@ -537,6 +540,23 @@ cmd_reboot() {
   timing reboot "$t0"
 }
 
+# The container's cgroup in the unified (cgroup2) hierarchy. Without one of its
+# own, a container on a host whose PID 1 is not systemd shares the root cgroup
+# with every other sandbox, and its systemd cannot see, stop or kill the
+# processes of its own units (a restart would leave the old process running).
+cgroup_dir() {
+  local root
+  root=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+  [[ -n $root ]] && printf '%s/qlsbx-%s\n' "$root" "$HASH"
+}
+
+remove_cgroup() {
+  local cg
+  cg=$(cgroup_dir)
+  [[ -n $cg && -d $cg ]] || return 0
+  find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null || log "cgroup $cg not removed (processes left in it?)"
+}
+
 stop_container() {
   local np cp wp
   np=$(nspawn_pid)
@@ -570,6 +590,7 @@ stop_container() {
     wait_gone "$wp" 5 || kill -TERM "$wp" 2>/dev/null || true
   fi
   rm -f "$STATE/nspawn.pid" "$STATE/wrapper.pid" "$STATE/container.pid"
+  remove_cgroup
 }
 
 mounts_under() { awk -v p="$1" '$5 == p || index($5, p "/") == 1 {print $5}' /proc/self/mountinfo; }

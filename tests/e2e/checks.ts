@@ -33,6 +33,12 @@ export async function expectConverged(h: HostUnderTest): Promise<void> {
     if (token) expect([u.service, await health(sandbox.host.address, u.health!.url)]).toEqual([u.service, 401]);
   }
 
+  // Each port is held by a process of its own unit (not by a leftover of an earlier start).
+  for (const u of plan.units.filter((u) => u.port !== undefined)) {
+    const owner = await sandbox.sh(`pid=$(ss -ltnpH 'sport = :${u.port}' | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2); cat /proc/$pid/cgroup`);
+    expect([u.unit, owner.trim().split("/").pop()]).toEqual([u.unit, u.unit]);
+  }
+
   // Every planned file is on the host with exactly the planned content, mode and owner.
   const stats = await stat(sandbox, plan.files.map((f) => f.path));
   for (const f of plan.files) {

@@ -127,6 +127,7 @@ describe("quantlab up on a fresh Debian host, through the real engine", () => {
     expect(resourceSummary(up.stdout)).toBe(`~ 6 updated\n    ${resourceCount() - 6} unchanged`);
     const after = await unitStates(sandbox, unitsOf(h));
     expect(unitsOf(h).filter((u) => after[u]!.ActiveEnterTimestampMonotonic !== before[u]!.ActiveEnterTimestampMonotonic).sort()).toEqual([...readers].sort());
+    expect(readers.filter((u) => after[u]!.MainPID === before[u]!.MainPID)).toEqual([]);
     expect(await sandbox.sh(`grep -h '^EXECUTION_STREAM_FILLS=' ${envFiles.join(" ")}`)).toBe("EXECUTION_STREAM_FILLS='1'\n".repeat(3));
     await refreshExpected();
     await expectConverged(h);
