@@ -92,6 +92,6 @@ export class HostTools extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: HostToolsArgs, opts?: pulumi.CustomResourceOptions) {
     const installed = Object.fromEntries(Object.keys(args.commands).map((k) => [k, true]));
-    super(providerStub("tools"), name, { host: args.host, commands: args.commands, installed }, opts, "quantlab", "HostTools");
+    super(providerStub("tools"), name, { host: args.host, commands: args.commands, installed }, { deleteBeforeReplace: true, ...opts }, "quantlab", "HostTools");
   }
 }

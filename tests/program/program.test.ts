@@ -47,6 +47,7 @@ describe("the prod stack under mocks", () => {
       "aws:s3/bucketVersioning:BucketVersioning quantlab-archive-versioning",
       "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration quantlab-archive-retention",
       "quantlab:host:Host quantlab",
+      "pulumi-nodejs:dynamic/quantlab:HostTools quantlab:tools",
       ...[
         "/etc/sysusers.d/quantlab.conf",
         "/etc/tmpfiles.d/quantlab.conf",
@@ -109,9 +110,12 @@ describe("the prod stack under mocks", () => {
     }
   });
 
-  it("writes the drop-in files first: sysusers, then tmpfiles, then everything else", () => {
+  it("installs the runbook's tools first, then writes the drop-in files: sysusers, then tmpfiles, then everything else", () => {
     const byName = new Map(regs.map((r) => [r.name, r]));
+    const tools = byName.get("quantlab:tools")!;
+    expect([tools.dependencies, tools.inputs.commands]).toEqual([[], { curl: "curl", jq: "jq", lsof: "lsof", git: "git", nodejs: "node", npm: "npm", python3: "python3" }]);
     const sysusers = byName.get("quantlab:/etc/sysusers.d/quantlab.conf")!;
+    expect(sysusers.dependencies).toEqual([tools.urn]);
     const tmpfiles = byName.get("quantlab:/etc/tmpfiles.d/quantlab.conf")!;
     expect(tmpfiles.dependencies).toEqual([sysusers.urn]);
     for (const r of regs.filter((r) => r.type === FILE && r !== sysusers && r !== tmpfiles)) expect([r.name, r.dependencies]).toEqual([r.name, [tmpfiles.urn]]);
@@ -123,7 +127,7 @@ describe("the prod stack under mocks", () => {
 
   it("replaces host resources delete-first, so a replacement never deletes what it just wrote", () => {
     const host = regs.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/quantlab:"));
-    expect(host.length).toBe(10 * 3 + 8);
+    expect(host.length).toBe(10 * 3 + 8 + 1);
     expect(host.every((r) => r.deleteBeforeReplace)).toBe(true);
   });
 

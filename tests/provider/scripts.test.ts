@@ -14,7 +14,10 @@ import {
   activateScript,
   deactivateScript,
   deleteFileScript,
+  installToolsScript,
   parseFileState,
+  parseToolsState,
+  toolsStateScript,
   parseUnitState,
   statFileScript,
   unitStateScript,
@@ -94,6 +97,39 @@ describe("script text", () => {
     expect(() => writeFileScript(target("/etc/x", { owner: "root;id" }), "a".repeat(64))).toThrow('host provider: invalid owner "root;id"');
     expect(() => activateScript("x; reboot", "start")).toThrow('host provider: invalid unit name "x; reboot"');
     expect(() => unitStateScript("a.service", [], { url: "http://10.0.0.1/x", withToken: false })).toThrow('host provider: invalid health URL "http://10.0.0.1/x"');
+  });
+});
+
+describe("host tools", () => {
+  const tools = [{ package: "nodejs", command: "node" }, { package: "quantlab-no-such-package", command: "quantlab-no-such-command" }];
+
+  it("state: which commands are on the PATH, by package", () => {
+    expect(toolsStateScript(tools)).toBe(
+      [
+        "for spec in nodejs:node quantlab-no-such-package:quantlab-no-such-command; do",
+        '  if command -v "${spec#*:}" >/dev/null 2>&1; then echo "${spec%%:*} present"; else echo "${spec%%:*} absent"; fi',
+        "done",
+      ].join("\n"),
+    );
+    expect(parseToolsState(bash(toolsStateScript(tools)).stdout)).toEqual({ nodejs: true, "quantlab-no-such-package": false });
+  });
+
+  it("install: nothing to do when all are there; without apt-get, the exact command to run", () => {
+    expect(bash(installToolsScript([{ package: "nodejs", command: "node" }]))).toMatchObject({ status: 0, stdout: "", stderr: "" });
+    // A PATH holding only what the script itself needs: no apt-get.
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), "quantlab-bin-"));
+    for (const t of ["mktemp", "tail", "rm"]) fs.symlinkSync(spawnSync("bash", ["-c", `command -v ${t}`], { encoding: "utf8" }).stdout.trim(), path.join(bin, t));
+    const r = spawnSync("/bin/bash", ["--norc", "--noprofile", "-c", installToolsScript(tools)], { encoding: "utf8", env: { PATH: bin } });
+    fs.rmSync(bin, { recursive: true, force: true });
+    expect([r.status, r.stderr]).toEqual([
+      1,
+      "cannot install the host tools: nodejs quantlab-no-such-package (no package source reachable from the host?); install them on the host with: apt-get update && apt-get install -y nodejs quantlab-no-such-package\n",
+    ]);
+  });
+
+  it("refuses package and command names that are not plain words", () => {
+    expect(() => toolsStateScript([{ package: "jq;reboot", command: "jq" }])).toThrow('host provider: invalid package "jq;reboot"');
+    expect(() => installToolsScript([{ package: "jq", command: "$(id)" }])).toThrow('host provider: invalid command "$(id)"');
   });
 });
 
