@@ -48,6 +48,7 @@ export function runProgram(allConfig: Readonly<Record<string, string>>, projectD
     code: config.code.localDir
       ? { root: model.runtime.backendRoot, user: model.runtime.user, files: readBundle(path.resolve(projectDir, config.code.localDir)) }
       : undefined,
+    git: config.code.git ? { root: model.runtime.backendRoot, user: model.runtime.user, ...config.code.git } : undefined,
   });
 
   return {

@@ -74,9 +74,20 @@ function writeSandboxConfig(base: string, target: string, sandbox: Sandbox): voi
   for (const [k, v] of Object.entries(baseDoc.config ?? {})) if (k !== "quantlab:tokens" && k !== "quantlab:sshPrivateKey") config[k] = v;
   config["quantlab:host"] = { address: sandbox.host.address, port: sandbox.host.port, user: sandbox.host.user, hostKey: sandbox.host.hostKey };
   for (const k of ["quantlab:tokens", "quantlab:sshPrivateKey"]) if (old.config?.[k] !== undefined) config[k] = old.config[k];
+  config["quantlab:code"] = keepDeployedRef(config["quantlab:code"], old.config?.["quantlab:code"]);
+  if (config["quantlab:code"] === undefined) delete config["quantlab:code"];
   const doc: StackDoc = { ...(old.encryptionsalt ? { encryptionsalt: old.encryptionsalt } : {}), config };
   fs.writeFileSync(`${target}.tmp`, YAML.stringify(doc), { mode: 0o600 });
   fs.renameSync(`${target}.tmp`, target);
+}
+
+type CodeDoc = { git?: { remote?: unknown; ref?: unknown } } | undefined;
+
+/** The ref `quantlab deploy --ref` set on the sandbox's stack survives the rewrite, while the base names the same remote. */
+export function keepDeployedRef(base: unknown, old: unknown): unknown {
+  const [b, o] = [base as CodeDoc, old as CodeDoc];
+  if (!b?.git || !o?.git || o.git.ref === undefined || b.git.remote !== o.git.remote) return base;
+  return { ...b, git: { ...b.git, ref: o.git.ref } };
 }
 
 function sandboxPassphrase(dir: string): string {

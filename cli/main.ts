@@ -9,6 +9,8 @@
  *   destroy  remove what the stack put on the host (never the spool, runs or buckets)
  *   health   every enabled unit's state and health endpoint, checked on the host
  *   secret   stores stdin as the encrypted secret quantlab:KEY (e.g. tokens.replayd, sshPrivateKey)
+ *
+ * and the runbook's operations (cli/ops/): status, logs, restart, deploy, run, doctor, runs.
  */
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { parseStackConfig } from "../config/parse";
@@ -19,6 +21,7 @@ import * as fs from "fs";
 import { decryptedConfig, openStack, setSecret, type OpenStack } from "./engine";
 import { checkHealth, healthRow, healthTable, type HealthRow } from "./health";
 import { changesText, hostChanges, restartsText } from "./report";
+import { OPS_USAGE, isOpsCommand, runOps } from "./ops";
 
 const COMMANDS = ["up", "preview", "drift", "destroy", "health", "secret"] as const;
 type Command = (typeof COMMANDS)[number];
@@ -37,7 +40,7 @@ export class UsageError extends Error {
 }
 
 export function parseArgs(argv: readonly string[]): Args {
-  const usage = "usage: quantlab <up|preview|drift|destroy|health> --stack NAME [--sandbox] [--config-file FILE]\n       quantlab secret --stack NAME --key KEY < VALUE";
+  const usage = "usage: quantlab <up|preview|drift|destroy|health> --stack NAME [--sandbox] [--config-file FILE]\n       quantlab secret --stack NAME --key KEY < VALUE\n" + OPS_USAGE.replace(/^usage: /, "       ");
   const [command, ...rest] = argv;
   if (!COMMANDS.includes(command as Command)) throw new UsageError(`${command ? `unknown command "${command}"\n` : ""}${usage}`);
   let stack: string | undefined;
@@ -111,6 +114,7 @@ async function engine<T>(what: string, events: readonly EngineEvent[], op: () =>
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  if (isOpsCommand(argv[0])) return runOps(argv, (flags) => main(["up", ...flags]));
   const args = parseArgs(argv);
   const o = await openStack(args);
   if (args.command === "secret") {

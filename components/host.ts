@@ -8,7 +8,7 @@ import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import type { HostPlan } from "../hostfiles/plan";
 import type { ServiceName } from "../model/catalog";
-import { HostBundle, HostFile, HostService, HostTools } from "../provider/resources";
+import { HostBundle, HostCheckout, HostFile, HostService, HostTools } from "../provider/resources";
 
 /** A file of the code bundle, relative to the backend root. */
 export interface BundleFile {
@@ -25,6 +25,12 @@ export interface QuantlabHostArgs {
   readonly plan: HostPlan;
   /** Code to place under `root`, owned by `user`. @default none (code is released out of band) */
   readonly code?: { readonly root: string; readonly user: string; readonly files: readonly BundleFile[] };
+  /**
+   * Or a git ref to check out into `root` as `user`: each service's fingerprint
+   * takes the tree of its code directories, so only changed services restart.
+   * @default none
+   */
+  readonly git?: { readonly root: string; readonly user: string; readonly remote: string; readonly ref: string };
 }
 
 const sha256 = (data: string | Buffer): string => crypto.createHash("sha256").update(data).digest("hex");
@@ -42,7 +48,8 @@ export class QuantlabHost extends pulumi.ComponentResource {
     const files = new Map<string, HostFile>();
     let sysusers: HostFile | undefined;
     let tmpfiles: HostFile | undefined;
-    let code: HostBundle | undefined;
+    let code: HostBundle | HostCheckout | undefined;
+    let checkout: HostCheckout | undefined;
     const codeHash = args.code ? sha256(bundlePayload(args.code.files)) : undefined;
     for (const f of plan.files) {
       const deps = f.kind === "sysusers" ? after(tools) : f.kind === "tmpfiles" ? after(sysusers) : after(tmpfiles, code);
@@ -62,6 +69,10 @@ export class QuantlabHost extends pulumi.ComponentResource {
       if (f.kind === "tmpfiles") {
         tmpfiles = file;
         if (args.code) code = new HostBundle(`${name}:code`, { host: address, ...bundleArgs(args.code) }, after(tmpfiles));
+        if (args.git) {
+          const paths = [...new Set(plan.units.flatMap((u) => u.codeDirs))].sort();
+          code = checkout = new HostCheckout(`${name}:checkout`, { host: address, ...args.git, paths }, after(tmpfiles));
+        }
       }
     }
 
@@ -72,7 +83,7 @@ export class QuantlabHost extends pulumi.ComponentResource {
         host: address,
         unit: u.unit,
         reads: Object.fromEntries(u.reads.map((p) => [p, hashes.get(p)!])),
-        extra: codeHash ? { code: codeHash } : {},
+        extra: codeHash ? { code: codeHash } : checkout ? codeTrees(checkout, u.codeDirs) : {},
         ...(u.health ? { probe: { url: u.health.url, ...(u.health.token ? { token: u.health.token } : {}) } } : {}),
       }, after(...u.reads.map((p) => files.get(p)), ...u.after.map((d) => services[d]), code));
     }
@@ -93,4 +104,9 @@ function bundleArgs(code: NonNullable<QuantlabHostArgs["code"]>) {
     files: Object.fromEntries([...code.files].sort((a, b) => a.path.localeCompare(b.path)).map((f) => [f.path, `${f.mode} ${sha256(f.content)}`])),
     payload: bundlePayload(code.files),
   };
+}
+
+/** A service's code fingerprint from a checkout: `code:<dir>` -> the tree hash of each of its code directories. */
+function codeTrees(checkout: HostCheckout, dirs: readonly string[]): pulumi.Output<Record<string, string>> {
+  return checkout.trees.apply((trees) => Object.fromEntries(dirs.map((d) => [`code:${d}`, trees[d] ?? "absent"])));
 }

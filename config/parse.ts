@@ -128,6 +128,10 @@ function crossProblems(config: StackConfig): string[] {
     );
   }
 
+  if (config.code.localDir !== undefined && config.code.git !== undefined) {
+    problems.push(`${key(["code"])}: set either localDir (ship a local directory) or git (check a ref out on the host), not both`);
+  }
+
   if (config.runtime.user === "root") {
     problems.push(`${key(["runtime", "user"])}: expected an unprivileged user, got "root"`);
   }

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { SERVICE_NAMES } from "../model/catalog";
 import { CRON_JOB_NAMES, scheduleProblem } from "../model/cron";
 import { SAFE_CHARS, SAFE_WORD, envValueProblem } from "../model/values";
+import { gitRefProblem, gitRemoteProblem } from "../model/git";
 
 const port = z
   .number({ error: "expected a port number" })
@@ -204,6 +205,28 @@ export const configSchema = z.strictObject({
        * production code is released out of band. @default unset
        */
       localDir: relPath.optional(),
+      /**
+       * Check this git ref out into runtime.backendRoot as runtime.user
+       * (`npx quantlab deploy --ref REF` sets `ref`). A service restarts when
+       * the tree of the code it runs changes. Exclusive with localDir. @default unset
+       */
+      git: z
+        .strictObject(
+          {
+            /** Where to fetch from, as the host sees it: an absolute path, an ssh/https URL or user@host:path. */
+            remote: z.string({ error: "expected a git remote" }).superRefine((r, ctx) => {
+              const problem = gitRemoteProblem(r);
+              if (problem) ctx.addIssue({ code: "custom", message: problem, input: r });
+            }),
+            /** Branch, tag or full commit id. */
+            ref: z.string({ error: "expected a git ref" }).superRefine((r, ctx) => {
+              const problem = gitRefProblem(r);
+              if (problem) ctx.addIssue({ code: "custom", message: problem, input: r });
+            }),
+          },
+          { error: "expected an object with remote and ref" },
+        )
+        .optional(),
     })
     .default({}),
 });

@@ -47,6 +47,8 @@ export interface PlannedUnit {
   /** Paths of planned files it reads: its unit file, its env file, and core/.env when it reads the dotenv. */
   readonly reads: readonly string[];
   readonly port?: number;
+  /** Directories of the code it runs, relative to the backend root ("." is the root). */
+  readonly codeDirs: readonly string[];
   /** URL on the host (e.g. http://127.0.0.1:3030/health), and the token it wants as a bearer. */
   readonly health?: { readonly url: string; readonly token?: TokenName };
 }
@@ -131,7 +133,7 @@ function plannedUnit(model: Model, svc: ResolvedService): PlannedUnit {
     def.health && port !== undefined
       ? { url: `http://127.0.0.1:${port}${def.health.path}`, ...(def.health.auth && def.token ? { token: def.token } : {}) }
       : undefined;
-  return { service: def.name, unit: def.unit, after: svc.after, reads, ...(port !== undefined ? { port } : {}), ...(health ? { health } : {}) };
+  return { service: def.name, unit: def.unit, after: svc.after, reads, codeDirs: svc.codeDirs, ...(port !== undefined ? { port } : {}), ...(health ? { health } : {}) };
 }
 
 /** Pure: the model plus the secret tokens -> every host object. Bucket names and endpoint come from the model. */

@@ -43,6 +43,12 @@ export interface ServiceDefinition {
   readonly runtime: Runtime;
   /** Working directory, relative to the backend root. Overridable per stack. */
   readonly workingDir: string;
+  /**
+   * The directories (relative to the backend root) holding the code it runs:
+   * with code from git, a change to their tree restarts it.
+   * @default [workingDir]
+   */
+  readonly code?: readonly string[];
   /** argv; the executable is an absolute path. Overridable per stack. */
   readonly command: readonly string[];
   /** TCP port, when the service listens. Overridable per stack. */
@@ -205,6 +211,7 @@ export const CATALOG: Readonly<Record<ServiceName, ServiceDefinition>> = {
     envPrefix: "OBSERVER",
     runtime: "node",
     workingDir: ".",
+    code: ["core"], // runs core/observer/index.js from the root: its code is core, not the whole tree
     command: ["/usr/bin/node", "core/observer/index.js"],
     token: "observer",
     readsDotenv: true,

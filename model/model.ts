@@ -16,6 +16,8 @@ export interface ResolvedService {
   /** Absolute. */
   readonly workingDir: string;
   readonly command: readonly string[];
+  /** Directories of the code it runs, relative to the backend root ("." is the root). */
+  readonly codeDirs: readonly string[];
   /** Enabled services this one starts after (catalog edges + stack edges). */
   readonly after: readonly ServiceName[];
   /** Enabled services whose API this one calls (catalog `calls`; never bridged). */
@@ -92,6 +94,7 @@ export function resolveModel(input: ModelInput): Model {
       port: servicePort(input, name),
       workingDir: join(backend, o?.workingDir ?? def.workingDir),
       command: o?.command ?? def.command,
+      codeDirs: o?.workingDir !== undefined ? [o.workingDir] : (def.code ?? [def.workingDir]),
       after: edges[name],
       calls: def.calls.filter((callee) => enabled.includes(callee)),
     };

@@ -8,3 +8,4 @@ export { file } from "./file";
 export { service } from "./service";
 export { bundle } from "./bundle";
 export { tools } from "./tools";
+export { checkoutProvider as checkout } from "./checkout";

@@ -37,7 +37,7 @@ export interface HostServiceArgs {
   /** path -> sha-256 of each file the unit reads. */
   readonly reads: Readonly<Record<string, string>>;
   /** name -> hash of other inputs (code). @default {} */
-  readonly extra?: Readonly<Record<string, string>>;
+  readonly extra?: pulumi.Input<Readonly<Record<string, pulumi.Input<string>>>>;
   /** Health endpoint on the host and the name of its bearer token. @default none */
   readonly probe?: { readonly url: string; readonly token?: string };
 }
@@ -93,5 +93,29 @@ export class HostTools extends pulumi.dynamic.Resource {
   constructor(name: string, args: HostToolsArgs, opts?: pulumi.CustomResourceOptions) {
     const installed = Object.fromEntries(Object.keys(args.commands).map((k) => [k, true]));
     super(providerStub("tools"), name, { host: args.host, commands: args.commands, installed }, { deleteBeforeReplace: true, ...opts }, "quantlab", "HostTools");
+  }
+}
+
+export interface HostCheckoutArgs {
+  readonly host: string;
+  /** Absolute: the backend root. */
+  readonly root: string;
+  /** Runs git and owns the checked-out files. */
+  readonly user: string;
+  readonly remote: string;
+  /** Branch, tag or full commit id. */
+  readonly ref: string;
+  /** Code directories whose tree hash `trees` reports. */
+  readonly paths: readonly string[];
+}
+
+export class HostCheckout extends pulumi.dynamic.Resource {
+  /** The commit checked out on the host. */
+  declare readonly commit: pulumi.Output<string>;
+  /** Code directory -> tree hash at `commit`. */
+  declare readonly trees: pulumi.Output<Record<string, string>>;
+
+  constructor(name: string, args: HostCheckoutArgs, opts?: pulumi.CustomResourceOptions) {
+    super(providerStub("checkout"), name, { ...args, commit: undefined, clean: undefined, trees: undefined }, { deleteBeforeReplace: true, ...opts }, "quantlab", "HostCheckout");
   }
 }

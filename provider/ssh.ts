@@ -152,6 +152,44 @@ export class SshConnection {
     });
   }
 
+  /**
+   * Runs `script` and hands its output over as it arrives (for `logs -f`).
+   * Its stdin stays open until stop(): the script sees end-of-file then (and
+   * when the connection drops), which is its cue to stop what it runs.
+   * `done` resolves with the exit code (-1 when there was none).
+   */
+  async stream(script: string, onStdout: (d: Buffer) => void, onStderr: (d: Buffer) => void): Promise<{ done: Promise<number>; stop(): void }> {
+    if (this.active >= MAX_CHANNELS) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.active++;
+    const release = () => {
+      this.active--;
+      this.waiting.shift()?.();
+    };
+    return new Promise((resolve, reject) => {
+      if (this.closed) {
+        release();
+        return reject(this.closed);
+      }
+      this.client.exec(script, (err: Error | undefined, channel: ClientChannel) => {
+        if (err) {
+          release();
+          return reject(new SshError(`${this.label}: ${err.message}`));
+        }
+        let code: number | null = null;
+        channel.on("data", onStdout);
+        channel.stderr.on("data", onStderr);
+        channel.on("exit", (c: number | null) => (code = c));
+        const done = new Promise<number>((res) =>
+          channel.on("close", () => {
+            release();
+            res(code ?? -1);
+          }),
+        );
+        resolve({ done, stop: () => channel.end() });
+      });
+    });
+  }
+
   end(): void {
     this.client.end();
     this.jump?.end();

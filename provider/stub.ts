@@ -11,7 +11,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 
-export type ResourceKind = "file" | "service" | "bundle" | "tools";
+export type ResourceKind = "file" | "service" | "bundle" | "tools" | "checkout";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 export function providerStub(kind: ResourceKind): pulumi.dynamic.ResourceProvider {

@@ -133,6 +133,7 @@ describe("folder layering of the sources", () => {
       "hostfiles -> envfiles",
       "hostfiles -> model",
       "hostfiles -> units",
+      "provider -> model",
       "units -> model",
     ]);
   });

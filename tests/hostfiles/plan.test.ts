@@ -60,16 +60,16 @@ describe("planHost", () => {
     const env = (e: string) => `/etc/quantlab/${e}`;
     const dotenv = "/srv/qlhome/backend/core/.env";
     expect(plan.units).toEqual([
-      { service: "replayd", unit: "quantlab-replayd.service", after: [], reads: [unit("quantlab-replayd.service"), env("replayd.env")], port: 4030, health: { url: "http://127.0.0.1:4030/health" } },
-      { service: "collector", unit: "quantlab-collector.service", after: [], reads: [unit("quantlab-collector.service"), env("collector.env")], port: 9100, health: { url: "http://127.0.0.1:9100/health" } },
-      { service: "featurexd", unit: "quantlab-featurexd.service", after: ["replayd"], reads: [unit("quantlab-featurexd.service"), env("featurexd.env")], port: 3051, health: { url: "http://127.0.0.1:3051/health", token: "featurexd" } },
-      { service: "strategyd", unit: "quantlab-strategyd.service", after: ["replayd"], reads: [unit("quantlab-strategyd.service"), env("strategyd.env")], port: 4031, health: { url: "http://127.0.0.1:4031/health", token: "strategyd" } },
-      { service: "labeld", unit: "quantlab-labeld.service", after: ["featurexd"], reads: [unit("quantlab-labeld.service"), env("labeld.env")], port: 3061, health: { url: "http://127.0.0.1:3061/health", token: "labeld" } },
-      { service: "backtestd", unit: "quantlab-backtestd.service", after: ["replayd", "strategyd"], reads: [unit("quantlab-backtestd.service"), env("backtestd.env")], port: 3041, health: { url: "http://127.0.0.1:3041/health", token: "backtestd" } },
-      { service: "job-worker", unit: "quantlab-worker.service", after: ["strategyd"], reads: [unit("quantlab-worker.service"), env("worker.env"), dotenv] },
-      { service: "observer", unit: "quantlab-observer-core.service", after: ["strategyd", "backtestd", "job-worker"], reads: [unit("quantlab-observer-core.service"), env("observer.env"), dotenv] },
-      { service: "observer-api", unit: "quantlab-observer.service", after: ["backtestd", "job-worker"], reads: [unit("quantlab-observer.service"), env("observer-api.env"), dotenv], port: 3000, health: { url: "http://127.0.0.1:3000/ping" } },
-      { service: "console-ui", unit: "quantlab-console-ui.service", after: ["featurexd", "labeld", "strategyd", "backtestd"], reads: [unit("quantlab-console-ui.service"), env("console.env")] },
+      { service: "replayd", unit: "quantlab-replayd.service", after: [], reads: [unit("quantlab-replayd.service"), env("replayd.env")], codeDirs: ["services/replayd"], port: 4030, health: { url: "http://127.0.0.1:4030/health" } },
+      { service: "collector", unit: "quantlab-collector.service", after: [], reads: [unit("quantlab-collector.service"), env("collector.env")], codeDirs: ["collector"], port: 9100, health: { url: "http://127.0.0.1:9100/health" } },
+      { service: "featurexd", unit: "quantlab-featurexd.service", after: ["replayd"], reads: [unit("quantlab-featurexd.service"), env("featurexd.env")], codeDirs: ["services/featurexd"], port: 3051, health: { url: "http://127.0.0.1:3051/health", token: "featurexd" } },
+      { service: "strategyd", unit: "quantlab-strategyd.service", after: ["replayd"], reads: [unit("quantlab-strategyd.service"), env("strategyd.env")], codeDirs: ["apps/strategy"], port: 4031, health: { url: "http://127.0.0.1:4031/health", token: "strategyd" } },
+      { service: "labeld", unit: "quantlab-labeld.service", after: ["featurexd"], reads: [unit("quantlab-labeld.service"), env("labeld.env")], codeDirs: ["services/labeld"], port: 3061, health: { url: "http://127.0.0.1:3061/health", token: "labeld" } },
+      { service: "backtestd", unit: "quantlab-backtestd.service", after: ["replayd", "strategyd"], reads: [unit("quantlab-backtestd.service"), env("backtestd.env")], codeDirs: ["services/backtestd"], port: 3041, health: { url: "http://127.0.0.1:3041/health", token: "backtestd" } },
+      { service: "job-worker", unit: "quantlab-worker.service", after: ["strategyd"], reads: [unit("quantlab-worker.service"), env("worker.env"), dotenv], codeDirs: ["core"] },
+      { service: "observer", unit: "quantlab-observer-core.service", after: ["strategyd", "backtestd", "job-worker"], reads: [unit("quantlab-observer-core.service"), env("observer.env"), dotenv], codeDirs: ["core"] },
+      { service: "observer-api", unit: "quantlab-observer.service", after: ["backtestd", "job-worker"], reads: [unit("quantlab-observer.service"), env("observer-api.env"), dotenv], codeDirs: ["core/observer-api"], port: 3000, health: { url: "http://127.0.0.1:3000/ping" } },
+      { service: "console-ui", unit: "quantlab-console-ui.service", after: ["featurexd", "labeld", "strategyd", "backtestd"], reads: [unit("quantlab-console-ui.service"), env("console.env")], codeDirs: ["console-ui"] },
     ]);
     expect(plan.levels).toEqual([
       ["replayd", "collector"],

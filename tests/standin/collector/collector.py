@@ -2,7 +2,7 @@
 
 Refuses root (77) and a missing variable (78), records its start in the
 journal, writes collector-alive.json into COLLECTOR_SPOOL_DIR and answers
-GET /health on COLLECTOR_PORT.
+GET /health and GET /metrics (queue size, writer stats) on COLLECTOR_PORT.
 """
 import http.server
 import json
@@ -31,7 +31,13 @@ print(f"quantlab-standin started service={SERVICE} at_ms={started_ms} pid={os.ge
 
 class Health(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
-        code, body = (200, b'{"service":"collector","status":"ok"}\n') if self.path == "/health" else (404, b"")
+        if self.path == "/health":
+            code, body = 200, b'{"service":"collector","status":"ok"}\n'
+        elif self.path == "/metrics":
+            metrics = {"queue_size": 0, "writer": {"files_written": 1, "last_write_ms": started_ms}}
+            code, body = 200, (json.dumps(metrics) + "\n").encode()
+        else:
+            code, body = 404, b""
         self.send_response(code)
         self.send_header("content-type", "application/json")
         self.end_headers()

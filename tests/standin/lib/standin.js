@@ -38,7 +38,10 @@ function reachable(url) {
 
 /**
  * @param {{service: string, requires: string[], dotenv?: string, port?: string,
- *          health?: {path: string, tokenVar?: string}}} spec
+ *          health?: {path: string, tokenVar?: string},
+ *          routes?: Record<string, {tokenVar?: string, handle: () => unknown}>}} spec
+ *   routes: more GET paths answering JSON (e.g. observer-api's /api/runs), each
+ *   checking its bearer token when it names one.
  */
 async function start(spec) {
   const { service } = spec;
@@ -76,7 +79,12 @@ async function start(spec) {
   const token = spec.health && spec.health.tokenVar ? process.env[spec.health.tokenVar] : undefined;
   http
     .createServer((req, res) => {
-      if (!spec.health || req.url !== spec.health.path) {
+      const route = spec.routes && spec.routes[req.url];
+      if (route) {
+        const want = route.tokenVar ? process.env[route.tokenVar] : undefined;
+        if (want !== undefined && req.headers.authorization !== `Bearer ${want}`) res.writeHead(401).end('unauthorized\n');
+        else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(route.handle()) + '\n');
+      } else if (!spec.health || req.url !== spec.health.path) {
         res.writeHead(404).end();
       } else if (token !== undefined && req.headers.authorization !== `Bearer ${token}`) {
         res.writeHead(401).end('unauthorized\n');
