@@ -16,7 +16,7 @@ export interface HostChange {
   readonly what: readonly string[];
 }
 
-const KINDS = ["HostTools", "HostFile", "HostService", "HostBundle"] as const;
+const KINDS = ["HostTools", "HostFile", "HostService", "HostBundle", "HostCheckout"] as const;
 const CHANGING = new Set(["create", "update", "replace", "create-replacement", "delete", "delete-replaced"]);
 type Props = Record<string, unknown>;
 
@@ -24,7 +24,16 @@ function changedKeys(olds: Props, news: Props): string[] {
   const keys = ["sha256", "mode", "owner", "group", "onChange", "createParent", "files", "user", "probe", "enabled", "active"];
   const keysOut = keys.filter((k) => k in news && JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
   if ("probe" in olds && typeof olds.health === "string" && olds.health !== "200") keysOut.push(`health ${olds.health}`);
-  if ("reads" in news) keysOut.push(...restartCauses(olds as never, news as never));
+  if ("reads" in news) {
+    // In a preview after a code change, a service's code fingerprint is unknown until the checkout has run.
+    const known = news.extra === undefined || typeof news.extra === "object";
+    keysOut.push(...restartCauses(olds as never, (known ? news : { ...news, extra: olds.extra }) as never), ...(known ? [] : ["code (if its directories changed)"]));
+  }
+  if ("commit" in olds && "ref" in news) {
+    keysOut.push(...["remote", "ref", "paths"].filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k])));
+    if (olds.clean === false) keysOut.push("tracked files edited");
+    if (keysOut.length === 0) keysOut.push(`host has ${String(olds.commit).slice(0, 12)}, not what ${String(news.ref)} names`);
+  }
   if ("installed" in olds) keysOut.push(...Object.entries(olds.installed as Record<string, boolean>).filter(([, ok]) => !ok).map(([pkg]) => `missing ${pkg}`));
   return keysOut;
 }
@@ -46,7 +55,7 @@ export function hostChanges(events: readonly EngineEvent[]): HostChange[] {
   return changes;
 }
 
-const ORDER = { HostTools: 0, HostFile: 1, HostBundle: 2, HostService: 3 } as const;
+const ORDER = { HostTools: 0, HostFile: 1, HostBundle: 2, HostCheckout: 2, HostService: 3 } as const;
 const sorted = (changes: readonly HostChange[]) => [...changes].sort((a, b) => ORDER[a.kind] - ORDER[b.kind] || a.target.localeCompare(b.target));
 
 /** One line per changed host object, files first, each group by path or unit. */

@@ -108,5 +108,5 @@ function bundleArgs(code: NonNullable<QuantlabHostArgs["code"]>) {
 
 /** A service's code fingerprint from a checkout: `code:<dir>` -> the tree hash of each of its code directories. */
 function codeTrees(checkout: HostCheckout, dirs: readonly string[]): pulumi.Output<Record<string, string>> {
-  return checkout.trees.apply((trees) => Object.fromEntries(dirs.map((d) => [`code:${d}`, trees[d] ?? "absent"])));
+  return checkout.trees.apply((trees) => Object.fromEntries(dirs.map((d) => [`code:${d}`, (trees ?? {})[d] ?? "absent"])));
 }

@@ -54,8 +54,9 @@ export const checkoutProvider: pulumi.dynamic.ResourceProvider<HostCheckoutInput
     const props = stored!;
     const state = parseCheckoutState(await run(props.host, label(props), checkoutStateScript(props)));
     if (!state) return { id: "", props: {} as HostCheckoutOutputs };
-    const refreshed = { ...props, ...state };
-    return { id, props: refreshed, inputs: refreshed };
+    const { commit: _c, clean: _k, trees: _t, ...inputs } = props;
+    // Inputs stay as declared (the host's state is output only): a refresh alone shows no diff.
+    return { id, props: { ...props, ...state }, inputs: inputs as HostCheckoutOutputs };
   },
 
   async diff(_id, olds, news) {

@@ -51,7 +51,8 @@ export function doctorScript(s: DoctorSpec): string {
   if (s.port !== undefined) {
     lines.push(
       section("port"),
-      `ss -ltnpH 'sport = :${s.port}' | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u | while read -r pid; do echo "holder $pid $(cat /proc/$pid/comm 2>/dev/null) $(sed -n 's/^0:://p' /proc/$pid/cgroup 2>/dev/null)"; done`,
+      // The runbook's `lsof -i :PORT`, with the holder's cgroup (= its unit).
+      `lsof -nP -t -iTCP:${s.port} -sTCP:LISTEN | sort -u | while read -r pid; do echo "holder $pid $(cat /proc/$pid/comm 2>/dev/null) $(sed -n 's/^0:://p' /proc/$pid/cgroup 2>/dev/null)"; done`,
     );
   }
   for (const f of s.envFiles) {

@@ -93,7 +93,8 @@ export function parseJsonLogLine(line: string): LogLine | undefined {
     const e = JSON.parse(line) as { _SYSTEMD_UNIT?: string; UNIT?: string; __REALTIME_TIMESTAMP?: string; MESSAGE?: unknown };
     const message = Array.isArray(e.MESSAGE) ? Buffer.from(e.MESSAGE as number[]).toString("utf8") : String(e.MESSAGE ?? "");
     const time = e.__REALTIME_TIMESTAMP ? new Date(Number(e.__REALTIME_TIMESTAMP) / 1000).toISOString() : undefined;
-    return { source: e._SYSTEMD_UNIT ?? e.UNIT ?? "journal", ...(time ? { time } : {}), message };
+    // UNIT: the unit systemd itself writes about ("Started ..."); _SYSTEMD_UNIT: the unit whose process wrote.
+    return { source: e.UNIT ?? e._SYSTEMD_UNIT ?? "journal", ...(time ? { time } : {}), message };
   }
   const tab = line.indexOf("\t");
   if (line.startsWith("/") && tab > 0) return { source: line.slice(0, tab), message: line.slice(tab + 1) };

@@ -20,7 +20,8 @@ export function curlStatus(probe: HealthProbe, maxTime = 5): string {
 /**
  * Prints the unit's properties (timestamps as @epoch), `memory <bytes>` summed
  * over the processes of its cgroup (the fallback where cgroup memory
- * accounting is off), `listening yes|no` for its port, `health <code>`.
+ * accounting is off), `listening yes|no` for its port (lsof, one of the
+ * runbook's tools the package installs), `health <code>`.
  */
 export function statusScript(unit: string, port: number | undefined, probe: HealthProbe | undefined): string {
   checkUnit(unit);
@@ -28,8 +29,10 @@ export function statusScript(unit: string, port: number | undefined, probe: Heal
   return [
     `systemctl show --timestamp=unix -p LoadState,ActiveState,SubState,StateChangeTimestamp,MainPID,MemoryCurrent ${unit}`,
     `cg=$(systemctl show -p ControlGroup --value ${unit})`,
-    `if [ -n "$cg" ] && [ -r "/sys/fs/cgroup$cg/cgroup.procs" ]; then echo "rss_kb $(for p in $(cat "/sys/fs/cgroup$cg/cgroup.procs"); do awk '/^VmRSS:/ {print $2}' /proc/$p/status 2>/dev/null; done | awk '{s += $1} END {print s + 0}')"; fi`,
-    ...(port !== undefined ? [`if ss -ltnH 'sport = :${port}' | grep -q .; then echo "listening yes"; else echo "listening no"; fi`] : []),
+    // cgroup v2, or the unified / systemd hierarchy of a hybrid (v1) host.
+    `procs=; for d in /sys/fs/cgroup /sys/fs/cgroup/unified /sys/fs/cgroup/systemd; do if [ -n "$cg" ] && [ -r "$d$cg/cgroup.procs" ]; then procs="$d$cg/cgroup.procs"; break; fi; done`,
+    `if [ -n "$procs" ]; then echo "rss_kb $(for p in $(cat "$procs"); do awk '/^VmRSS:/ {print $2}' /proc/$p/status 2>/dev/null; done | awk '{s += $1} END {print s + 0}')"; fi`,
+    ...(port !== undefined ? [`if [ -n "$(lsof -nP -t -iTCP:${port} -sTCP:LISTEN)" ]; then echo "listening yes"; else echo "listening no"; fi`] : []),
     ...(probe ? [`echo "health $(${curlStatus(probe)})"`] : []),
   ].join("\n");
 }

@@ -77,6 +77,15 @@ const CASES: Array<[title: string, config: Config, problems: string[]]> = [
     { ...withService("strategyd", { port: 70000 }), "quantlab:runtime": JSON.stringify({ backendRoot: "rel" }) },
     ['quantlab:runtime.backendRoot: expected an absolute path (starting with /), got "rel"', "quantlab:services.strategyd.port: expected 1-65535, got 70000"],
   ],
+  // Code from git: a remote git would read as an option or a command, a ref that is no ref.
+  ["git remote as an option", withKey("code", { git: { remote: "--upload-pack=touch /tmp/x", ref: "main" } }), ['quantlab:code.git.remote: expected an absolute path, an ssh://, https://, git:// or file:// URL, or user@host:path (plain characters only), got "--upload-pack=touch /tmp/x"']],
+  ["git remote through ext::", withKey("code", { git: { remote: "ext::sh -c id", ref: "main" } }), ['quantlab:code.git.remote: expected an absolute path, an ssh://, https://, git:// or file:// URL, or user@host:path (plain characters only), got "ext::sh -c id"']],
+  ["git remote with a quote", withKey("code", { git: { remote: "/srv/r.git'", ref: "main" } }), [`quantlab:code.git.remote: expected an absolute path, an ssh://, https://, git:// or file:// URL, or user@host:path (plain characters only), got "/srv/r.git'"`]],
+  ["git ref climbing out", withKey("code", { git: { remote: "/srv/r.git", ref: "../../etc" } }), ['quantlab:code.git.ref: expected a branch, tag or full commit id: 1-200 of [A-Za-z0-9._/-], starting with a letter or digit, got "../../etc"']],
+  ["git ref with ..", withKey("code", { git: { remote: "/srv/r.git", ref: "a..b" } }), ['quantlab:code.git.ref: expected a valid git ref name (no .., //, trailing / or ., .lock suffix, or component starting with .), got "a..b"']],
+  ["git without a ref", withKey("code", { git: { remote: "/srv/r.git" } }), ["quantlab:code.git.ref: expected a git ref, got nothing"]],
+  ["git with a typo", withKey("code", { git: { remote: "/srv/r.git", ref: "main", branch: "main" } }), ["quantlab:code.git.branch: unknown key"]],
+  ["both a local bundle and git", withKey("code", { localDir: "tests/standin", git: { remote: "/srv/r.git", ref: "main" } }), ["quantlab:code: set either localDir (ship a local directory) or git (check a ref out on the host), not both"]],
 ];
 
 describe("hostile and broken stack configs", () => {
