@@ -56,8 +56,17 @@ export function checkoutScript(t: CheckoutTarget): string {
     `cd ${t.root}`,
     `g() { runuser -u ${t.user} -- git "$@"; }`,
     "[ -d .git ] || g init --quiet .",
-    `g fetch --quiet --no-tags '${t.remote}' '${t.ref}'`,
-    "g checkout --quiet --force --detach FETCH_HEAD",
+    // `origin` is the stack's remote, so the runbook's `git pull` works for the runtime user.
+    `g remote get-url origin >/dev/null 2>&1 && g remote set-url origin '${t.remote}' || g remote add origin '${t.remote}'`,
+    "g config pull.ff only",
+    // A branch is checked out as itself, tracking origin; a tag or commit detached.
+    `if g fetch --quiet --no-tags origin '+refs/heads/${t.ref}:refs/remotes/origin/${t.ref}' 2>/dev/null; then`,
+    `  g checkout --quiet --force -B '${t.ref}' 'refs/remotes/origin/${t.ref}'`,
+    `  g branch --quiet --set-upstream-to='origin/${t.ref}' '${t.ref}'`,
+    "else",
+    `  g fetch --quiet --no-tags origin '${t.ref}'`,
+    "  g checkout --quiet --force --detach FETCH_HEAD",
+    "fi",
     ...report(t.paths),
   ].join("\n");
 }

@@ -195,6 +195,25 @@ describe("quantlab deploy --ref", () => {
   });
 });
 
+describe("the runbook's Restart After Deploy, as written, on the checkout", () => {
+  it("git pull works for the runtime user in the backend root; the restart line and the health check follow; up then agrees with the host", async () => {
+    const commit = (
+      await sandbox.sh(`set -e; cd ${SRC}; echo '// pulled by hand' >> services/replayd/index.js; ${GIT} commit -qam 'replayd only'; git push -q ${REMOTE} HEAD:refs/heads/release; git rev-parse HEAD`)
+    ).trim();
+    const root = model.runtime.backendRoot;
+    const pull = await sandbox.ssh(`runuser -u deploy -- bash -c 'cd ${root}\ngit pull'`);
+    expect([pull.code, pull.stderr]).toEqual([0, expect.not.stringContaining("fatal")]);
+    expect((await sandbox.sh(`cd ${root} && runuser -u deploy -- git rev-parse HEAD`)).trim()).toBe(commit);
+    expect((await sandbox.ssh("systemctl restart quantlab-replayd quantlab-worker quantlab-console-ui")).code).toBe(0);
+    expect(JSON.parse(await sandbox.sh("curl -s http://localhost:3030/health"))).toEqual({ service: "replayd", status: "ok" });
+
+    await mustQuantlab("up");
+    expect((await sandbox.sh(`cd ${root} && runuser -u deploy -- git rev-parse HEAD`)).trim()).toBe(commit);
+    const clean = await stack.quantlab("drift");
+    expect([clean.code, clean.stdout.trim().split("\n").pop()]).toEqual([0, "host matches the stack"]);
+  });
+});
+
 describe("quantlab doctor", () => {
   it("on a healthy host: no service fails, env files are listed by key name only, as the host has them", async () => {
     const r = await timed("doctor (all)", () => mustQuantlab("doctor", "--json"));

@@ -6,14 +6,21 @@ import { describe, expect, it } from "vitest";
 import { checkoutScript, checkoutStateScript, lsRemoteScript, parseCheckoutState, removeCheckoutScript, resolveRef } from "../../provider/gitscripts";
 
 describe("checkout script text", () => {
-  it("checkout: fetch and forced detached checkout as the user, then the report", () => {
+  it("checkout: origin is the stack's remote; a branch checked out tracking it, anything else detached; as the user; then the report", () => {
     expect(checkoutScript({ root: "/srv/b", user: "qlrun", remote: "/srv/q.git", ref: "main", paths: [".", "core", "services/strategyd"] })).toBe(String.raw`set -eu
 [ -d /srv/b ] || { echo "directory /srv/b does not exist" >&2; exit 1; }
 cd /srv/b
 g() { runuser -u qlrun -- git "$@"; }
 [ -d .git ] || g init --quiet .
-g fetch --quiet --no-tags '/srv/q.git' 'main'
-g checkout --quiet --force --detach FETCH_HEAD
+g remote get-url origin >/dev/null 2>&1 && g remote set-url origin '/srv/q.git' || g remote add origin '/srv/q.git'
+g config pull.ff only
+if g fetch --quiet --no-tags origin '+refs/heads/main:refs/remotes/origin/main' 2>/dev/null; then
+  g checkout --quiet --force -B 'main' 'refs/remotes/origin/main'
+  g branch --quiet --set-upstream-to='origin/main' 'main'
+else
+  g fetch --quiet --no-tags origin 'main'
+  g checkout --quiet --force --detach FETCH_HEAD
+fi
 echo "commit $(g rev-parse HEAD)"
 if [ -z "$(g status --porcelain --untracked-files=no)" ]; then echo "clean yes"; else echo "clean no"; fi
 echo "tree . $(g rev-parse --verify --quiet HEAD: || echo absent)"
