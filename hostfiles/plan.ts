@@ -21,6 +21,9 @@ export type FileKind = "sysusers" | "tmpfiles" | "unit" | "env" | "dotenv" | "cr
 /** What the host must do after the file is written or removed: a closed set, no shell text. */
 export type ReloadAction = "none" | "daemon-reload" | "sysusers" | "tmpfiles";
 
+/** How the host checks the staged file before it replaces the live one: a closed set, no shell text. */
+export type VerifyMode = "none" | "systemd-unit";
+
 export interface PlannedFile {
   readonly kind: FileKind;
   /** Absolute. */
@@ -35,6 +38,8 @@ export interface PlannedFile {
   readonly onChange: ReloadAction;
   /** The parent is a drop-in directory a minimal host lacks: create it (root, 0755). */
   readonly createParent: boolean;
+  /** "systemd-unit" for unit files: systemd must accept the new text before it goes live. */
+  readonly verify: VerifyMode;
 }
 
 export interface PlannedUnit {
@@ -48,6 +53,8 @@ export interface PlannedUnit {
   readonly port?: number;
   /** URL on the host (e.g. http://127.0.0.1:3030/health), and the token it wants as a bearer. */
   readonly health?: { readonly url: string; readonly token?: TokenName };
+  /** How long a (re)start may take to pass its health gate, in seconds. */
+  readonly healthTimeoutSeconds: number;
 }
 
 export interface HostPlan {
@@ -60,7 +67,7 @@ export interface HostPlan {
   readonly directories: readonly TmpfilesEntry[];
 }
 
-const rootFile = { mode: "0644", owner: "root", group: "root", secret: false, onChange: "none", createParent: false } as const;
+const rootFile = { mode: "0644", owner: "root", group: "root", secret: false, onChange: "none", createParent: false, verify: "none" } as const;
 
 function unitSpec(model: Model, svc: ResolvedService): UnitSpec {
   const { def } = svc;
@@ -81,7 +88,7 @@ function unitSpec(model: Model, svc: ResolvedService): UnitSpec {
 
 function serviceFiles(model: Model, svc: ResolvedService, tokens: Tokens): PlannedFile[] {
   return [
-    { kind: "unit", path: unitFilePath(svc.def.unit), content: renderUnit(unitSpec(model, svc)), ...rootFile, onChange: "daemon-reload" },
+    { kind: "unit", path: unitFilePath(svc.def.unit), content: renderUnit(unitSpec(model, svc)), ...rootFile, onChange: "daemon-reload", verify: "systemd-unit" },
     // Read by PID 1 as root before it drops privileges: root-only.
     {
       kind: "env",
@@ -128,7 +135,15 @@ function plannedUnit(model: Model, svc: ResolvedService): PlannedUnit {
     def.health && port !== undefined
       ? { url: `http://127.0.0.1:${port}${def.health.path}`, ...(def.health.auth && def.token ? { token: def.token } : {}) }
       : undefined;
-  return { service: def.name, unit: def.unit, after: svc.after, reads, ...(port !== undefined ? { port } : {}), ...(health ? { health } : {}) };
+  return {
+    service: def.name,
+    unit: def.unit,
+    after: svc.after,
+    reads,
+    ...(port !== undefined ? { port } : {}),
+    ...(health ? { health } : {}),
+    healthTimeoutSeconds: svc.healthTimeoutSeconds,
+  };
 }
 
 /** Pure: the model plus the secret tokens -> every host object. Bucket names and endpoint come from the model. */

@@ -109,12 +109,17 @@ describe("the prod stack under mocks", () => {
     }
   });
 
-  it("writes the drop-in files first: sysusers, then tmpfiles, then everything else", () => {
+  it("writes the drop-in files first: sysusers, then tmpfiles, then everything else, each env file after its unit file", () => {
     const byName = new Map(regs.map((r) => [r.name, r]));
     const sysusers = byName.get("quantlab:/etc/sysusers.d/quantlab.conf")!;
     const tmpfiles = byName.get("quantlab:/etc/tmpfiles.d/quantlab.conf")!;
     expect(tmpfiles.dependencies).toEqual([sysusers.urn]);
-    for (const r of regs.filter((r) => r.type === FILE && r !== sysusers && r !== tmpfiles)) expect([r.name, r.dependencies]).toEqual([r.name, [tmpfiles.urn]]);
+    const unitOfEnv = new Map(Object.entries(UNITS).map(([s, unit]) => [`quantlab:/etc/quantlab/${ENV[s]}.env`, byName.get(`quantlab:/etc/systemd/system/${unit}`)!.urn]));
+    expect(unitOfEnv.size).toBe(10);
+    for (const r of regs.filter((r) => r.type === FILE && r !== sysusers && r !== tmpfiles)) {
+      const unitFile = unitOfEnv.get(r.name);
+      expect([r.name, r.dependencies]).toEqual([r.name, unitFile ? [tmpfiles.urn, unitFile] : [tmpfiles.urn]]);
+    }
   });
 
   it("protects the buckets, and only the buckets", () => {
