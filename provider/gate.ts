@@ -48,7 +48,9 @@ const hashOf = (path: string) => `$( { sha256sum < ${path} | cut -c1-64; } 2>/de
 /**
  * (Re)starts the unit without waiting on systemd's job, then polls until it
  * passes or the deadline ends. Passing: with a probe, the unit is active in a
- * new invocation (after a restart) and the endpoint answers 200; without, the
+ * new invocation (after a restart; state and invocation read in one call)
+ * and only then the endpoint answers 200 (so the answer cannot come from the
+ * process being replaced); without, the
  * unit has been active with the same main PID for `settleSeconds` (a crash
  * loop gets a new PID each time). Always exits 0 with `gate passed <ms>`, or
  * `gate failed <reason>`, a `journal:` line and the unit's last 30 journal
@@ -65,24 +67,20 @@ export function gateScript(g: GateArgs): string {
   }
   const probe = g.probe;
   if (probe && !PROBE_URL.test(probe.url)) throw new Error(`host provider: invalid health URL ${JSON.stringify(probe.url)}`);
-  const show = (prop: string) => `$(systemctl show -p ${prop} --value ${unit})`;
-
   const curl = probe
     ? probe.withToken
       ? `code=$(printf '%s\\n' "$header" | curl -s -o /dev/null -w '%{http_code}' --max-time 2 -H @- ${probe.url})`
       : `code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 ${probe.url})`
     : "";
-  const fresh = g.how === "restart" ? ` && [ "$(systemctl show -p InvocationID --value ${unit})" != "$before" ]` : "";
+  const fresh = g.how === "restart" ? ` && [ "$inv" != "$before" ]` : "";
   const poll = probe
     ? [
-        `  state=${show("ActiveState")}`,
-        `  ${curl}`,
-        `  [ "$state" = active ]${fresh} && [ "$code" = 200 ] && pass`,
+        "  look",
+        `  if [ "$state" = active ]${fresh}; then ${curl}; [ "$code" = 200 ] && pass; fi`,
         `  [ "$(now)" -lt "$deadline" ] || fail "no 200 from ${probe.url} within ${timeout} s (unit $state, last answer $code)"`,
       ]
     : [
-        `  state=${show("ActiveState")}`,
-        `  pid=${show("MainPID")}`,
+        "  look",
         `  if [ "$state" = active ]${fresh} && [ "$pid" != 0 ]; then`,
         `    if [ "$pid" = "$pid0" ]; then [ $(( $(now) - since )) -lt ${settle * 1000} ] || pass; else pid0=$pid; since=$(now); fi`,
         `  else pid0=""; fi`,
@@ -101,7 +99,15 @@ export function gateScript(g: GateArgs): string {
     `deadline=$((start + ${timeout * 1000}))`,
     `pass() { echo "gate passed $(( $(now) - start ))"; exit 0; }`,
     `fail() { echo "gate failed $1"; echo "journal:"; journalctl -u ${unit} -n 30 --no-pager -o short-iso 2>&1; exit 0; }`,
-    `before=$(systemctl show -p InvocationID --value ${unit})`,
+    // One systemctl call per look: the state and the invocation it belongs to are read together.
+    "look() {",
+    `  state=""; inv=""; pid=0`,
+    `  while IFS='=' read -r k v; do case "$k" in ActiveState) state=$v ;; InvocationID) inv=$v ;; MainPID) pid=$v ;; esac; done <<EOF`,
+    `$(systemctl show -p ActiveState -p InvocationID -p MainPID ${unit})`,
+    "EOF",
+    "}",
+    "look",
+    "before=$inv",
     `err=$(systemctl enable --quiet ${unit} 2>&1 && systemctl ${g.how} --no-block ${unit} 2>&1) || fail "systemctl ${g.how} ${unit}: $(printf '%s' "$err" | tr '\\n' ' ')"`,
     ...(probe ? [`code=000`] : [`pid0=""`, `since=0`]),
     "while :; do",

@@ -38,13 +38,19 @@ describe("gate script text", () => {
         "deadline=$((start + 30000))",
         `pass() { echo "gate passed $(( $(now) - start ))"; exit 0; }`,
         `fail() { echo "gate failed $1"; echo "journal:"; journalctl -u quantlab-a.service -n 30 --no-pager -o short-iso 2>&1; exit 0; }`,
-        "before=$(systemctl show -p InvocationID --value quantlab-a.service)",
+        "look() {",
+        `  state=""; inv=""; pid=0`,
+        `  while IFS='=' read -r k v; do case "$k" in ActiveState) state=$v ;; InvocationID) inv=$v ;; MainPID) pid=$v ;; esac; done <<EOF`,
+        "$(systemctl show -p ActiveState -p InvocationID -p MainPID quantlab-a.service)",
+        "EOF",
+        "}",
+        "look",
+        "before=$inv",
         `err=$(systemctl enable --quiet quantlab-a.service 2>&1 && systemctl restart --no-block quantlab-a.service 2>&1) || fail "systemctl restart quantlab-a.service: $(printf '%s' "$err" | tr '\\n' ' ')"`,
         "code=000",
         "while :; do",
-        "  state=$(systemctl show -p ActiveState --value quantlab-a.service)",
-        `  code=$(printf '%s\\n' "$header" | curl -s -o /dev/null -w '%{http_code}' --max-time 2 -H @- http://127.0.0.1:3051/health)`,
-        `  [ "$state" = active ] && [ "$(systemctl show -p InvocationID --value quantlab-a.service)" != "$before" ] && [ "$code" = 200 ] && pass`,
+        "  look",
+        `  if [ "$state" = active ] && [ "$inv" != "$before" ]; then code=$(printf '%s\\n' "$header" | curl -s -o /dev/null -w '%{http_code}' --max-time 2 -H @- http://127.0.0.1:3051/health); [ "$code" = 200 ] && pass; fi`,
         `  [ "$(now)" -lt "$deadline" ] || fail "no 200 from http://127.0.0.1:3051/health within 30 s (unit $state, last answer $code)"`,
         "  sleep 0.25",
         "done",
@@ -61,13 +67,19 @@ describe("gate script text", () => {
         "deadline=$((start + 12000))",
         `pass() { echo "gate passed $(( $(now) - start ))"; exit 0; }`,
         `fail() { echo "gate failed $1"; echo "journal:"; journalctl -u quantlab-w.service -n 30 --no-pager -o short-iso 2>&1; exit 0; }`,
-        "before=$(systemctl show -p InvocationID --value quantlab-w.service)",
+        "look() {",
+        `  state=""; inv=""; pid=0`,
+        `  while IFS='=' read -r k v; do case "$k" in ActiveState) state=$v ;; InvocationID) inv=$v ;; MainPID) pid=$v ;; esac; done <<EOF`,
+        "$(systemctl show -p ActiveState -p InvocationID -p MainPID quantlab-w.service)",
+        "EOF",
+        "}",
+        "look",
+        "before=$inv",
         `err=$(systemctl enable --quiet quantlab-w.service 2>&1 && systemctl start --no-block quantlab-w.service 2>&1) || fail "systemctl start quantlab-w.service: $(printf '%s' "$err" | tr '\\n' ' ')"`,
         `pid0=""`,
         "since=0",
         "while :; do",
-        "  state=$(systemctl show -p ActiveState --value quantlab-w.service)",
-        "  pid=$(systemctl show -p MainPID --value quantlab-w.service)",
+        "  look",
         `  if [ "$state" = active ] && [ "$pid" != 0 ]; then`,
         `    if [ "$pid" = "$pid0" ]; then [ $(( $(now) - since )) -lt 3000 ] || pass; else pid0=$pid; since=$(now); fi`,
         `  else pid0=""; fi`,
@@ -162,7 +174,7 @@ function fakeHost(name: string) {
   fs.mkdirSync(bin);
   fs.mkdirSync(st);
   const stub = (cmd: string, body: string) => fs.writeFileSync(path.join(bin, cmd), `#!/bin/bash\nST=${st}\n${body}\n`, { mode: 0o755 });
-  // systemctl: `show -p PROP --value UNIT` reads state/PROP (MainPID "loop": a new PID on every look);
+  // systemctl: `show -p A -p B ... UNIT` prints A=<state/A> ... (MainPID "loop": a new PID on every look);
   // a (re)start takes effect (new invocation) unless state/stuck exists, and fails if state/refuse exists.
   stub(
     "systemctl",
@@ -171,7 +183,7 @@ case "$1" in
   enable) exit 0 ;;
   restart|start) [ -f $ST/refuse ] && { echo "Failed to $1 $3: Unit $3 not found." >&2; exit 5; }; [ -f $ST/stuck ] || echo inv-new > $ST/InvocationID; exit 0 ;;
   daemon-reload) exit 0 ;;
-  show) if [ "$3" = MainPID ] && [ "$(cat $ST/MainPID)" = loop ]; then echo $RANDOM; else cat $ST/$3; fi ;;
+  show) shift; while [ "$1" = -p ]; do v=$(cat $ST/$2); [ "$2" = MainPID ] && [ "$v" = loop ] && v=$RANDOM; echo "$2=$v"; shift 2; done ;;
 esac`,
   );
   stub("journalctl", `echo "journal line 1 $*"; echo "journal line 2 (secret ${TOKEN})"`);
@@ -205,7 +217,7 @@ describe("gate under a real shell", () => {
     expect([r.status, r.stderr]).toEqual([0, ""]);
     expect(parseGate(r.stdout).passed).toBe(true);
     expect(h.log("systemctl").split("\n").slice(0, 3)).toEqual([
-      "show -p InvocationID --value quantlab-a.service",
+      "show -p ActiveState -p InvocationID -p MainPID quantlab-a.service",
       "enable --quiet quantlab-a.service",
       "restart --no-block quantlab-a.service",
     ]);
@@ -229,13 +241,14 @@ describe("gate under a real shell", () => {
     });
   });
 
-  it("does not take the old process's 200 for the new version's (restart not yet done)", () => {
+  it("does not take the old process's 200 for the new version's: no health call before a new invocation is active", () => {
     const h = fakeHost("stuck");
     h.set({ stuck: "" });
     expect(parseGate(h.run(gateScript({ ...args, probe: { ...probe, withToken: false } })).stdout)).toMatchObject({
       passed: false,
-      reason: "no 200 from http://127.0.0.1:3051/health within 1 s (unit active, last answer 200)",
+      reason: "no 200 from http://127.0.0.1:3051/health within 1 s (unit active, last answer 000)",
     });
+    expect(h.log("curl")).toBe("");
   });
 
   it("a refused restart fails at once with systemd's message", () => {
