@@ -1,8 +1,10 @@
 /**
  * QuantlabHost: ships one host plan (hostfiles/plan.ts) to one host, and
- * nothing else. Order: tools -> sysusers -> tmpfiles -> (code) -> every other file;
- * each unit after the files it reads and the units it starts after, so
- * `dependsOn` here and `After=` in the units are the same DAG.
+ * nothing else. Order: tools -> sysusers -> tmpfiles -> (code) -> every other file,
+ * a service's env file after its unit file (a unit systemd rejects stops
+ * its env file too, so the pair on disk stays consistent); each unit after
+ * the files it reads and the units it starts after, so `dependsOn` here and
+ * `After=` in the units are the same DAG.
  */
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
@@ -51,8 +53,17 @@ export class QuantlabHost extends pulumi.ComponentResource {
     let code: HostBundle | HostCheckout | undefined;
     let checkout: HostCheckout | undefined;
     const codeHash = args.code ? sha256(bundlePayload(args.code.files)) : undefined;
+    const kindOf = new Map(plan.files.map((f) => [f.path, f.kind]));
+    const unitFileOf = new Map(
+      plan.units.flatMap((u) => {
+        const unitFile = u.reads.find((p) => kindOf.get(p) === "unit");
+        return unitFile ? u.reads.filter((p) => kindOf.get(p) === "env").map((env) => [env, unitFile] as const) : [];
+      }),
+    );
     for (const f of plan.files) {
-      const deps = f.kind === "sysusers" ? after(tools) : f.kind === "tmpfiles" ? after(sysusers) : after(tmpfiles, code);
+      const unitFile = unitFileOf.get(f.path);
+      const deps =
+        f.kind === "sysusers" ? after(tools) : f.kind === "tmpfiles" ? after(sysusers) : after(tmpfiles, code, unitFile ? files.get(unitFile) : undefined);
       const file = new HostFile(`${name}:${f.path}`, {
         host: address,
         path: f.path,
@@ -63,6 +74,7 @@ export class QuantlabHost extends pulumi.ComponentResource {
         group: f.group,
         onChange: f.onChange,
         createParent: f.createParent,
+        verify: f.verify,
       }, deps);
       files.set(f.path, file);
       if (f.kind === "sysusers") sysusers = file;
@@ -85,6 +97,7 @@ export class QuantlabHost extends pulumi.ComponentResource {
         reads: Object.fromEntries(u.reads.map((p) => [p, hashes.get(p)!])),
         extra: codeHash ? { code: codeHash } : checkout ? codeTrees(checkout, u.codeDirs) : {},
         ...(u.health ? { probe: { url: u.health.url, ...(u.health.token ? { token: u.health.token } : {}) } } : {}),
+        healthTimeoutSeconds: u.healthTimeoutSeconds,
       }, after(...u.reads.map((p) => files.get(p)), ...u.after.map((d) => services[d]), code));
     }
     this.services = services;

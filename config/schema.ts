@@ -52,6 +52,17 @@ const serviceOverride = z.strictObject({
   command: command.optional(),
   /** Extra startup edges on top of the runbook's. @default [] */
   after: z.array(z.string({ error: "expected a service name" }), { error: "expected a list of service names" }).default([]),
+  /**
+   * How long a (re)start may take to pass its health gate (health endpoint
+   * 200, or still active after the settle time) before `up` rolls it back.
+   * @default 30
+   */
+  healthTimeoutSeconds: z
+    .number({ error: "expected a number of seconds" })
+    .int({ error: "expected whole seconds 1-600" })
+    .min(1, { error: "expected whole seconds 1-600" })
+    .max(600, { error: "expected whole seconds 1-600" })
+    .optional(),
 });
 
 const envValue = z

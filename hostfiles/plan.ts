@@ -22,6 +22,9 @@ export type FileKind = "sysusers" | "tmpfiles" | "unit" | "env" | "dotenv" | "cr
 /** What the host must do after the file is written or removed: a closed set, no shell text. */
 export type ReloadAction = "none" | "daemon-reload" | "sysusers" | "tmpfiles";
 
+/** How the host checks the staged file before it replaces the live one: a closed set, no shell text. */
+export type VerifyMode = "none" | "systemd-unit";
+
 export interface PlannedFile {
   readonly kind: FileKind;
   /** Absolute. */
@@ -36,6 +39,8 @@ export interface PlannedFile {
   readonly onChange: ReloadAction;
   /** The parent is a drop-in directory a minimal host lacks: create it (root, 0755). */
   readonly createParent: boolean;
+  /** "systemd-unit" for unit files: systemd must accept the new text before it goes live. */
+  readonly verify: VerifyMode;
 }
 
 export interface PlannedUnit {
@@ -51,6 +56,8 @@ export interface PlannedUnit {
   readonly codeDirs: readonly string[];
   /** URL on the host (e.g. http://127.0.0.1:3030/health), and the token it wants as a bearer. */
   readonly health?: { readonly url: string; readonly token?: TokenName };
+  /** How long a (re)start may take to pass its health gate, in seconds. */
+  readonly healthTimeoutSeconds: number;
 }
 
 export interface HostPlan {
@@ -65,7 +72,7 @@ export interface HostPlan {
   readonly tools: readonly HostTool[];
 }
 
-const rootFile = { mode: "0644", owner: "root", group: "root", secret: false, onChange: "none", createParent: false } as const;
+const rootFile = { mode: "0644", owner: "root", group: "root", secret: false, onChange: "none", createParent: false, verify: "none" } as const;
 
 function unitSpec(model: Model, svc: ResolvedService): UnitSpec {
   const { def } = svc;
@@ -86,7 +93,7 @@ function unitSpec(model: Model, svc: ResolvedService): UnitSpec {
 
 function serviceFiles(model: Model, svc: ResolvedService, tokens: Tokens): PlannedFile[] {
   return [
-    { kind: "unit", path: unitFilePath(svc.def.unit), content: renderUnit(unitSpec(model, svc)), ...rootFile, onChange: "daemon-reload" },
+    { kind: "unit", path: unitFilePath(svc.def.unit), content: renderUnit(unitSpec(model, svc)), ...rootFile, onChange: "daemon-reload", verify: "systemd-unit" },
     // Read by PID 1 as root before it drops privileges: root-only.
     {
       kind: "env",
@@ -133,7 +140,16 @@ function plannedUnit(model: Model, svc: ResolvedService): PlannedUnit {
     def.health && port !== undefined
       ? { url: `http://127.0.0.1:${port}${def.health.path}`, ...(def.health.auth && def.token ? { token: def.token } : {}) }
       : undefined;
-  return { service: def.name, unit: def.unit, after: svc.after, reads, codeDirs: svc.codeDirs, ...(port !== undefined ? { port } : {}), ...(health ? { health } : {}) };
+  return {
+    service: def.name,
+    unit: def.unit,
+    after: svc.after,
+    reads,
+    codeDirs: svc.codeDirs,
+    ...(port !== undefined ? { port } : {}),
+    ...(health ? { health } : {}),
+    healthTimeoutSeconds: svc.healthTimeoutSeconds,
+  };
 }
 
 /** Pure: the model plus the secret tokens -> every host object. Bucket names and endpoint come from the model. */

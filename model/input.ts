@@ -29,6 +29,8 @@ export interface ServiceSettings {
   readonly command?: readonly string[];
   /** Extra startup edges (order only: they grant no access). */
   readonly after: readonly string[];
+  /** Deadline of the health gate after a (re)start. @default 30 */
+  readonly healthTimeoutSeconds?: number;
 }
 
 export interface EnvSettings {

@@ -22,7 +22,12 @@ export interface ResolvedService {
   readonly after: readonly ServiceName[];
   /** Enabled services whose API this one calls (catalog `calls`; never bridged). */
   readonly calls: readonly ServiceName[];
+  /** Deadline of the health gate after a (re)start, in seconds. */
+  readonly healthTimeoutSeconds: number;
 }
+
+/** The health gate's deadline when the stack sets none (`services.<name>.healthTimeoutSeconds`). */
+export const DEFAULT_HEALTH_TIMEOUT_SECONDS = 30;
 
 export interface ResolvedCronJob {
   readonly job: CronJobName;
@@ -97,6 +102,7 @@ export function resolveModel(input: ModelInput): Model {
       codeDirs: o?.workingDir !== undefined ? [o.workingDir] : (def.code ?? [def.workingDir]),
       after: edges[name],
       calls: def.calls.filter((callee) => enabled.includes(callee)),
+      healthTimeoutSeconds: o?.healthTimeoutSeconds ?? DEFAULT_HEALTH_TIMEOUT_SECONDS,
     };
   });
   return {

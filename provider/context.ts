@@ -79,6 +79,11 @@ export function tokenValue(name: string, resource: string): string {
   return value;
 }
 
+/** Every secret value the provider holds (the bearer tokens), for redacting text that leaves the host. */
+export function secretValues(): string[] {
+  return Object.values((globalThis as Holder)[CONTEXT_KEY]?.tokens ?? {}).filter((v) => v.length > 0);
+}
+
 export const sha256 = (text: string): string => crypto.createHash("sha256").update(text).digest("hex");
 
 /** Runs a script; throws `<resource>: <trimmed stderr>` on a non-zero exit. */

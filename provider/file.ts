@@ -6,7 +6,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { run, sha256 } from "./context";
-import { deleteFileScript, parseFileState, statFileScript, writeFileScript, type ReloadAction } from "./scripts";
+import { deleteFileScript, parseFileState, statFileScript, writeFileScript, type ReloadAction, type VerifyMode } from "./scripts";
 
 export interface HostFileInputs {
   /** The host's address: the resource's identity (a new host is a new file). */
@@ -21,6 +21,11 @@ export interface HostFileInputs {
   readonly group: string;
   readonly onChange: ReloadAction;
   readonly createParent: boolean;
+  /**
+   * How the staged file is checked before it replaces the live one (how it is
+   * written, not what: a change alone rewrites nothing). @default "none"
+   */
+  readonly verify?: VerifyMode;
 }
 
 const label = (p: { path: string }) => `HostFile ${p.path}`;

@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { providerStub } from "./stub";
-import type { ReloadAction } from "./scripts";
+import type { ReloadAction, VerifyMode } from "./scripts";
 
 export interface HostFileArgs {
   readonly host: string;
@@ -20,6 +20,8 @@ export interface HostFileArgs {
   readonly onChange: ReloadAction;
   /** @default false */
   readonly createParent: boolean;
+  /** Check the staged file on the host before it goes live. @default "none" */
+  readonly verify?: VerifyMode;
 }
 
 export class HostFile extends pulumi.dynamic.Resource {
@@ -40,6 +42,8 @@ export interface HostServiceArgs {
   readonly extra?: pulumi.Input<Readonly<Record<string, pulumi.Input<string>>>>;
   /** Health endpoint on the host and the name of its bearer token. @default none */
   readonly probe?: { readonly url: string; readonly token?: string };
+  /** Seconds a (re)start may take to pass its health gate. @default 30 */
+  readonly healthTimeoutSeconds?: number;
 }
 
 export class HostService extends pulumi.dynamic.Resource {
@@ -55,6 +59,7 @@ export class HostService extends pulumi.dynamic.Resource {
       reads: args.reads,
       extra: args.extra ?? {},
       ...(args.probe ? { probe: args.probe } : {}),
+      ...(args.healthTimeoutSeconds !== undefined ? { healthTimeoutSeconds: args.healthTimeoutSeconds } : {}),
       health: undefined,
       enabled: true,
       active: true,

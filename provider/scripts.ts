@@ -8,6 +8,9 @@
 /** What the host does after a file is written or removed: a closed set, no shell text. */
 export type ReloadAction = "none" | "daemon-reload" | "sysusers" | "tmpfiles";
 
+/** How a staged file is checked on the host before it replaces the live one: a closed set, no shell text. */
+export type VerifyMode = "none" | "systemd-unit";
+
 export interface FileTarget {
   /** Absolute path. */
   readonly path: string;
@@ -19,6 +22,12 @@ export interface FileTarget {
   readonly onChange: ReloadAction;
   /** Create a missing parent directory (root:root 0755) instead of failing. @default false */
   readonly createParent: boolean;
+  /**
+   * "systemd-unit": `systemd-analyze verify` the staged file (under the unit's
+   * own name, in a private temp dir) before it replaces the live one; any
+   * output counts as a rejection. @default "none"
+   */
+  readonly verify?: VerifyMode;
 }
 
 const SAFE = /^[A-Za-z0-9_@+=:,./-]+$/;
@@ -60,10 +69,34 @@ export function reloadCommands(action: ReloadAction, path: string, event: "write
 }
 
 /**
+ * Checks the staged file "$tmp" before it goes live. For a unit: a private
+ * temp dir holds a copy under the unit's own name (systemd derives the unit's
+ * name and type from it), and systemd-analyze must print nothing (it exits 0
+ * on unknown keys and bad values, with a warning).
+ */
+export function verifyCommands(mode: VerifyMode, path: string): string[] {
+  switch (mode) {
+    case "none":
+      return [];
+    case "systemd-unit": {
+      const unit = checkUnit(baseOf(path));
+      return [
+        `vdir=$(mktemp -d /tmp/.quantlab-verify-XXXXXX)`,
+        `cp -- "$tmp" "$vdir"/${unit}`,
+        `out=$(systemd-analyze verify --man=no "$vdir"/${unit} 2>&1) && [ -z "$out" ] || { printf 'systemd rejects ${unit} (the live unit and the running service are unchanged):\\n%s\\n' "$(printf '%s' "$out" | sed "s#$vdir/##g")" >&2; exit 1; }`,
+        `rm -rf -- "$vdir"`,
+        `vdir=""`,
+      ];
+    }
+  }
+}
+
+/**
  * Writes stdin to `path` atomically: a temp file in the same directory gets
  * the content, is checked against `sha256` (a cut connection cannot leave a
  * truncated file), flushed, given owner and mode, and renamed over the
- * target. Any failure removes the temp file and leaves the old file as it was.
+ * target (a unit is verified first, see verifyCommands). Any failure removes
+ * the temp file and leaves the old file as it was.
  */
 export function writeFileScript(t: FileTarget, sha256: string): string {
   checkPath(t.path);
@@ -72,6 +105,7 @@ export function writeFileScript(t: FileTarget, sha256: string): string {
   check(NAME.test(t.group), "group", t.group);
   check(SHA256.test(sha256), "sha256", sha256);
   const dir = dirOf(t.path);
+  const verify = t.verify ?? "none";
   return [
     "set -eu",
     "umask 077",
@@ -79,11 +113,12 @@ export function writeFileScript(t: FileTarget, sha256: string): string {
       ? `[ -d ${dir} ] || install -d -m 0755 -o root -g root ${dir}`
       : `[ -d ${dir} ] || { echo "directory ${dir} does not exist" >&2; exit 1; }`,
     `tmp=$(mktemp ${dir}/.${baseOf(t.path)}.quantlab-XXXXXX)`,
-    `trap 'rm -f -- "$tmp"' EXIT`,
+    ...(verify === "none" ? [`trap 'rm -f -- "$tmp"' EXIT`] : [`vdir=""`, `trap 'rm -f -- "$tmp"; [ -z "$vdir" ] || rm -rf -- "$vdir"' EXIT`]),
     `cat > "$tmp"`,
     `[ "$(sha256sum < "$tmp" | cut -c1-64)" = ${sha256} ] || { echo "content arrived incomplete (checksum mismatch)" >&2; exit 1; }`,
     `chown ${t.owner}:${t.group} "$tmp"`,
     `chmod ${t.mode} "$tmp"`,
+    ...verifyCommands(verify, t.path),
     `sync "$tmp"`,
     `mv -f -- "$tmp" ${t.path}`,
     "trap - EXIT",

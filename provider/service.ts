@@ -8,7 +8,9 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { run, tokenValue } from "./context";
-import { activateScript, deactivateScript, parseUnitState, unitStateScript } from "./scripts";
+import { forgetGoodScript } from "./gate";
+import { rollout } from "./rollout";
+import { deactivateScript, parseUnitState, unitStateScript } from "./scripts";
 
 export interface HostServiceInputs {
   readonly host: string;
@@ -19,6 +21,8 @@ export interface HostServiceInputs {
   readonly extra: Readonly<Record<string, string>>;
   /** Its health endpoint and the name of the token it wants. @default none */
   readonly probe?: { readonly url: string; readonly token?: string };
+  /** Seconds a (re)start may take to pass its health gate (not compared by diff: it changes nothing on the host). @default 30 */
+  readonly healthTimeoutSeconds?: number;
   /** Wanted state; read() reports the host's. */
   readonly enabled: boolean;
   readonly active: boolean;
@@ -48,8 +52,9 @@ async function look(p: HostServiceInputs) {
   return parseUnitState(await run(p.host, label(p), script, token ? `Authorization: Bearer ${token}\n` : ""));
 }
 
-async function activate(p: HostServiceInputs, how: "restart" | "start"): Promise<HostServiceOutputs> {
-  await run(p.host, label(p), activateScript(p.unit, how));
+/** (Re)starts behind the health gate (provider/rollout.ts: a failure rolls back and throws), then looks. */
+async function activate(p: HostServiceInputs, how: "restart" | "start", changed: readonly string[], before?: HostServiceInputs): Promise<HostServiceOutputs> {
+  await rollout(p, label(p), how, changed, before);
   const state = await look(p);
   return { ...p, enabled: state.enabled, active: state.active, ...(state.health ? { health: state.health } : {}) };
 }
@@ -58,7 +63,7 @@ const unhealthy = (o: HostServiceOutputs): boolean => o.probe !== undefined && o
 
 export const service: pulumi.dynamic.ResourceProvider<HostServiceInputs, HostServiceOutputs> = {
   async create(inputs) {
-    return { id: `${inputs.host}:${inputs.unit}`, outs: await activate(inputs, "restart") };
+    return { id: `${inputs.host}:${inputs.unit}`, outs: await activate(inputs, "restart", ["new unit"]) };
   },
 
   async read(id, stored) {
@@ -85,10 +90,12 @@ export const service: pulumi.dynamic.ResourceProvider<HostServiceInputs, HostSer
 
   async update(_id, olds, news) {
     // A changed input or a failing health check restarts; a unit that was merely stopped or disabled is enabled and started.
-    return { outs: await activate(news, restartCauses(olds, news).length > 0 || unhealthy(olds) ? "restart" : "start") };
+    const causes = restartCauses(olds, news);
+    return { outs: await activate(news, causes.length > 0 || unhealthy(olds) ? "restart" : "start", causes, olds) };
   },
 
   async delete(_id, props) {
     await run(props.host, label(props), deactivateScript(props.unit));
+    await run(props.host, label(props), forgetGoodScript(props.unit));
   },
 };

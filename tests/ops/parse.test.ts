@@ -14,8 +14,8 @@ import { parseStackConfig } from "../../config/parse";
 import { planHost, type PlannedUnit } from "../../hostfiles/plan";
 import { distinctConfig, TEST_TOKENS } from "../fixtures/stack";
 
-const strategyd: PlannedUnit = { service: "strategyd", unit: "quantlab-strategyd.service", after: ["replayd"], reads: [], codeDirs: ["services/strategyd"], port: 3031, health: { url: "http://127.0.0.1:3031/health", token: "strategyd" } };
-const worker: PlannedUnit = { service: "job-worker", unit: "quantlab-worker.service", after: ["strategyd"], reads: [], codeDirs: ["core"] };
+const strategyd: PlannedUnit = { service: "strategyd", unit: "quantlab-strategyd.service", after: ["replayd"], reads: [], codeDirs: ["services/strategyd"], healthTimeoutSeconds: 30, port: 3031, health: { url: "http://127.0.0.1:3031/health", token: "strategyd" } };
+const worker: PlannedUnit = { service: "job-worker", unit: "quantlab-worker.service", after: ["strategyd"], reads: [], codeDirs: ["core"], healthTimeoutSeconds: 30 };
 const NOW = 1795530000;
 
 describe("status", () => {

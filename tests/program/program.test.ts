@@ -110,7 +110,7 @@ describe("the prod stack under mocks", () => {
     }
   });
 
-  it("installs the runbook's tools first, then writes the drop-in files: sysusers, then tmpfiles, then everything else", () => {
+  it("installs the runbook's tools first, then writes the drop-in files: sysusers, then tmpfiles, then everything else, each env file after its unit file", () => {
     const byName = new Map(regs.map((r) => [r.name, r]));
     const tools = byName.get("quantlab:tools")!;
     expect([tools.dependencies, tools.inputs.commands]).toEqual([[], { curl: "curl", jq: "jq", lsof: "lsof", git: "git", nodejs: "node", npm: "npm", python3: "python3" }]);
@@ -118,7 +118,12 @@ describe("the prod stack under mocks", () => {
     expect(sysusers.dependencies).toEqual([tools.urn]);
     const tmpfiles = byName.get("quantlab:/etc/tmpfiles.d/quantlab.conf")!;
     expect(tmpfiles.dependencies).toEqual([sysusers.urn]);
-    for (const r of regs.filter((r) => r.type === FILE && r !== sysusers && r !== tmpfiles)) expect([r.name, r.dependencies]).toEqual([r.name, [tmpfiles.urn]]);
+    const unitOfEnv = new Map(Object.entries(UNITS).map(([s, unit]) => [`quantlab:/etc/quantlab/${ENV[s]}.env`, byName.get(`quantlab:/etc/systemd/system/${unit}`)!.urn]));
+    expect(unitOfEnv.size).toBe(10);
+    for (const r of regs.filter((r) => r.type === FILE && r !== sysusers && r !== tmpfiles)) {
+      const unitFile = unitOfEnv.get(r.name);
+      expect([r.name, r.dependencies]).toEqual([r.name, unitFile ? [tmpfiles.urn, unitFile] : [tmpfiles.urn]]);
+    }
   });
 
   it("protects the buckets, and only the buckets", () => {

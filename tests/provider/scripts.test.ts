@@ -53,6 +53,33 @@ describe("script text", () => {
     );
   });
 
+  it("write of a unit: the staged file is verified under its own name in a private temp dir before the rename", () => {
+    expect(writeFileScript(target("/etc/systemd/system/quantlab-x.service", { mode: "0644", onChange: "daemon-reload", verify: "systemd-unit" }), "a".repeat(64))).toBe(
+      [
+        "set -eu",
+        "umask 077",
+        `[ -d /etc/systemd/system ] || { echo "directory /etc/systemd/system does not exist" >&2; exit 1; }`,
+        "tmp=$(mktemp /etc/systemd/system/.quantlab-x.service.quantlab-XXXXXX)",
+        `vdir=""`,
+        `trap 'rm -f -- "$tmp"; [ -z "$vdir" ] || rm -rf -- "$vdir"' EXIT`,
+        `cat > "$tmp"`,
+        `[ "$(sha256sum < "$tmp" | cut -c1-64)" = ${"a".repeat(64)} ] || { echo "content arrived incomplete (checksum mismatch)" >&2; exit 1; }`,
+        `chown root:root "$tmp"`,
+        `chmod 0644 "$tmp"`,
+        "vdir=$(mktemp -d /tmp/.quantlab-verify-XXXXXX)",
+        `cp -- "$tmp" "$vdir"/quantlab-x.service`,
+        `out=$(systemd-analyze verify --man=no "$vdir"/quantlab-x.service 2>&1) && [ -z "$out" ] || { printf 'systemd rejects quantlab-x.service (the live unit and the running service are unchanged):\\n%s\\n' "$(printf '%s' "$out" | sed "s#$vdir/##g")" >&2; exit 1; }`,
+        `rm -rf -- "$vdir"`,
+        `vdir=""`,
+        `sync "$tmp"`,
+        `mv -f -- "$tmp" /etc/systemd/system/quantlab-x.service`,
+        "trap - EXIT",
+        "systemctl daemon-reload",
+      ].join("\n"),
+    );
+    expect(() => writeFileScript(target("/etc/quantlab/x.env", { verify: "systemd-unit" }), "a".repeat(64))).toThrow('host provider: invalid unit name "x.env"');
+  });
+
   it("reload actions: sysusers and tmpfiles apply the file on write, nothing on delete; units reload on both", () => {
     expect(writeFileScript(target("/etc/sysusers.d/q.conf", { onChange: "sysusers", createParent: true }), "b".repeat(64)).split("\n").slice(2, 3).concat(writeFileScript(target("/etc/sysusers.d/q.conf", { onChange: "sysusers" }), "b".repeat(64)).split("\n").slice(-1))).toEqual([
       "[ -d /etc/sysusers.d ] || install -d -m 0755 -o root -g root /etc/sysusers.d",
@@ -174,6 +201,45 @@ describe("scripts under a real shell", () => {
     expect(r.status).not.toBe(0);
     expect(fs.readFileSync(file, "utf8")).toBe("old\n");
     expect(fs.readdirSync(dir)).toEqual(["unit.service"]);
+  });
+
+  describe("write of a unit, verified by this machine's systemd-analyze", () => {
+    const verifyDirs = () => fs.readdirSync("/tmp").filter((n) => n.startsWith(".quantlab-verify-"));
+    const unitIn = (dir: string) => path.join(dir, "quantlab-t.service");
+    const write = (file: string, text: string) => bash(writeFileScript(target(file, { mode: "0644", verify: "systemd-unit" }), sha(text)), text);
+
+    it("a unit whose executable is missing is refused with systemd's message; the live unit stays, no temp file or dir remains", () => {
+      const dir = fs.mkdtempSync(path.join(scratch, "unit-"));
+      fs.writeFileSync(unitIn(dir), "[Service]\nExecStart=/bin/true\n");
+      const before = verifyDirs();
+      const r = write(unitIn(dir), "[Unit]\nDescription=t\n[Service]\nExecStart=/usr/bin/no-such-binary\n");
+      expect([r.status, r.stderr]).toEqual([
+        1,
+        "systemd rejects quantlab-t.service (the live unit and the running service are unchanged):\nquantlab-t.service: Command /usr/bin/no-such-binary is not executable: No such file or directory\n",
+      ]);
+      expect(fs.readFileSync(unitIn(dir), "utf8")).toBe("[Service]\nExecStart=/bin/true\n");
+      expect(fs.readdirSync(dir)).toEqual(["quantlab-t.service"]);
+      expect(verifyDirs()).toEqual(before);
+    });
+
+    it("a warning alone (systemd exits 0 on an unknown key) is a refusal too", () => {
+      const dir = fs.mkdtempSync(path.join(scratch, "unit-"));
+      const r = write(unitIn(dir), "[Unit]\nDescription=t\n[Service]\nExecStrat=/bin/true\nExecStart=/bin/true\n");
+      expect([r.status, r.stderr]).toEqual([
+        1,
+        "systemd rejects quantlab-t.service (the live unit and the running service are unchanged):\nquantlab-t.service:4: Unknown key 'ExecStrat' in section [Service], ignoring.\n",
+      ]);
+      expect(fs.readdirSync(dir)).toEqual([]);
+    });
+
+    it("a unit systemd accepts goes live", () => {
+      const dir = fs.mkdtempSync(path.join(scratch, "unit-"));
+      const text = "[Unit]\nDescription=t\n[Service]\nExecStart=/bin/true\n";
+      const r = write(unitIn(dir), text);
+      expect([r.status, r.stderr]).toEqual([0, ""]);
+      expect(fs.readFileSync(unitIn(dir), "utf8")).toBe(text);
+      expect(fs.readdirSync(dir)).toEqual(["quantlab-t.service"]);
+    });
   });
 
   it("delete: removes the file and succeeds when it is already gone", () => {

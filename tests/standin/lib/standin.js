@@ -10,7 +10,11 @@
  *  - records its start in the journal:
  *    `quantlab-standin started service=<name> at_ms=<epoch ms> pid=<pid>`;
  *  - listens on its port and answers its health path, checking
- *    `Authorization: Bearer <token>` where the runbook requires auth.
+ *    `Authorization: Bearer <token>` where the runbook requires auth;
+ *  - a broken build on demand: with the argument `--health-status=<code>`
+ *    (e.g. `services.<name>.command: [/usr/bin/node, index.js,
+ *    --health-status=500]` in the stack) it starts and listens, but its
+ *    health path answers <code> to every caller.
  */
 const fs = require('fs');
 const http = require('http');
@@ -77,6 +81,7 @@ async function start(spec) {
   }
   const port = Number(process.env[spec.port]);
   const token = spec.health && spec.health.tokenVar ? process.env[spec.health.tokenVar] : undefined;
+  const forced = process.argv.map((a) => /^--health-status=(\d{3})$/.exec(a)).find(Boolean);
   http
     .createServer((req, res) => {
       const route = spec.routes && spec.routes[req.url];
@@ -86,6 +91,9 @@ async function start(spec) {
         else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(route.handle()) + '\n');
       } else if (!spec.health || req.url !== spec.health.path) {
         res.writeHead(404).end();
+      } else if (forced) {
+        console.error(`quantlab-standin health-forced service=${service} status=${forced[1]}`);
+        res.writeHead(Number(forced[1])).end('forced by --health-status\n');
       } else if (token !== undefined && req.headers.authorization !== `Bearer ${token}`) {
         res.writeHead(401).end('unauthorized\n');
       } else {
