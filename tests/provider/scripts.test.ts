@@ -36,6 +36,7 @@ describe("script text", () => {
         "set -eu",
         "umask 077",
         `[ -d /etc/systemd/system ] || { echo "directory /etc/systemd/system does not exist" >&2; exit 1; }`,
+        "find /etc/systemd/system -maxdepth 1 -name '.quantlab-x.service.quantlab-*' -type f -mmin +1 -delete",
         "tmp=$(mktemp /etc/systemd/system/.quantlab-x.service.quantlab-XXXXXX)",
         `trap 'rm -f -- "$tmp"' EXIT`,
         `cat > "$tmp"`,
