@@ -100,12 +100,12 @@ describe("quantlab up on a fresh Debian host, through the real engine", () => {
     await expectStartedInOrder(h);
   });
 
-  it("idempotence: a second up changes nothing, restarts nothing and opens one SSH connection", async () => {
+  it("idempotence: a second up changes nothing, restarts nothing and opens two SSH connections (the host-owner check's and the engine's)", async () => {
     const before = await unitStates(sandbox, unitsOf(h));
     const logins = await sshLogins(sandbox);
     const up = await timed("no-op up", () => mustQuantlab("up"));
     // sshLogins itself logs in once (the openssh client of sandbox.sh): the rest is the up's.
-    expect((await sshLogins(sandbox)) - logins - 1).toBe(1);
+    expect((await sshLogins(sandbox)) - logins - 1).toBe(2);
     expect(resourceSummary(up.stdout)).toBe(`${resourceCount()} unchanged`);
     expect(await unitStates(sandbox, unitsOf(h))).toEqual(before);
   });
