@@ -85,13 +85,32 @@ async function mustQuantlab(s: SandboxStack, command: string, ...extra: string[]
 
 /** Kills sshd's session processes on the host (every login; the listener stays), from outside SSH. */
 async function killSshSessions(): Promise<number> {
+  const pids = await sshSessions();
+  if (pids.length > 0) await must("bash", [SCRIPT, "exec", stack.dir, "kill", "-9", ...pids]);
+  return pids.length;
+}
+
+/** sshd's session processes on the host, seen from outside SSH. */
+async function sshSessions(): Promise<string[]> {
   const ps = await must("bash", [SCRIPT, "exec", stack.dir, "ps", "-eo", "pid=,args="]);
-  const pids = ps
+  return ps
     .split("\n")
     .map((l) => /^\s*(\d+) sshd: (?!\/usr\/sbin\/sshd)/.exec(l)?.[1])
     .filter((p): p is string => p !== undefined);
-  if (pids.length > 0) await must("bash", [SCRIPT, "exec", stack.dir, "kill", "-9", ...pids]);
-  return pids.length;
+}
+
+/**
+ * After the link comes back, the host's side of the cut session lives on
+ * until TCP notices the peer is gone (its script may still finish, e.g. a
+ * restart): the next up starts once it has ended, as an operator would
+ * after an outage. Bounded: fails after 5 minutes.
+ */
+async function waitForStaleSessions(): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if ((await sshSessions()).length === 0) return;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  throw new Error(`sshd sessions of the cut run still alive: ${(await sshSessions()).join(" ")}`);
 }
 
 /** The host side of the sandbox's veth pair (scripts/sandbox.sh: qlh-<sha256 of the state dir>). */
@@ -180,10 +199,11 @@ describe("interrupted runs", () => {
     }
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/connection|timed out|Timed out|ECONN|keepalive/i);
+    await timed("cut 2: stale host session gone", waitForStaleSessions);
     await expectRecovers("cut 2");
   });
 
-  it("cut 3: a fresh up cut at its first service, the next up cut during its refresh; the third up converges", async () => {
+  it("cut 3: a fresh up cut after its code bundle, the next up cut (link down) during its refresh; the third up converges", async () => {
     await mustQuantlab(stack, "destroy");
     const first = start(stack, "up");
     await first.waitFor(/HostBundle \S+ created/);
@@ -191,10 +211,16 @@ describe("interrupted runs", () => {
     expect((await first.done).code).toBe(1);
     await expectNoHalfWrittenFile();
     const second = start(stack, "up");
-    await second.waitFor(/refreshing|reading/);
-    await killSshSessions();
-    const r = await timed("cut 3: up cut during refresh", () => second.done);
+    await second.waitFor(/refreshing|Updating \(/); // the refresh runs first: cut as it starts
+    await link("down");
+    let r: RunResult;
+    try {
+      r = await timed("cut 3: up cut during refresh", () => second.done);
+    } finally {
+      await link("up");
+    }
     expect(r.code).toBe(1);
+    await timed("cut 3: stale host session gone", waitForStaleSessions);
     await expectRecovers("cut 3");
   });
 
