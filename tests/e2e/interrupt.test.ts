@@ -99,18 +99,30 @@ async function sshSessions(): Promise<string[]> {
     .filter((p): p is string => p !== undefined);
 }
 
+/** Commands still running under sshd's sessions (a session of its own holds no command when idle). */
+async function sessionCommands(): Promise<string[]> {
+  const sessions = new Set(await sshSessions());
+  const ps = await must("bash", [SCRIPT, "exec", stack.dir, "ps", "-eo", "pid=,ppid=,args="]);
+  return ps
+    .split("\n")
+    .map((l) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null && sessions.has(m[2]!))
+    .map((m) => `${m[1]} ${m[3]}`);
+}
+
 /**
- * After the link comes back, the host's side of the cut session lives on
- * until TCP notices the peer is gone (its script may still finish, e.g. a
- * restart): the next up starts once it has ended, as an operator would
- * after an outage. Bounded: fails after 5 minutes.
+ * After the link comes back, the host's side of a cut session lives on
+ * until TCP notices the peer is gone, and a command it was running (e.g. a
+ * restart) may still finish: the next up starts once no such command runs,
+ * as an operator would after an outage. (Idle sessions may linger for TCP's
+ * keepalive time, holding nothing.) Bounded: fails after 5 minutes.
  */
 async function waitForStaleSessions(): Promise<void> {
   for (let i = 0; i < 300; i++) {
-    if ((await sshSessions()).length === 0) return;
+    if ((await sessionCommands()).length === 0) return;
     await new Promise((r) => setTimeout(r, 1000));
   }
-  throw new Error(`sshd sessions of the cut run still alive: ${(await sshSessions()).join(" ")}`);
+  throw new Error(`commands of the cut run still running on the host: ${(await sessionCommands()).join("; ")}`);
 }
 
 /** The host side of the sandbox's veth pair (scripts/sandbox.sh: qlh-<sha256 of the state dir>). */
