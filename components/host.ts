@@ -1,6 +1,6 @@
 /**
  * QuantlabHost: ships one host plan (hostfiles/plan.ts) to one host, and
- * nothing else. Order: tools -> sysusers -> tmpfiles -> (code) -> every other file,
+ * nothing else. Order: owner -> tools -> sysusers -> tmpfiles -> (code) -> every other file,
  * a service's env file after its unit file (a unit systemd rejects stops
  * its env file too, so the pair on disk stays consistent); each unit after
  * the files it reads and the units it starts after, so `dependsOn` here and
@@ -10,7 +10,7 @@ import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import type { HostPlan } from "../hostfiles/plan";
 import type { ServiceName } from "../model/catalog";
-import { HostBundle, HostCheckout, HostFile, HostService, HostTools } from "../provider/resources";
+import { HostBundle, HostCheckout, HostFile, HostOwner, HostService, HostTools } from "../provider/resources";
 
 /** A file of the code bundle, relative to the backend root. */
 export interface BundleFile {
@@ -39,6 +39,8 @@ const sha256 = (data: string | Buffer): string => crypto.createHash("sha256").up
 
 export class QuantlabHost extends pulumi.ComponentResource {
   readonly services: Readonly<Partial<Record<ServiceName, HostService>>>;
+  /** The host's owner record (this stack's claim). */
+  readonly owner: HostOwner;
 
   constructor(name: string, args: QuantlabHostArgs, opts?: pulumi.ComponentResourceOptions) {
     super("quantlab:host:Host", name, {}, opts);
@@ -46,7 +48,10 @@ export class QuantlabHost extends pulumi.ComponentResource {
     const after = (...deps: (pulumi.Resource | undefined)[]) => ({ parent: this, dependsOn: deps.filter((d): d is pulumi.Resource => d !== undefined) });
 
     // The runbook's tools first: a host that cannot get them is not touched at all.
-    const tools = new HostTools(`${name}:tools`, { host: address, commands: Object.fromEntries(plan.tools.map((t) => [t.package, t.command])) }, after());
+    // One stack per host: claimed before anything else is touched.
+    const owner = new HostOwner(`${name}:owner`, { host: address, owner: `${pulumi.getProject()}/${pulumi.getStack()}` }, after());
+    this.owner = owner;
+    const tools = new HostTools(`${name}:tools`, { host: address, commands: Object.fromEntries(plan.tools.map((t) => [t.package, t.command])) }, after(owner));
     const files = new Map<string, HostFile>();
     let sysusers: HostFile | undefined;
     let tmpfiles: HostFile | undefined;

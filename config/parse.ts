@@ -10,6 +10,7 @@ import { allEdges, cronJobEnabled, enabledServiceNames, requiredTokens, resolveM
 import { SERVICE_NAMES, TOKEN_NAMES, type TokenName } from "../model/catalog";
 import { DagError, validateDag } from "../model/dag";
 import { CRON_JOB_NAMES, CRON_JOBS } from "../model/cron";
+import { loopbackPort } from "./rules";
 
 export const NAMESPACE = "quantlab";
 const PLAIN_KEYS = ["host", "runtime", "services", "env", "s3", "cron", "code"] as const;
@@ -101,11 +102,14 @@ function crossProblems(config: StackConfig): string[] {
   const enabled = enabledServiceNames(config);
 
   const ports = new Map<number, string>();
+  const s3Port = config.s3.endpoint === undefined ? undefined : loopbackPort(config.s3.endpoint);
   for (const name of enabled) {
     const port = servicePort(config, name);
     if (port === undefined) continue;
     const other = ports.get(port);
     if (other) problems.push(`${key(["services", name, "port"])}: port ${port} is already used by ${other}`);
+    else if (port === config.host.port) problems.push(`${key(["services", name, "port"])}: port ${port} is the host's SSH port (quantlab:host.port)`);
+    else if (port === s3Port) problems.push(`${key(["services", name, "port"])}: port ${port} is the S3 endpoint's port on this host (quantlab:s3.endpoint)`);
     else ports.set(port, name);
   }
 
@@ -136,6 +140,16 @@ function crossProblems(config: StackConfig): string[] {
     problems.push(`${key(["runtime", "user"])}: expected an unprivileged user, got "root"`);
   }
   return problems;
+}
+
+const objectAt = (v: unknown): Record<string, unknown> => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+
+/** What decides the required secrets, read from a config the schema rejected: a service is on unless `enabled: false`. */
+function lenientSettings(plain: Record<string, unknown>): { services: StackConfig["services"]; useAgent: boolean } {
+  const services = Object.fromEntries(
+    Object.entries(objectAt(plain.services)).map(([n, o]) => [n, { enabled: objectAt(o).enabled !== false }]),
+  ) as unknown as StackConfig["services"];
+  return { services, useAgent: objectAt(plain.host).useAgent === true };
 }
 
 function parseJsonValue(name: string, text: string | undefined): { value?: unknown; problem?: string } {
@@ -172,7 +186,10 @@ export function parseStackConfig(all: Readonly<Record<string, string>>): ParsedS
   const plain = Object.fromEntries(PLAIN_KEYS.filter((k) => k in raw).map((k) => [k, raw[k]]));
   const result = configSchema.safeParse(plain);
   if (!result.success) {
-    throw new ConfigError([...problems, ...zodProblems(result.error.issues, plain)]);
+    // The secrets are still checked, against what the raw config enables, so one run lists every problem.
+    const lenient = lenientSettings(plain);
+    const { problems: secretIssues } = secretProblems(raw, requiredTokens(lenient as unknown as StackConfig), lenient.useAgent);
+    throw new ConfigError([...problems, ...zodProblems(result.error.issues, plain), ...secretIssues]);
   }
   problems.push(...crossProblems(result.data));
   const { problems: secretIssues, secrets } = secretProblems(raw, requiredTokens(result.data), result.data.host.useAgent);

@@ -8,6 +8,7 @@ import { SERVICE_NAMES } from "../model/catalog";
 import { CRON_JOB_NAMES, scheduleProblem } from "../model/cron";
 import { SAFE_CHARS, SAFE_WORD, envValueProblem } from "../model/values";
 import { gitRefProblem, gitRemoteProblem } from "../model/git";
+import { runtimeDirProblem, servicePortProblem } from "./rules";
 
 const port = z
   .number({ error: "expected a port number" })
@@ -21,6 +22,18 @@ const absPath = z
   .refine((p) => SAFE_WORD.test(p), { error: `expected a path of ${SAFE_CHARS} only` })
   .refine((p) => !p.split("/").includes(".."), { error: "expected a path without .. segments" })
   .refine((p) => p === "/" || !p.endsWith("/"), { error: "expected a path without a trailing /" });
+
+/** A directory the runtime user is given (tmpfiles creates and chowns it): never a system path. */
+const runtimeDir = absPath.superRefine((p, ctx) => {
+  const problem = runtimeDirProblem(p);
+  if (problem) ctx.addIssue({ code: "custom", message: problem, input: p });
+});
+
+/** A port a hardened, unprivileged service can bind. */
+const servicePort = port.superRefine((p, ctx) => {
+  const problem = servicePortProblem(p);
+  if (problem) ctx.addIssue({ code: "custom", message: problem, input: p });
+});
 
 const relPath = z
   .string({ error: "expected a path relative to runtime.backendRoot" })
@@ -45,7 +58,7 @@ const serviceOverride = z.strictObject({
   /** @default true */
   enabled: z.boolean({ error: "expected true or false" }).default(true),
   /** @default the catalog port (model/catalog.ts) */
-  port: port.optional(),
+  port: servicePort.optional(),
   /** @default the catalog working directory */
   workingDir: relPath.optional(),
   /** @default the catalog command */
@@ -67,6 +80,11 @@ const serviceOverride = z.strictObject({
 
 const envValue = z
   .string({ error: "expected a string" })
+  .refine((v) => envValueProblem(v) === undefined, { error: "expected no ', newline, CR or NUL (systemd and dotenv would read it differently)" });
+
+/** An S3 endpoint URL: it reaches the env files, so it must read back the same there. */
+const endpointUrl = z
+  .url({ error: "expected an http(s) URL" })
   .refine((v) => envValueProblem(v) === undefined, { error: "expected no ', newline, CR or NUL (systemd and dotenv would read it differently)" });
 
 const schedule = z
@@ -108,7 +126,7 @@ const s3 = z.discriminatedUnion(
       /** AWS region of the buckets. */
       region: z.string({ error: "expected an AWS region" }).regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: "expected an AWS region such as eu-west-1" }),
       /** S3_COMPACT_ENDPOINT. @default https://s3.<region>.amazonaws.com (resolved in model/model.ts) */
-      endpoint: z.url({ error: "expected an http(s) URL" }).optional(),
+      endpoint: endpointUrl.optional(),
       /** Expire compact objects after N days. @default no expiry */
       compactRetentionDays: retentionDays.optional(),
       /** Expire noncurrent archive versions after N days. @default no expiry */
@@ -119,7 +137,7 @@ const s3 = z.discriminatedUnion(
       mode: z.literal("adopt"),
       ...s3Common,
       /** S3_COMPACT_ENDPOINT. */
-      endpoint: z.url({ error: "expected an http(s) URL" }),
+      endpoint: endpointUrl,
     }),
   ],
   { error: "expected mode \"create\" or \"adopt\"" },
@@ -175,11 +193,11 @@ export const configSchema = z.strictObject({
       /** @default "deploy" */
       group: posixName.default("deploy"),
       /** @default "/home/deploy" */
-      home: absPath.default("/home/deploy"),
+      home: runtimeDir.default("/home/deploy"),
       /** @default "/home/deploy/quantlab-backend" */
-      backendRoot: absPath.default("/home/deploy/quantlab-backend"),
+      backendRoot: runtimeDir.default("/home/deploy/quantlab-backend"),
       /** @default "/opt/quantlab/spool" */
-      spoolDir: absPath.default("/opt/quantlab/spool"),
+      spoolDir: runtimeDir.default("/opt/quantlab/spool"),
     })
     // Parsed from {} when absent, so each field default above is the only one.
     .prefault({}),

@@ -9,3 +9,4 @@ export { service } from "./service";
 export { bundle } from "./bundle";
 export { tools } from "./tools";
 export { checkoutProvider as checkout } from "./checkout";
+export { owner } from "./ownerResource";

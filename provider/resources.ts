@@ -124,3 +124,18 @@ export class HostCheckout extends pulumi.dynamic.Resource {
     super(providerStub("checkout"), name, { ...args, commit: undefined, clean: undefined, trees: undefined }, { deleteBeforeReplace: true, ...opts }, "quantlab", "HostCheckout");
   }
 }
+
+export interface HostOwnerArgs {
+  readonly host: string;
+  /** `<project>/<stack>` */
+  readonly owner: string;
+}
+
+export class HostOwner extends pulumi.dynamic.Resource {
+  /** The stack the host was taken over from, when it was. */
+  declare readonly previous: pulumi.Output<string | undefined>;
+
+  constructor(name: string, args: HostOwnerArgs, opts?: pulumi.CustomResourceOptions) {
+    super(providerStub("owner"), name, { host: args.host, owner: args.owner, previous: undefined }, { deleteBeforeReplace: true, ...opts }, "quantlab", "HostOwner");
+  }
+}

@@ -96,7 +96,8 @@ export function verifyCommands(mode: VerifyMode, path: string): string[] {
  * the content, is checked against `sha256` (a cut connection cannot leave a
  * truncated file), flushed, given owner and mode, and renamed over the
  * target (a unit is verified first, see verifyCommands). Any failure removes
- * the temp file and leaves the old file as it was.
+ * the temp file and leaves the old file as it was; a temp file left by a
+ * killed run is removed by the next write of the file.
  */
 export function writeFileScript(t: FileTarget, sha256: string): string {
   checkPath(t.path);
@@ -112,6 +113,8 @@ export function writeFileScript(t: FileTarget, sha256: string): string {
     t.createParent
       ? `[ -d ${dir} ] || install -d -m 0755 -o root -g root ${dir}`
       : `[ -d ${dir} ] || { echo "directory ${dir} does not exist" >&2; exit 1; }`,
+    // Temp files of a run that was cut before its trap ran (a killed session): gone once a minute old.
+    `find ${dir} -maxdepth 1 -name '.${baseOf(t.path)}.quantlab-*' -type f -mmin +1 -delete`,
     `tmp=$(mktemp ${dir}/.${baseOf(t.path)}.quantlab-XXXXXX)`,
     ...(verify === "none" ? [`trap 'rm -f -- "$tmp"' EXIT`] : [`vdir=""`, `trap 'rm -f -- "$tmp"; [ -z "$vdir" ] || rm -rf -- "$vdir"' EXIT`]),
     `cat > "$tmp"`,

@@ -45,6 +45,8 @@ const CHANNEL_ATTEMPTS = 4;
 const DIAL_ATTEMPTS = 3;
 const DIAL_TIMEOUT_MS = 8_000;
 const RETRY_DELAY_MS = 500;
+/** How long a closing connection may wait for the peer before its socket is dropped. */
+const END_GRACE_MS = 2_000;
 
 export class SshError extends Error {
   constructor(message: string) {
@@ -190,9 +192,17 @@ export class SshConnection {
     });
   }
 
+  /**
+   * Closes gracefully; when the peer cannot answer (the link is down), the
+   * socket is dropped after a moment, so a failed run can still exit.
+   */
   end(): void {
     this.client.end();
     this.jump?.end();
+    setTimeout(() => {
+      this.client.destroy();
+      this.jump?.destroy();
+    }, END_GRACE_MS).unref();
   }
 }
 

@@ -11,7 +11,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 
-export type ResourceKind = "file" | "service" | "bundle" | "tools" | "checkout";
+export type ResourceKind = "file" | "service" | "bundle" | "tools" | "checkout" | "owner";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 export function providerStub(kind: ResourceKind): pulumi.dynamic.ResourceProvider {

@@ -47,8 +47,8 @@ const afterHeader = (out: string): string[] => out.slice(out.lastIndexOf("host d
 /** The engine's "Resources:" summary. */
 const resourceSummary = (out: string): string => /Resources:\n([\s\S]*?)\n\n/.exec(out)?.[1]?.trim() ?? "";
 
-/** Every file and unit of the plan, the host tools, the code bundle, and the stack with its two components. */
-const resourceCount = (): number => h.plan.files.length + h.plan.units.length + 1 + 1 + 3;
+/** Every file and unit of the plan, the host owner record, the host tools, the code bundle, and the stack with its two components. */
+const resourceCount = (): number => h.plan.files.length + h.plan.units.length + 1 + 1 + 1 + 3;
 
 /** The secrets no scan may find in plaintext: every token, and the base64 body lines of the SSH key. */
 function secretValues(): string[] {

@@ -47,6 +47,7 @@ describe("the prod stack under mocks", () => {
       "aws:s3/bucketVersioning:BucketVersioning quantlab-archive-versioning",
       "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration quantlab-archive-retention",
       "quantlab:host:Host quantlab",
+      "pulumi-nodejs:dynamic/quantlab:HostOwner quantlab:owner",
       "pulumi-nodejs:dynamic/quantlab:HostTools quantlab:tools",
       ...[
         "/etc/sysusers.d/quantlab.conf",
@@ -110,10 +111,12 @@ describe("the prod stack under mocks", () => {
     }
   });
 
-  it("installs the runbook's tools first, then writes the drop-in files: sysusers, then tmpfiles, then everything else, each env file after its unit file", () => {
+  it("claims the host, installs the runbook's tools, then writes the drop-in files: sysusers, then tmpfiles, then everything else, each env file after its unit file", () => {
     const byName = new Map(regs.map((r) => [r.name, r]));
+    const owner = byName.get("quantlab:owner")!;
+    expect([owner.dependencies, owner.inputs.owner]).toEqual([[], "quantlab-infra/prod"]);
     const tools = byName.get("quantlab:tools")!;
-    expect([tools.dependencies, tools.inputs.commands]).toEqual([[], { curl: "curl", jq: "jq", lsof: "lsof", git: "git", nodejs: "node", npm: "npm", python3: "python3" }]);
+    expect([tools.dependencies, tools.inputs.commands]).toEqual([[owner.urn], { curl: "curl", jq: "jq", lsof: "lsof", git: "git", nodejs: "node", npm: "npm", python3: "python3" }]);
     const sysusers = byName.get("quantlab:/etc/sysusers.d/quantlab.conf")!;
     expect(sysusers.dependencies).toEqual([tools.urn]);
     const tmpfiles = byName.get("quantlab:/etc/tmpfiles.d/quantlab.conf")!;
@@ -132,7 +135,7 @@ describe("the prod stack under mocks", () => {
 
   it("replaces host resources delete-first, so a replacement never deletes what it just wrote", () => {
     const host = regs.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/quantlab:"));
-    expect(host.length).toBe(10 * 3 + 8 + 1);
+    expect(host.length).toBe(10 * 3 + 8 + 2);
     expect(host.every((r) => r.deleteBeforeReplace)).toBe(true);
   });
 

@@ -1,0 +1,93 @@
+/**
+ * `quantlab validate`: the stack file checked with no host and no engine
+ * run. The file is copied into a throwaway workspace with an empty backend,
+ * where the pinned CLI decrypts its secrets (with the stack's passphrase,
+ * into memory only); parseStackConfig then lists every problem at once.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { ConfigError, parseStackConfig, type ParsedStack } from "../config/parse";
+import { ROOT, TOOLS_BIN, TOOLS_DIR, sandboxDir } from "./paths";
+import { run } from "./run";
+
+export interface ValidateOptions {
+  readonly stack: string;
+  readonly sandbox?: boolean;
+  readonly configFile?: string;
+}
+
+export type Validation = { readonly file: string } & ({ readonly ok: true; readonly parsed: ParsedStack } | { readonly ok: false; readonly problems: readonly string[] });
+
+/** The stack file validate reads, and the passphrase that opens it (undefined: from the environment). */
+export function validatedFile(opts: ValidateOptions): { file: string; passphrase?: string } {
+  const base = path.resolve(opts.configFile ?? path.join(ROOT, `Pulumi.${opts.stack}.yaml`));
+  if (opts.sandbox) {
+    const dir = sandboxDir(opts.stack);
+    const generated = path.join(dir, `Pulumi.${opts.stack}.yaml`);
+    const secret = path.join(dir, "passphrase");
+    if (fs.existsSync(generated)) return { file: generated, ...(fs.existsSync(secret) ? { passphrase: fs.readFileSync(secret, "utf8").trim() } : {}) };
+  }
+  return { file: base };
+}
+
+const SECURE = /^\s*secure: /m;
+
+/** The stack file's config as allConfig() would give it (secrets decrypted), read in a throwaway workspace. */
+export async function readStackFile(stack: string, file: string, passphrase?: string): Promise<Record<string, string>> {
+  if (!fs.existsSync(file)) throw new Error(`no stack config for "${stack}": ${file} does not exist`);
+  const text = fs.readFileSync(file, "utf8");
+  const pass = passphrase ?? process.env.PULUMI_CONFIG_PASSPHRASE;
+  const passFile = passphrase === undefined ? process.env.PULUMI_CONFIG_PASSPHRASE_FILE : undefined;
+  if (SECURE.test(text) && pass === undefined && passFile === undefined) {
+    throw new Error(`${file} holds encrypted secrets: set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) to the stack's secrets passphrase`);
+  }
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "quantlab-validate-"));
+  try {
+    fs.mkdirSync(path.join(work, "state"));
+    fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(work, "Pulumi.yaml"));
+    fs.writeFileSync(path.join(work, `Pulumi.${stack}.yaml`), text, { mode: 0o600 });
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PATH: `${TOOLS_BIN}:${process.env.PATH ?? ""}`,
+      PULUMI_HOME: path.join(TOOLS_DIR, "pulumi-home"),
+      PULUMI_BACKEND_URL: `file://${path.join(work, "state")}`,
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+      PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
+      // A file without secrets needs no passphrase; any one opens its (empty) secrets.
+      PULUMI_CONFIG_PASSPHRASE: pass ?? (passFile === undefined ? "quantlab-validate" : ""),
+    };
+    if (pass !== undefined || passFile === undefined) delete env.PULUMI_CONFIG_PASSPHRASE_FILE;
+    else delete env.PULUMI_CONFIG_PASSPHRASE;
+    const pulumi = path.join(TOOLS_BIN, "pulumi");
+    const init = await run(pulumi, ["stack", "init", stack, "--non-interactive"], { cwd: work, env });
+    if (/incorrect passphrase/.test(init.stderr)) throw new Error(`cannot decrypt ${file}: incorrect passphrase`);
+    if (init.code !== 0) throw new Error(`cannot open ${file}: ${init.stderr.trim()}`);
+    const r = await run(pulumi, ["config", "--show-secrets", "--json", "--stack", stack], { cwd: work, env });
+    if (r.code !== 0) throw new Error(`cannot read ${file}: ${r.stderr.trim().replace(/^error: /, "")}`);
+    const json = JSON.parse(r.stdout) as Record<string, { value?: string; objectValue?: unknown }>;
+    return Object.fromEntries(Object.entries(json).map(([k, v]) => [k, v.objectValue !== undefined ? JSON.stringify(v.objectValue) : (v.value ?? "")]));
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+export async function validate(opts: ValidateOptions): Promise<Validation> {
+  const { file, passphrase } = validatedFile(opts);
+  const all = await readStackFile(opts.stack, file, passphrase);
+  try {
+    return { file, ok: true, parsed: parseStackConfig(all) };
+  } catch (e) {
+    if (e instanceof ConfigError) return { file, ok: false, problems: e.problems };
+    throw e;
+  }
+}
+
+/** What validate prints. */
+export function validationText(v: Validation): string {
+  if (v.ok) {
+    const { model } = v.parsed;
+    return `${v.file}: valid (${model.services.length} services, ${model.cronJobs.length} cron jobs)`;
+  }
+  return `${v.file}: invalid stack config (${v.problems.length} problem${v.problems.length === 1 ? "" : "s"}):\n${v.problems.map((p) => `  - ${p}`).join("\n")}`;
+}

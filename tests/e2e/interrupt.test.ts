@@ -1,0 +1,299 @@
+/**
+ * Interrupted runs, for real: a fresh `up` cut at three different points
+ * (sshd's session processes killed on the host, the sandbox's link taken
+ * down), SIGINT during `up`, two `up`s of one stack at once, and a second
+ * stack pointed at the same host. After each cut: no half-written file, no
+ * pending operation in the state, and the next `up` converges with no temp
+ * file left anywhere on the host. One sandbox host serves every scenario;
+ * each starts from `destroy`, so each cut lands in a fresh `up`.
+ */
+import { spawn } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROOT } from "../../cli/paths";
+import { must, run, type RunResult } from "../../cli/run";
+import type { Sandbox } from "../../cli/sandbox";
+import { expectConverged, type HostUnderTest } from "./checks";
+import { SandboxStack, stopwatch } from "./host";
+
+const NAME = `e2e-int-${process.pid}`;
+const SCRIPT = path.join(ROOT, "scripts", "sandbox.sh");
+const { timings, timed } = stopwatch();
+let stack: SandboxStack;
+let sandbox: Sandbox;
+let h: HostUnderTest;
+
+/** A running operator command whose output can be watched. */
+interface Running {
+  readonly pid: number;
+  output(): string;
+  /** Resolves once `re` has matched `count` times in stdout+stderr. */
+  waitFor(re: RegExp, count?: number): Promise<void>;
+  signal(sig: NodeJS.Signals): void;
+  readonly done: Promise<RunResult>;
+}
+
+function start(s: SandboxStack, command: string, ...extra: string[]): Running {
+  const env = { ...process.env };
+  delete env.PULUMI_BACKEND_URL;
+  const child = spawn(process.execPath, [path.join(ROOT, "bin", "quantlab.js"), command, "--stack", s.name, "--sandbox", "--config-file", s.base, ...extra], {
+    cwd: ROOT,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  const waiters: (() => void)[] = [];
+  const poke = () => waiters.splice(0).forEach((w) => w());
+  child.stdout.on("data", (d) => ((stdout += d), poke()));
+  child.stderr.on("data", (d) => ((stderr += d), poke()));
+  const done = new Promise<RunResult>((resolve) =>
+    child.on("close", (code) => {
+      s.transcript.push(stdout, stderr);
+      poke();
+      resolve({ code: code ?? -1, stdout, stderr });
+    }),
+  );
+  let exited = false;
+  void done.then(() => (exited = true));
+  return {
+    pid: child.pid!,
+    output: () => stdout + stderr,
+    signal: (sig) => child.kill(sig),
+    done,
+    waitFor(re, count = 1) {
+      const global = new RegExp(re.source, `${re.flags.replace("g", "")}g`);
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (((stdout + stderr).match(global)?.length ?? 0) >= count) return resolve();
+          if (exited) return reject(new Error(`${command} ended before ${re} matched ${count} time(s):\n${stdout}\n${stderr}`));
+          waiters.push(check);
+        };
+        check();
+      });
+    },
+  };
+}
+
+async function mustQuantlab(s: SandboxStack, command: string, ...extra: string[]): Promise<RunResult> {
+  const r = await s.quantlab(command, ...extra);
+  expect(r.code, `quantlab ${command}:\n${r.stdout}\n${r.stderr}`).toBe(0);
+  return r;
+}
+
+/** Kills sshd's session processes on the host (every login; the listener stays), from outside SSH. */
+async function killSshSessions(): Promise<number> {
+  const pids = await sshSessions();
+  if (pids.length > 0) await must("bash", [SCRIPT, "exec", stack.dir, "kill", "-9", ...pids]);
+  return pids.length;
+}
+
+/** sshd's session processes on the host, seen from outside SSH. */
+async function sshSessions(): Promise<string[]> {
+  const ps = await must("bash", [SCRIPT, "exec", stack.dir, "ps", "-eo", "pid=,args="]);
+  return ps
+    .split("\n")
+    .map((l) => /^\s*(\d+) sshd: (?!\/usr\/sbin\/sshd)/.exec(l)?.[1])
+    .filter((p): p is string => p !== undefined);
+}
+
+/** Commands still running under sshd's sessions (a session of its own holds no command when idle). */
+async function sessionCommands(): Promise<string[]> {
+  const sessions = new Set(await sshSessions());
+  const ps = await must("bash", [SCRIPT, "exec", stack.dir, "ps", "-eo", "pid=,ppid=,args="]);
+  return ps
+    .split("\n")
+    .map((l) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null && sessions.has(m[2]!))
+    .map((m) => `${m[1]} ${m[3]}`);
+}
+
+/**
+ * After the link comes back, the host's side of a cut session lives on
+ * until TCP notices the peer is gone, and a command it was running (e.g. a
+ * restart) may still finish: the next up starts once no such command runs,
+ * as an operator would after an outage. (Idle sessions may linger for TCP's
+ * keepalive time, holding nothing.) Bounded: fails after 5 minutes.
+ */
+async function waitForStaleSessions(): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if ((await sessionCommands()).length === 0) return;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  throw new Error(`commands of the cut run still running on the host: ${(await sessionCommands()).join("; ")}`);
+}
+
+/** The host side of the sandbox's veth pair (scripts/sandbox.sh: qlh-<sha256 of the state dir>). */
+function vethName(): string {
+  return `qlh-${crypto.createHash("sha256").update(fs.realpathSync(stack.dir)).digest("hex").slice(0, 8)}`;
+}
+
+const link = (state: "up" | "down") => must("ip", ["link", "set", vethName(), state]);
+
+/** Temp files of HostFile writes, bundle extracts and the owner record, anywhere on the host. */
+const tempFiles = async (): Promise<string> => sandbox.sh("find / -xdev -name '*.quantlab-*' 2>/dev/null; exit 0");
+
+/** Every planned file is either absent or exactly its planned content: nothing half-written. */
+async function expectNoHalfWrittenFile(): Promise<{ written: number; absent: number }> {
+  const out = await sandbox.sh(h.plan.files.map((f) => `if [ -f ${f.path} ]; then echo "${f.path} $(sha256sum < ${f.path} | cut -c1-64)"; else echo "${f.path} absent"; fi`).join("\n"));
+  const found = new Map(out.trim().split("\n").map((l) => [l.split(" ")[0]!, l.split(" ")[1]!] as const));
+  const bad = h.plan.files.filter((f) => ![crypto.createHash("sha256").update(f.content).digest("hex"), "absent"].includes(found.get(f.path)!));
+  expect(bad.map((f) => f.path)).toEqual([]);
+  const absent = [...found.values()].filter((v) => v === "absent").length;
+  return { written: found.size - absent, absent };
+}
+
+/** The stack's checkpoint: pending operations the engine left, and lock files. */
+function stateOf(s: SandboxStack): { pending: unknown[]; locks: string[] } {
+  const file = path.join(s.dir, "state", ".pulumi", "stacks", "quantlab-infra", `${s.name}.json`);
+  const doc = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as { checkpoint?: { latest?: { pending_operations?: unknown[] } } }) : {};
+  const lockDir = path.join(s.dir, "state", ".pulumi", "locks", "organization", "quantlab-infra", s.name);
+  return { pending: doc.checkpoint?.latest?.pending_operations ?? [], locks: fs.existsSync(lockDir) ? fs.readdirSync(lockDir) : [] };
+}
+
+/** After a cut: no half-written file, a consistent state, then `up` converges, `drift` finds nothing, no temp file is left. */
+async function expectRecovers(label: string): Promise<void> {
+  const files = await expectNoHalfWrittenFile();
+  console.log(`${label}: after the cut ${files.written} planned files written, ${files.absent} absent`);
+  expect(stateOf(stack)).toEqual({ pending: [], locks: [] });
+  await timed(`${label}: recovering up`, () => mustQuantlab(stack, "up"));
+  await expectConverged(h);
+  const drift = await stack.quantlab("drift");
+  expect([drift.code, drift.stdout.trim().split("\n").pop()]).toEqual([0, "host matches the stack"]);
+  expect(await tempFiles()).toBe("");
+}
+
+const FILE_CREATED = /HostFile \S+ created/;
+const SERVICE_CREATING = /HostService \S+ creating/;
+
+beforeAll(async () => {
+  stack = new SandboxStack(NAME);
+});
+
+afterAll(async () => {
+  console.log(`interrupt timings (s): ${JSON.stringify(timings)}`);
+  if (stack) {
+    await run("ip", ["link", "set", vethName(), "up"]);
+    fs.rmSync(`${stack.dir}-b`, { recursive: true, force: true }); // copied host files only: the host is stack's
+    if (fs.existsSync(stack.dir)) {
+      await run("bash", [SCRIPT, "down", stack.dir]);
+      fs.rmSync(stack.dir, { recursive: true, force: true });
+    }
+  }
+});
+
+describe("interrupted runs", () => {
+  it("cut 1: sshd's sessions killed on the host after 6 files of a fresh up; the next up converges", async () => {
+    const up = start(stack, "up");
+    await up.waitFor(FILE_CREATED, 6);
+    sandbox = stack.sandbox();
+    const killed = await killSshSessions();
+    expect(killed).toBeGreaterThan(0);
+    const r = await timed("cut 1: failed up", () => up.done);
+    expect([r.code, r.stderr]).toEqual([1, expect.stringContaining("up failed:")]);
+    const { parsed, plan, tokens } = await stack.expected();
+    h = { sandbox, parsed, plan, tokens };
+    await expectRecovers("cut 1");
+  });
+
+  it("cut 2: the link taken down while a service starts; the up fails naming the lost connection; the next up converges", async () => {
+    await mustQuantlab(stack, "destroy");
+    const up = start(stack, "up");
+    await up.waitFor(SERVICE_CREATING);
+    await link("down");
+    let r: RunResult;
+    try {
+      r = await timed("cut 2: failed up (link down)", () => up.done);
+    } finally {
+      await link("up");
+    }
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/connection|timed out|Timed out|ECONN|keepalive/i);
+    await timed("cut 2: stale host session gone", waitForStaleSessions);
+    await expectRecovers("cut 2");
+  });
+
+  it("cut 3: a fresh up cut after its code bundle, the next up cut (link down) during its refresh; the third up converges", async () => {
+    await mustQuantlab(stack, "destroy");
+    const first = start(stack, "up");
+    await first.waitFor(/HostBundle \S+ created/);
+    await killSshSessions();
+    expect((await first.done).code).toBe(1);
+    await expectNoHalfWrittenFile();
+    const second = start(stack, "up");
+    await second.waitFor(/refreshing|Updating \(/); // the refresh runs first: cut as it starts
+    await link("down");
+    let r: RunResult;
+    try {
+      r = await timed("cut 3: up cut during refresh", () => second.done);
+    } finally {
+      await link("up");
+    }
+    expect(r.code).toBe(1);
+    await timed("cut 3: stale host session gone", waitForStaleSessions);
+    await expectRecovers("cut 3");
+  });
+
+  it("SIGINT during up: the engine stops cleanly (exit 130, lock released, nothing pending); the next up converges", async () => {
+    await mustQuantlab(stack, "destroy");
+    const up = start(stack, "up");
+    await up.waitFor(SERVICE_CREATING, 3);
+    up.signal("SIGINT");
+    const r = await timed("SIGINT: interrupted up", () => up.done);
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain(
+      `quantlab: up of stack ${NAME} interrupted: the engine stopped after the operations in flight and saved the state; the stack lock is released. Run \`npx quantlab up --stack ${NAME}\` to converge.`,
+    );
+    await expectRecovers("SIGINT");
+  });
+
+  it("two ups of one stack at once: the second is refused naming the stack and how to release a stale lock", async () => {
+    await mustQuantlab(stack, "destroy");
+    const first = start(stack, "up");
+    await first.waitFor(/Updating \(/);
+    const second = await stack.quantlab("up");
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(new RegExp(`^quantlab: stack ${NAME} is locked by another run \\(held by \\S+ \\(pid \\d+\\) at [^)]+\\)\\.$`, "m"));
+    expect(second.stderr).toContain(
+      `Wait for it to finish. If no run is active (a run that was killed leaves its lock behind), release the stale lock with:\n  npx quantlab unlock --stack ${NAME}`,
+    );
+    expect((await first.done).code).toBe(0);
+    await expectConverged(h);
+    const unlock = await mustQuantlab(stack, "unlock");
+    expect(unlock.stdout.trim()).toBe(`stack ${NAME} is not locked`);
+  });
+
+  it("a second stack on the same host: refused naming the owner; --take-over claims it; destroy releases it", async () => {
+    const b = new SandboxStack(`${NAME}-b`);
+    // The same running host: stack b gets a copy of its SSH endpoint, key and boot record.
+    for (const f of ["host.json", "id_ed25519", "id_ed25519.pub", "known_hosts", "net.env", "nspawn.pid"]) {
+      if (fs.existsSync(path.join(stack.dir, f))) fs.copyFileSync(path.join(stack.dir, f), path.join(b.dir, f));
+    }
+    const address = sandbox.host.address;
+    const refused = await b.quantlab("up");
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      `host ${address} is managed by stack quantlab-infra/${NAME} (/var/lib/quantlab/owner); refusing to up quantlab-infra/${b.name} there.\n` +
+        `If quantlab-infra/${b.name} is meant to take the host over (the other stack will no longer manage it): npx quantlab up --stack ${b.name} --take-over`,
+    );
+    expect(stateOf(b).pending).toEqual([]);
+    expect(await sandbox.sh("cat /var/lib/quantlab/owner")).toBe(`quantlab-infra/${NAME}\n`);
+
+    const taken = await mustQuantlab(b, "up", "--take-over");
+    expect(taken.stdout).toContain(`quantlab: took host ${address} over from stack quantlab-infra/${NAME}`);
+    expect(await sandbox.sh("cat /var/lib/quantlab/owner")).toBe(`quantlab-infra/${b.name}\n`);
+    const { parsed, plan, tokens } = await b.expected();
+    await expectConverged({ sandbox, parsed, plan, tokens });
+
+    const old = await stack.quantlab("up");
+    expect([old.code, old.stderr]).toEqual([1, expect.stringContaining(`host ${address} is managed by stack quantlab-infra/${b.name}`)]);
+
+    await mustQuantlab(b, "destroy");
+    expect(await sandbox.sh("cat /var/lib/quantlab/owner 2>/dev/null; exit 0")).toBe("");
+    await mustQuantlab(stack, "up");
+    expect(await sandbox.sh("cat /var/lib/quantlab/owner")).toBe(`quantlab-infra/${NAME}\n`);
+    await expectConverged(h);
+  });
+});
