@@ -18,6 +18,7 @@ import { connect } from "../provider/ssh";
 import * as fs from "fs";
 import { decryptedConfig, openStack, setSecret, type OpenStack } from "./engine";
 import { checkHealth, healthRow, healthTable, type HealthRow } from "./health";
+import { serviceOutputs } from "./outcome";
 import { changesText, hostChanges, restartsText } from "./report";
 
 const COMMANDS = ["up", "preview", "drift", "destroy", "health", "secret"] as const;
@@ -79,16 +80,20 @@ async function liveHealth(o: OpenStack): Promise<HealthRow[]> {
   return checkHealth(host, planHost(model, secrets.tokens), secrets.tokens);
 }
 
-/** Health as the run that just ended saw it: the service resources' outputs in the state. */
-async function healthFromState(o: OpenStack): Promise<HealthRow[]> {
+/** Health as the run that just ended saw it: the service resources' outputs from its events (or, if any is missing, the state). */
+async function healthFromState(o: OpenStack, events: readonly EngineEvent[]): Promise<HealthRow[]> {
   const { model, secrets } = await parsed(o);
-  const deployment = (await o.stack.exportStack()).deployment as { resources?: { type: string; outputs?: Record<string, unknown> }[] };
-  const byUnit = new Map(
-    (deployment.resources ?? [])
-      .filter((r) => r.type === "pulumi-nodejs:dynamic/quantlab:HostService")
-      .map((r) => [r.outputs?.unit as string, r.outputs ?? {}]),
-  );
-  return planHost(model, secrets.tokens).units.map((u) => {
+  const units = planHost(model, secrets.tokens).units;
+  let byUnit = serviceOutputs(events);
+  if (!units.every((u) => byUnit.has(u.unit))) {
+    const deployment = (await o.stack.exportStack()).deployment as { resources?: { type: string; outputs?: Record<string, unknown> }[] };
+    byUnit = new Map(
+      (deployment.resources ?? [])
+        .filter((r) => r.type === "pulumi-nodejs:dynamic/quantlab:HostService")
+        .map((r) => [r.outputs?.unit as string, r.outputs ?? {}]),
+    );
+  }
+  return units.map((u) => {
     const out = byUnit.get(u.unit) ?? {};
     return healthRow(u, { active: out.active === true, ...(typeof out.health === "string" ? { health: out.health } : {}) });
   });
@@ -129,7 +134,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   switch (args.command) {
     case "up": {
       await engine("up", events, () => o.stack.up({ ...common, ...stream, refresh: true }));
-      const rows = await healthFromState(o);
+      const rows = await healthFromState(o, events);
       print(`\n${healthTable(rows)}`);
       return rows.every((r) => r.ok) ? 0 : 1;
     }
