@@ -18,7 +18,7 @@ import * as os from "os";
 import * as path from "path";
 import { spawnSync } from "child_process";
 import { createRequire } from "module";
-import { ROOT, probe, restarted, timed } from "./host.mjs";
+import { ROOT, probe, restarted, sh, timed } from "./host.mjs";
 import { lowerBoundScript } from "./lowerbound.mjs";
 import { writeAnsibleProject } from "./ansible.mjs";
 
@@ -144,14 +144,24 @@ async function oneRun(tool, run, units) {
       const r = await converge(phase);
       const after = probe(dir, units);
       if (r.code !== 0) throw new Error(`${tool} ${phase} exited ${r.code}:\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
+      // A unit not active right after a converge that reported success is an incident: wait a little, keep its journal.
       const down = units.filter((u) => !after.states[u]?.active);
-      if (down.length) throw new Error(`${tool} ${phase}: not active afterwards: ${down.join(", ")}`);
+      let late;
+      if (down.length) {
+        const journal = sh(dir, `journalctl -b --no-pager -o short-monotonic ${down.map((u) => `-u ${u}`).join(" ")} | tail -n 20`);
+        for (let i = 0; i < 30 && units.some((u) => !probe(dir, units).states[u]?.active); i++) await new Promise((r) => setTimeout(r, 500));
+        const still = units.filter((u) => !probe(dir, units).states[u]?.active);
+        if (still.length) throw new Error(`${tool} ${phase}: not active afterwards: ${still.join(", ")}\n${journal}`);
+        late = { units: down, journal };
+        log(`${tool} run ${run} ${phase}: WARNING ${down.join(", ")} not active right after the converge (active again within 15 s):\n${journal}`);
+      }
       const row = {
         tool,
         phase,
         seconds: r.seconds,
         restarted: restarted(before, after),
         ssh: after.accepted - before.accepted,
+        ...(late ? { late } : {}),
         ...(tool === "this package" ? { changes: packageChanges(r.stdout), peaks: r.peaks } : {}),
       };
       log(`${tool} run ${run} ${phase}: ${r.seconds.toFixed(2)} s, ${row.restarted.length} (re)started, ${row.ssh} ssh${row.changes !== undefined ? `, ${row.changes} changes` : ""}`);
@@ -221,6 +231,7 @@ async function main() {
   const text = [
     table(rows),
     "",
+    ...rows.filter((r) => r.late).map((r) => `incident: ${r.tool} ${r.phase}: ${r.late.units.join(", ")} not active right after the converge (recovered within 15 s)`),
     `runs: ${RUNS} per tool (fresh host each); "(re)started" = units whose ActiveEnterTimestampMonotonic moved; "ssh conns" = sshd "Accepted" logins during the converge.`,
     `program evaluation under mocks (sandbox stack, ${evaluation.resources} resources): ${evaluation.eval_ms.toFixed(0)} ms (+ ${evaluation.load_ms.toFixed(0)} ms loading the program)`,
     `peak RSS during a fresh up: operator command ${mb("cli")}, dynamic provider ${mb("provider")}, pulumi engine ${mb("engine")}`,
