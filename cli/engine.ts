@@ -144,13 +144,34 @@ export async function openStack(opts: StackOptions): Promise<OpenStack> {
     const have = readDoc(configFile).config ?? {};
     const tokens = (have["quantlab:tokens"] ?? {}) as Record<string, unknown>;
     for (const t of TOKEN_NAMES) if (tokens[t] === undefined) await setSecret(o, `quantlab:tokens.${t}`, crypto.randomBytes(24).toString("hex"));
-    await setSecret(o, "quantlab:sshPrivateKey", fs.readFileSync(sandbox.host.privateKeyPath, "utf8"));
+    // The sandbox's key changes only with a new sandbox: set it again only then (one CLI call less per command).
+    const key = fs.readFileSync(sandbox.host.privateKeyPath, "utf8");
+    const keySet = path.join(workDir, "ssh-key-set.sha256");
+    const keyHash = crypto.createHash("sha256").update(key).digest("hex");
+    const current = have["quantlab:sshPrivateKey"] !== undefined && fs.existsSync(keySet) && fs.readFileSync(keySet, "utf8") === keyHash;
+    if (!current) {
+      await setSecret(o, "quantlab:sshPrivateKey", key);
+      fs.writeFileSync(keySet, keyHash, { mode: 0o600 });
+    }
   }
   return { stack, configFile, workDir, env, sandbox };
 }
 
-/** The stack config with secrets decrypted, as the program sees it (kept in memory). */
-export async function decryptedConfig(o: OpenStack): Promise<Record<string, string>> {
+const decrypted = new WeakMap<OpenStack, { stamp: string; config: Promise<Record<string, string>> }>();
+
+/** The stack config with secrets decrypted, as the program sees it (kept in memory; one CLI call per command unless the file changes). */
+export function decryptedConfig(o: OpenStack): Promise<Record<string, string>> {
+  const st = fs.statSync(o.configFile);
+  const stamp = `${st.mtimeMs}:${st.size}`;
+  const cached = decrypted.get(o);
+  if (cached?.stamp === stamp) return cached.config;
+  const config = readDecryptedConfig(o);
+  decrypted.set(o, { stamp, config });
+  config.catch(() => decrypted.delete(o));
+  return config;
+}
+
+async function readDecryptedConfig(o: OpenStack): Promise<Record<string, string>> {
   const r = await run(path.join(TOOLS_BIN, "pulumi"), ["config", "--show-secrets", "--json", "--stack", o.stack.name, "--config-file", o.configFile], {
     cwd: o.workDir,
     env: { ...process.env, ...o.env },

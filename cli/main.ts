@@ -27,6 +27,7 @@ import { connect, type SshConnection } from "../provider/ssh";
 import * as fs from "fs";
 import { PROJECT, decryptedConfig, openStack, setSecret, type OpenStack } from "./engine";
 import { checkHealth, healthRow, healthTable, type HealthRow } from "./health";
+import { serviceOutputs } from "./outcome";
 import { changesText, hostChanges, restartsText } from "./report";
 import { OPS_USAGE, isOpsCommand, runOps } from "./ops";
 import { Cancellation, EXIT_INTERRUPTED, interruptedText, liveHolder, lockedText, stackLocks } from "./interrupt";
@@ -98,16 +99,20 @@ async function liveHealth(o: OpenStack): Promise<HealthRow[]> {
   return checkHealth(host, planHost(model, secrets.tokens), secrets.tokens);
 }
 
-/** Health as the run that just ended saw it: the service resources' outputs in the state. */
-async function healthFromState(o: OpenStack): Promise<HealthRow[]> {
+/** Health as the run that just ended saw it: the service resources' outputs from its events (or, if any is missing, the state). */
+async function healthFromState(o: OpenStack, events: readonly EngineEvent[]): Promise<HealthRow[]> {
   const { model, secrets } = await parsed(o);
-  const deployment = (await o.stack.exportStack()).deployment as { resources?: { type: string; outputs?: Record<string, unknown> }[] };
-  const byUnit = new Map(
-    (deployment.resources ?? [])
-      .filter((r) => r.type === "pulumi-nodejs:dynamic/quantlab:HostService")
-      .map((r) => [r.outputs?.unit as string, r.outputs ?? {}]),
-  );
-  return planHost(model, secrets.tokens).units.map((u) => {
+  const units = planHost(model, secrets.tokens).units;
+  let byUnit = serviceOutputs(events);
+  if (!units.every((u) => byUnit.has(u.unit))) {
+    const deployment = (await o.stack.exportStack()).deployment as { resources?: { type: string; outputs?: Record<string, unknown> }[] };
+    byUnit = new Map(
+      (deployment.resources ?? [])
+        .filter((r) => r.type === "pulumi-nodejs:dynamic/quantlab:HostService")
+        .map((r) => [r.outputs?.unit as string, r.outputs ?? {}]),
+    );
+  }
+  return units.map((u) => {
     const out = byUnit.get(u.unit) ?? {};
     return healthRow(u, { active: out.active === true, ...(typeof out.health === "string" ? { health: out.health } : {}) });
   });
@@ -211,7 +216,7 @@ async function dispatch(args: Args, o: OpenStack, events: EngineEvent[], common:
         return m?.type === "pulumi-nodejs:dynamic/quantlab:HostOwner" && typeof m.new?.outputs?.previous === "string" ? [m.new.outputs.previous as string] : [];
       })[0];
       if (previous) print(`quantlab: took host ${(await parsed(o)).config.host.address} over from stack ${previous}`);
-      const rows = await healthFromState(o);
+      const rows = await healthFromState(o, events);
       print(`\n${healthTable(rows)}`);
       return rows.every((r) => r.ok) ? 0 : 1;
     }

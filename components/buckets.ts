@@ -6,8 +6,12 @@
  * mode "adopt": existing buckets on an S3-compatible endpoint; creates nothing.
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as aws from "@pulumi/aws";
+import type * as Aws from "@pulumi/aws";
 import type { ResolvedS3 } from "../model/model";
+
+/** Loaded only when buckets are created: an adopting stack (every sandbox) skips the SDK's load time. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const awsSdk = (): typeof Aws => require("@pulumi/aws") as typeof Aws;
 
 export interface QuantlabBucketsArgs {
   /** The model's S3 settings (`quantlab:s3`, endpoint resolved). */
@@ -36,7 +40,8 @@ export class QuantlabBuckets extends pulumi.ComponentResource {
     this.registerOutputs({ compactBucket: this.compactBucket, archiveBucket: this.archiveBucket, endpoint: this.endpoint });
   }
 
-  private bucket(name: string, bucketName: string, region: string, opts: { versioned: boolean; expireDays?: number }): aws.s3.Bucket {
+  private bucket(name: string, bucketName: string, region: string, opts: { versioned: boolean; expireDays?: number }): Aws.s3.Bucket {
+    const aws = awsSdk();
     const child = { parent: this };
     // Data must outlive the stack: protect refuses a destroy, retainOnDelete keeps it if protect is lifted.
     const bucket = new aws.s3.Bucket(name, { bucket: bucketName, region, forceDestroy: false }, { ...child, protect: true, retainOnDelete: true });

@@ -13,8 +13,21 @@ import type * as pulumi from "@pulumi/pulumi";
 
 export type ResourceKind = "file" | "service" | "bundle" | "tools" | "checkout" | "owner";
 
-/* eslint-disable @typescript-eslint/no-require-imports */
+/**
+ * One stub object per kind: the SDK caches a provider's serialized closure by
+ * object identity, so a shared stub is serialized once per kind instead of
+ * once per resource (closure serialization dominated program evaluation).
+ */
+const STUBS = new Map<ResourceKind, pulumi.dynamic.ResourceProvider>();
+
 export function providerStub(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
+  let stub = STUBS.get(kind);
+  if (!stub) STUBS.set(kind, (stub = makeStub(kind)));
+  return stub;
+}
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+function makeStub(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
   const load = (): Record<string, any> => {
     const path = require("path");
     const fs = require("fs");

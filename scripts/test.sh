@@ -10,5 +10,7 @@ bash scripts/setup.sh
 rm -f test-results.json
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile.json=test-results.json "$@" || status=$?
+# The quick benchmark (one run per tool, fresh sandbox hosts) so it cannot rot; an erroring bench fails the run.
+if (($# == 0)); then npm run --silent bench -- --quick || status=$((status == 0 ? 1 : status)); fi
 node scripts/summarize.mjs test-results.json || status=$((status == 0 ? 1 : status))
 exit "$status"
