@@ -171,7 +171,7 @@ describe("the runbook's commands, as written, on a converged host", () => {
     expect([runs.code, runs.stdout]).toEqual([0, expect.stringMatching(/^-[rw-]{9} 1 deploy deploy .*\/services\/strategyd\/runs\/run-0001\.json$/m)]);
 
     const ml = await sandbox.ssh(`runuser -u deploy -- bash -c ${quote(`cd ${backend}/core\nnode scheduler/run_daily_ml.js --symbol btcusdt --date 20260115 --dry-run`)}`);
-    expect([ml.code, ml.stdout]).toEqual([0, expect.stringMatching(/^quantlab-standin cron script=run_daily_ml\.js ran at_ms=\d+ uid=[1-9]\d*\n$/)]);
+    expect([ml.code, ml.stdout]).toEqual([0, expect.stringMatching(/^quantlab-standin cron script=run_daily_ml\.js ran at_ms=\d+ uid=[1-9]\d* args=--symbol,btcusdt,--date,20260115,--dry-run\n$/)]);
   });
 
   it("every path the runbook names exists with the right owner", async () => {
