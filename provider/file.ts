@@ -6,26 +6,16 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { run, sha256 } from "./context";
-import { deleteFileScript, parseFileState, statFileScript, writeFileScript, type ReloadAction, type VerifyMode } from "./scripts";
+import { deleteFileScript, parseFileState, statFileScript, writeFileScript, type FileTarget } from "./scripts";
 
-export interface HostFileInputs {
+/** A file on a host: where, with which owner and mode (FileTarget), and what. */
+export interface HostFileInputs extends FileTarget {
   /** The host's address: the resource's identity (a new host is a new file). */
   readonly host: string;
-  readonly path: string;
   /** The content; a Pulumi secret when it holds tokens (stays ciphertext in state). */
   readonly content: string;
   /** sha-256 of `content`: what drift is measured by. */
   readonly sha256: string;
-  readonly mode: string;
-  readonly owner: string;
-  readonly group: string;
-  readonly onChange: ReloadAction;
-  readonly createParent: boolean;
-  /**
-   * How the staged file is checked before it replaces the live one (how it is
-   * written, not what: a change alone rewrites nothing). @default "none"
-   */
-  readonly verify?: VerifyMode;
 }
 
 const label = (p: { path: string }) => `HostFile ${p.path}`;

@@ -4,25 +4,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { providerStub } from "./stub";
-import type { ReloadAction, VerifyMode } from "./scripts";
+import type { HostFileInputs } from "./file";
 
-export interface HostFileArgs {
-  readonly host: string;
-  readonly path: string;
-  /** Pass a secret for files that hold tokens. */
-  readonly content: pulumi.Input<string>;
-  /** sha-256 of the content (hex): computed by the caller, compared with the host's. */
-  readonly sha256: pulumi.Input<string>;
-  readonly mode: string;
-  readonly owner: string;
-  readonly group: string;
-  /** @default "none" */
-  readonly onChange: ReloadAction;
-  /** @default false */
-  readonly createParent: boolean;
-  /** Check the staged file on the host before it goes live. @default "none" */
-  readonly verify?: VerifyMode;
-}
+/** HostFileInputs, with the content as a Pulumi input (pass a secret for files that hold tokens). */
+export type HostFileArgs = Omit<HostFileInputs, "content"> & { readonly content: pulumi.Input<string> };
 
 export class HostFile extends pulumi.dynamic.Resource {
   declare readonly sha256: pulumi.Output<string>;

@@ -156,19 +156,6 @@ export function deleteFileScript(path: string, onChange: ReloadAction): string {
   return ["set -eu", `rm -f -- ${path}`, ...reloadCommands(onChange, path, "delete")].join("\n");
 }
 
-/**
- * Enables the unit and (re)starts it. A unit with a port probe (ExecStartPost)
- * returns only once it listens. On failure, systemd's view of the unit goes to stderr.
- */
-export function activateScript(unit: string, how: "restart" | "start"): string {
-  checkUnit(unit);
-  return [
-    "set -eu",
-    `systemctl enable --quiet ${unit}`,
-    `systemctl ${how} ${unit} || { systemctl status --no-pager --lines=30 ${unit} >&2 || true; exit 1; }`,
-  ].join("\n");
-}
-
 /** A health endpoint on the host's loopback. */
 export interface HealthProbe {
   /** e.g. http://127.0.0.1:3030/health */

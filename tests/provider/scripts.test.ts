@@ -11,7 +11,6 @@ import * as os from "os";
 import * as path from "path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
-  activateScript,
   deactivateScript,
   deleteFileScript,
   installToolsScript,
@@ -92,10 +91,7 @@ describe("script text", () => {
     expect(deleteFileScript("/etc/systemd/system/q.service", "daemon-reload")).toBe("set -eu\nrm -f -- /etc/systemd/system/q.service\nsystemctl daemon-reload");
   });
 
-  it("units: activate, state (with a token-bearing health probe) and deactivate", () => {
-    expect(activateScript("quantlab-a.service", "restart")).toBe(
-      "set -eu\nsystemctl enable --quiet quantlab-a.service\nsystemctl restart quantlab-a.service || { systemctl status --no-pager --lines=30 quantlab-a.service >&2 || true; exit 1; }",
-    );
+  it("units: state (with a token-bearing health probe) and deactivate (activation is the health gate, provider/gate.ts)", () => {
     expect(unitStateScript("quantlab-a.service", ["/etc/quantlab/a.env"], { url: "http://127.0.0.1:3051/health", withToken: true })).toBe(
       [
         "systemctl show -p LoadState,UnitFileState,ActiveState quantlab-a.service",
@@ -124,7 +120,7 @@ describe("script text", () => {
     expect(() => writeFileScript(target("/etc/../x"), "a".repeat(64))).toThrow('host provider: invalid path "/etc/../x"');
     expect(() => writeFileScript(target("/etc/x", { mode: "777" }), "a".repeat(64))).toThrow('host provider: invalid mode "777"');
     expect(() => writeFileScript(target("/etc/x", { owner: "root;id" }), "a".repeat(64))).toThrow('host provider: invalid owner "root;id"');
-    expect(() => activateScript("x; reboot", "start")).toThrow('host provider: invalid unit name "x; reboot"');
+    expect(() => deactivateScript("x; reboot")).toThrow('host provider: invalid unit name "x; reboot"');
     expect(() => unitStateScript("a.service", [], { url: "http://10.0.0.1/x", withToken: false })).toThrow('host provider: invalid health URL "http://10.0.0.1/x"');
   });
 });
