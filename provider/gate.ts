@@ -151,18 +151,18 @@ export function recordGoodScript(unit: string, reads: Readonly<Record<string, st
     "set -eu",
     "umask 077",
     `install -d -m 0700 -o root -g root ${root.slice(0, root.lastIndexOf("/"))} ${root}`,
-    `new=$(mktemp -d ${root}/.${unit}.XXXXXX)`,
+    `new=$(mktemp -d ${root}/${unit}.good-XXXXXX)`,
     `trap 'rm -rf -- "$new" "$new.link"' EXIT`,
     ...dirs.map((d) => `install -d -m 0700 "$new"${d}`),
     ...files.flatMap(([path, sha]) => [
       `cp -p -- ${path} "$new"${path}`,
       `[ "$(sha256sum < "$new"${path} | cut -c1-64)" = ${sha} ] || { echo "${path} changed after ${unit} passed its health gate; not recorded as good" >&2; exit 1; }`,
     ]),
-    `old=$(readlink ${root}/${unit} || true)`,
     `ln -s "\${new##*/}" "$new.link"`,
     `mv -T -- "$new.link" ${root}/${unit}`,
     "trap - EXIT",
-    `case "$old" in .${unit}.*) rm -rf -- ${root}/"$old" ;; esac`,
+    // The previous set, and any set a cut run left half-recorded: only the linked one stays.
+    `for d in ${root}/${unit}.good-*; do [ "\${d##*/}" = "\${new##*/}" ] || rm -rf -- "$d"; done`,
   ].join("\n");
 }
 
@@ -197,10 +197,5 @@ export function restoreGoodScript(unit: string, paths: readonly string[], root =
 export function forgetGoodScript(unit: string, root = GOOD_ROOT): string {
   checkUnit(unit);
   checkPath(root);
-  return [
-    "set -eu",
-    `old=$(readlink ${root}/${unit} || true)`,
-    `rm -f -- ${root}/${unit}`,
-    `case "$old" in .${unit}.*) rm -rf -- ${root}/"$old" ;; esac`,
-  ].join("\n");
+  return ["set -eu", `rm -f -- ${root}/${unit}`, `rm -rf -- ${root}/${unit}.good-*`].join("\n");
 }

@@ -97,7 +97,7 @@ describe("gate script text", () => {
         "set -eu",
         "umask 077",
         "install -d -m 0700 -o root -g root /var/lib/quantlab-infra /var/lib/quantlab-infra/good",
-        "new=$(mktemp -d /var/lib/quantlab-infra/good/.quantlab-a.service.XXXXXX)",
+        "new=$(mktemp -d /var/lib/quantlab-infra/good/quantlab-a.service.good-XXXXXX)",
         `trap 'rm -rf -- "$new" "$new.link"' EXIT`,
         `install -d -m 0700 "$new"/etc/systemd/system`,
         `install -d -m 0700 "$new"/etc/quantlab`,
@@ -105,11 +105,10 @@ describe("gate script text", () => {
         `[ "$(sha256sum < "$new"/etc/systemd/system/quantlab-a.service | cut -c1-64)" = ${"a".repeat(64)} ] || { echo "/etc/systemd/system/quantlab-a.service changed after quantlab-a.service passed its health gate; not recorded as good" >&2; exit 1; }`,
         `cp -p -- /etc/quantlab/a.env "$new"/etc/quantlab/a.env`,
         `[ "$(sha256sum < "$new"/etc/quantlab/a.env | cut -c1-64)" = ${"b".repeat(64)} ] || { echo "/etc/quantlab/a.env changed after quantlab-a.service passed its health gate; not recorded as good" >&2; exit 1; }`,
-        "old=$(readlink /var/lib/quantlab-infra/good/quantlab-a.service || true)",
         `ln -s "\${new##*/}" "$new.link"`,
         `mv -T -- "$new.link" /var/lib/quantlab-infra/good/quantlab-a.service`,
         "trap - EXIT",
-        `case "$old" in .quantlab-a.service.*) rm -rf -- /var/lib/quantlab-infra/good/"$old" ;; esac`,
+        `for d in /var/lib/quantlab-infra/good/quantlab-a.service.good-*; do [ "\${d##*/}" = "\${new##*/}" ] || rm -rf -- "$d"; done`,
       ].join("\n"),
     );
     const g = "/var/lib/quantlab-infra/good/quantlab-a.service";
@@ -126,12 +125,7 @@ describe("gate script text", () => {
       ].join("\n"),
     );
     expect(forgetGoodScript("quantlab-a.service")).toBe(
-      [
-        "set -eu",
-        `old=$(readlink ${g} || true)`,
-        `rm -f -- ${g}`,
-        `case "$old" in .quantlab-a.service.*) rm -rf -- /var/lib/quantlab-infra/good/"$old" ;; esac`,
-      ].join("\n"),
+      ["set -eu", `rm -f -- ${g}`, "rm -rf -- /var/lib/quantlab-infra/good/quantlab-a.service.good-*"].join("\n"),
     );
   });
 
