@@ -10,6 +10,7 @@ import * as path from "path";
 import { ConfigError, parseStackConfig, type ParsedStack } from "../config/parse";
 import { ROOT, TOOLS_BIN, TOOLS_DIR, sandboxDir } from "./paths";
 import { run } from "./run";
+import { PULUMI, ensureToolchain } from "./toolchain";
 
 export interface ValidateOptions {
   readonly stack: string;
@@ -42,6 +43,7 @@ export async function readStackFile(stack: string, file: string, passphrase?: st
   if (SECURE.test(text) && pass === undefined && passFile === undefined) {
     throw new Error(`${file} holds encrypted secrets: set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) to the stack's secrets passphrase`);
   }
+  await ensureToolchain();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "quantlab-validate-"));
   try {
     fs.mkdirSync(path.join(work, "state"));
@@ -59,11 +61,10 @@ export async function readStackFile(stack: string, file: string, passphrase?: st
     };
     if (pass !== undefined || passFile === undefined) delete env.PULUMI_CONFIG_PASSPHRASE_FILE;
     else delete env.PULUMI_CONFIG_PASSPHRASE;
-    const pulumi = path.join(TOOLS_BIN, "pulumi");
-    const init = await run(pulumi, ["stack", "init", stack, "--non-interactive"], { cwd: work, env });
+    const init = await run(PULUMI, ["stack", "init", stack, "--non-interactive"], { cwd: work, env });
     if (/incorrect passphrase/.test(init.stderr)) throw new Error(`cannot decrypt ${file}: incorrect passphrase`);
     if (init.code !== 0) throw new Error(`cannot open ${file}: ${init.stderr.trim()}`);
-    const r = await run(pulumi, ["config", "--show-secrets", "--json", "--stack", stack], { cwd: work, env });
+    const r = await run(PULUMI, ["config", "--show-secrets", "--json", "--stack", stack], { cwd: work, env });
     if (r.code !== 0) throw new Error(`cannot read ${file}: ${r.stderr.trim().replace(/^error: /, "")}`);
     const json = JSON.parse(r.stdout) as Record<string, { value?: string; objectValue?: unknown }>;
     return Object.fromEntries(Object.entries(json).map(([k, v]) => [k, v.objectValue !== undefined ? JSON.stringify(v.objectValue) : (v.value ?? "")]));

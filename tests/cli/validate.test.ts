@@ -6,8 +6,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT, TOOLS_BIN, TOOLS_DIR } from "../../cli/paths";
+import { ROOT, TOOLS_DIR } from "../../cli/paths";
 import { must, run } from "../../cli/run";
+import { PULUMI, ensureToolchain } from "../../cli/toolchain";
 import { readStackFile, validate, validationText } from "../../cli/validate";
 import { TEST_PRIVATE_KEY, TEST_TOKENS } from "../fixtures/stack";
 
@@ -16,7 +17,7 @@ let dir: string;
 let file: string;
 
 async function pulumi(args: string[], input = "") {
-  return must(path.join(TOOLS_BIN, "pulumi"), [...args, "--stack", "vt", "--non-interactive"], {
+  return must(PULUMI, [...args, "--stack", "vt", "--non-interactive"], {
     cwd: dir,
     input,
     env: { ...process.env, PULUMI_HOME: path.join(TOOLS_DIR, "pulumi-home"), PULUMI_BACKEND_URL: `file://${dir}/state`, PULUMI_CONFIG_PASSPHRASE: PASS, PULUMI_SKIP_UPDATE_CHECK: "true" },
@@ -24,6 +25,7 @@ async function pulumi(args: string[], input = "") {
 }
 
 beforeAll(async () => {
+  await ensureToolchain(); // a fresh clone builds the pinned CLI first (minutes, once)
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "quantlab-validate-test-"));
   fs.mkdirSync(path.join(dir, "state"));
   fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
@@ -48,7 +50,7 @@ beforeAll(async () => {
       "",
     ].join("\n"),
   );
-  await must(path.join(TOOLS_BIN, "pulumi"), ["stack", "init", "vt", "--non-interactive"], {
+  await must(PULUMI, ["stack", "init", "vt", "--non-interactive"], {
     cwd: dir,
     env: { ...process.env, PULUMI_HOME: path.join(TOOLS_DIR, "pulumi-home"), PULUMI_BACKEND_URL: `file://${dir}/state`, PULUMI_CONFIG_PASSPHRASE: PASS, PULUMI_SKIP_UPDATE_CHECK: "true" },
   });
@@ -58,7 +60,7 @@ beforeAll(async () => {
     await pulumi(["config", "set", "--secret", "--path", `quantlab:tokens.${name}`], name === "observer" ? "short" : value);
   }
   await pulumi(["config", "set", "--secret", "quantlab:sshPrivateKey"], TEST_PRIVATE_KEY);
-});
+}, 900_000);
 
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 

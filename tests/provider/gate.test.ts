@@ -4,12 +4,12 @@
  * curl replaced by stubs that play a unit (state in files the test sets) and
  * record how they were called.
  */
-import { spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { afterAll, describe, expect, it } from "vitest";
+import { spawnAsRoot } from "../fixtures/asRoot";
 import { forgetGoodScript, gateScript, parseGate, recordGoodScript, restoreGoodScript, type GateArgs } from "../../provider/gate";
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "quantlab-gate-"));
@@ -195,7 +195,7 @@ printf '%s' "$code"`,
   };
   set({ ActiveState: "active", MainPID: "4242", InvocationID: "inv-old", code: "200" });
   const run = (script: string, input = "") =>
-    spawnSync("bash", ["-c", script], { input, encoding: "utf8", env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+    spawnAsRoot("bash", ["-c", script], { input, encoding: "utf8", env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
   const log = (what: "systemctl" | "curl") => (fs.existsSync(path.join(st, `${what}.log`)) ? fs.readFileSync(path.join(st, `${what}.log`), "utf8") : "");
   return { dir, set, run, log, st };
 }

@@ -10,6 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { afterAll, describe, expect, it } from "vitest";
+import { spawnAsRoot } from "../fixtures/asRoot";
 import {
   deactivateScript,
   deleteFileScript,
@@ -27,7 +28,7 @@ import {
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "quantlab-scripts-"));
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
-const bash = (script: string, input = "") => spawnSync("bash", ["-c", script], { input, encoding: "utf8" });
+const bash = (script: string, input = "") => spawnAsRoot("bash", ["-c", script], { input, encoding: "utf8" });
 const sha = (text: string) => crypto.createHash("sha256").update(text).digest("hex");
 const target = (p: string, over: Partial<FileTarget> = {}): FileTarget => ({ path: p, mode: "0640", owner: "root", group: "root", onChange: "none", createParent: false, ...over });
 
@@ -159,8 +160,9 @@ describe("host tools", () => {
 });
 
 describe("scripts under a real shell", () => {
-  const me = os.userInfo().username;
-  const group = spawnSync("id", ["-gn"], { encoding: "utf8" }).stdout.trim();
+  // The identity the scripts run as (root, or root of a user namespace: fixtures/asRoot.ts).
+  const me = "root";
+  const group = "root";
 
   it("write: stdin becomes the file with its mode; stat reads it back; no temp file remains", () => {
     const file = path.join(scratch, "app.env");

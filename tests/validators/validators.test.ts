@@ -10,6 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseStackConfig } from "../../config/parse";
+import { IS_ROOT, spawnAsRoot } from "../fixtures/asRoot";
 import { distinctConfig, planOf, prodConfigWithSecrets } from "../fixtures/stack";
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "quantlab-validators-"));
@@ -25,8 +26,8 @@ function materialize(files: readonly { path: string; content: string }[]): strin
   return root;
 }
 
-function tool(cmd: string, args: readonly string[]): { code: number; out: string } {
-  const r = spawnSync(cmd, args, { encoding: "utf8", env: { ...process.env, SYSTEMD_COLORS: "0", SYSTEMD_PAGER: "" } });
+function tool(cmd: string, args: readonly string[], spawn: typeof spawnAsRoot = spawnSync): { code: number; out: string } {
+  const r = spawn(cmd, args, { encoding: "utf8", env: { ...process.env, SYSTEMD_COLORS: "0", SYSTEMD_PAGER: "" } });
   if (r.error) throw r.error;
   return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
 }
@@ -81,7 +82,7 @@ describe.each(Object.entries(STACKS))("%s stack: the rendered files pass the rea
     const root = materialize([sysusers, tmpfiles]);
     fs.writeFileSync(path.join(root, "etc/passwd"), "root:x:0:0:root:/root:/bin/bash\n");
     fs.writeFileSync(path.join(root, "etc/group"), "root:x:0:\n");
-    expect(tool("systemd-sysusers", [`--root=${root}`, path.join(root, sysusers.path)]).code).toBe(0);
+    expect(tool("systemd-sysusers", [`--root=${root}`, path.join(root, sysusers.path)], spawnAsRoot).code).toBe(0);
     const passwd = fs.readFileSync(path.join(root, "etc/passwd"), "utf8");
     const group = fs.readFileSync(path.join(root, "etc/group"), "utf8");
     const { model } = parseStackConfig(config);
@@ -92,15 +93,23 @@ describe.each(Object.entries(STACKS))("%s stack: the rendered files pass the rea
     const groupLine = group.split("\n").find((l) => l.startsWith(`${groupName}:`))!;
     expect([gid, userHome, shell]).toEqual([groupLine.split(":")[2], home, "/bin/bash"]);
 
-    const r = tool("systemd-tmpfiles", ["--create", `--root=${root}`, path.join(root, tmpfiles.path)]);
+    // As an ordinary user tmpfiles runs in a user namespace where only id 0 exists: the runtime
+    // user and group become id 0 there, so every owner comes out as that user outside. Only
+    // root (CI) can also tell the runtime user's directories from root's.
+    if (!IS_ROOT) {
+      fs.writeFileSync(path.join(root, "etc/passwd"), passwd.replace(`${user}:x:${uid}:${gid}:`, `${user}:x:0:0:`));
+      fs.writeFileSync(path.join(root, "etc/group"), group.replace(`${groupName}:x:${gid}:`, `${groupName}:x:0:`));
+    }
+    const outside = (id: string | undefined, mine: number | undefined) => (IS_ROOT ? id : String(mine));
+    const r = tool("systemd-tmpfiles", ["--create", `--root=${root}`, path.join(root, tmpfiles.path)], spawnAsRoot);
     expect(r.code, r.out).toBe(0);
     for (const dir of [home, model.runtime.backendRoot, model.runsDir, model.runtime.spoolDir]) {
       const st = fs.statSync(path.join(root, dir));
-      expect([dir, st.isDirectory(), String(st.uid), String(st.gid)]).toEqual([dir, true, uid, gid]);
+      expect([dir, st.isDirectory(), String(st.uid), String(st.gid)]).toEqual([dir, true, outside(uid, process.getuid?.()), outside(gid, process.getgid?.())]);
     }
     expect((fs.statSync(path.join(root, model.runtime.spoolDir)).mode & 0o777).toString(8)).toBe("750");
     const envDir = fs.statSync(path.join(root, "etc/quantlab"));
-    expect([envDir.uid, (envDir.mode & 0o777).toString(8)]).toEqual([0, "750"]);
+    expect([String(envDir.uid), (envDir.mode & 0o777).toString(8)]).toEqual([outside("0", process.getuid?.()), "750"]);
   });
 
   it("logrotate -d accepts the config", () => {
