@@ -23,6 +23,13 @@ if (built === 0 || SOURCES.some((s) => newest(path.join(root, s)) > built)) {
   execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", path.join(root, "tsconfig.build.json")], { stdio: "inherit", cwd: root });
   fs.writeFileSync(stamp, new Date().toISOString() + "\n");
 }
+// `quantlab up | head`: a reader that goes away must not end a run half-way (the engine would
+// die on its next write and leave the stack locked): the run goes on to its end, output dropped.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (e) => {
+    if (e.code !== "EPIPE" && e.code !== "ERR_STREAM_DESTROYED") throw e;
+  });
+}
 require(path.join(root, "dist", "cli", "main.js"))
   .main(process.argv.slice(2))
   .then(async (code) => { process.exitCode = code; })

@@ -20,6 +20,7 @@ import { TOKEN_NAMES } from "../model/catalog";
 import { ROOT, STATE_DIR, TOOLS_BIN, TOOLS_DIR, sandboxDir } from "./paths";
 import { must, run } from "./run";
 import { Sandbox } from "./sandbox";
+import { PULUMI, ensureToolchain } from "./toolchain";
 
 export const PROJECT = "quantlab-infra";
 
@@ -38,14 +39,6 @@ export interface OpenStack {
   readonly workDir: string;
   readonly env: Record<string, string>;
   readonly sandbox?: Sandbox;
-}
-
-/** Builds the pinned CLI when it is missing (minutes, once; later runs reuse it). */
-async function ensureToolchain(): Promise<void> {
-  const have = (b: string) => fs.existsSync(path.join(TOOLS_BIN, b));
-  if (have("pulumi") && have("pulumi-resource-pulumi-nodejs")) return;
-  console.error("quantlab: building the pinned Pulumi CLI from Go modules (first run only)...");
-  await must("bash", [path.join(ROOT, "scripts", "pulumi-toolchain.sh"), "pulumi", "pulumi-resource-pulumi-nodejs"], { stderr: "inherit" });
 }
 
 function baseEnv(backendDir: string, passphrase: string | undefined): Record<string, string> {
@@ -99,7 +92,7 @@ function sandboxPassphrase(dir: string): string {
 /** Sets a secret through the CLI with the value on stdin (the Automation API would put it in argv). */
 export async function setSecret(o: { workDir: string; env: Record<string, string>; stack: string | Stack; configFile: string }, key: string, value: string): Promise<void> {
   const stack = typeof o.stack === "string" ? o.stack : o.stack.name;
-  await must(path.join(TOOLS_BIN, "pulumi"), ["config", "set", "--secret", "--path", key, "--stack", stack, "--config-file", o.configFile, "--non-interactive"], {
+  await must(PULUMI, ["config", "set", "--secret", "--path", key, "--stack", stack, "--config-file", o.configFile, "--non-interactive"], {
     input: value,
     cwd: o.workDir,
     env: { ...process.env, ...o.env },
@@ -138,6 +131,7 @@ export async function openStack(opts: StackOptions): Promise<OpenStack> {
     return { units: out.units, healthUrls: out.healthUrls, buckets: out.buckets, startupLevels: out.startupLevels };
   };
   const stack = await LocalWorkspace.createOrSelectStack({ stackName: opts.stack, projectName: PROJECT, program }, { workDir, envVars: env, pulumiCommand });
+  skipResultQueries(stack);
 
   if (sandbox) {
     const o = { workDir, env, stack: opts.stack, configFile };
@@ -157,6 +151,16 @@ export async function openStack(opts: StackOptions): Promise<OpenStack> {
   return { stack, configFile, workDir, env, sandbox };
 }
 
+/**
+ * The Automation API ends every up, refresh and destroy with `pulumi stack output` (twice, the
+ * second with --show-secrets) and `pulumi stack history`, about 1.4 s of CLI runs whose results
+ * this command never reads: it reports from the run's own events. Those two queries answer
+ * empty here, so no plaintext output is fetched either.
+ */
+function skipResultQueries(stack: Stack): void {
+  Object.assign(stack, { outputs: async () => ({}), info: async () => undefined });
+}
+
 const decrypted = new WeakMap<OpenStack, { stamp: string; config: Promise<Record<string, string>> }>();
 
 /** The stack config with secrets decrypted, as the program sees it (kept in memory; one CLI call per command unless the file changes). */
@@ -172,7 +176,7 @@ export function decryptedConfig(o: OpenStack): Promise<Record<string, string>> {
 }
 
 async function readDecryptedConfig(o: OpenStack): Promise<Record<string, string>> {
-  const r = await run(path.join(TOOLS_BIN, "pulumi"), ["config", "--show-secrets", "--json", "--stack", o.stack.name, "--config-file", o.configFile], {
+  const r = await run(PULUMI, ["config", "--show-secrets", "--json", "--stack", o.stack.name, "--config-file", o.configFile], {
     cwd: o.workDir,
     env: { ...process.env, ...o.env },
   });

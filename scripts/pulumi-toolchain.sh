@@ -211,6 +211,27 @@ install_dynamic_provider() {
     log "$name: not found in node_modules/@pulumi/pulumi (${PULUMI_VERSION#v}) nor in the Go module cache"
     return 1
   fi
+  # The SDK's launcher starts node twice on every provider start (once to resolve its
+  # entry from the working directory, once to run it). With the project's own SDK the
+  # entry is known now: resolve it once here, exec node directly (signals reach it),
+  # and keep the SDK's lookup only for a clone that has moved since.
+  local entry="$npm_dir/cmd/dynamic-provider/index.js" gen="$TOOLS_DIR/$name.generated"
+  if [[ "$src" == "$npm_dir/$name" && -f "$entry" ]]; then
+    mkdir -p "$TOOLS_DIR"
+    {
+      printf '#!/bin/sh
+'
+      printf '# Written by scripts/pulumi-toolchain.sh from the SDK'"'"'s %s.
+' "$name"
+      printf 'entry=%q
+' "$entry"
+      printf '[ -f "$entry" ] || entry=$(node -e "console.log(require.resolve('"'"'@pulumi/pulumi/cmd/dynamic-provider'"'"'))") || exit 1
+'
+      printf 'exec node "$entry" "$@"
+'
+    } >"$gen"
+    src="$gen"
+  fi
   if [[ -f "$BIN_DIR/$name" ]] && cmp -s "$src" "$BIN_DIR/$name" && [[ -x "$BIN_DIR/$name" ]]; then
     log "$name: up to date, $(elapsed "$t")"
   else
