@@ -16,6 +16,11 @@ export function run(cmd: string, args: readonly string[], opts: { input?: string
     child.stderr?.on("data", (d) => (stderr += d));
     child.on("error", reject);
     child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    // A program that exits before reading all of its input closes the pipe: its exit status
+    // and stderr tell what happened, the EPIPE adds nothing (and must not crash this process).
+    child.stdin!.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code !== "EPIPE") reject(e);
+    });
     child.stdin!.end(opts.input ?? "");
   });
 }

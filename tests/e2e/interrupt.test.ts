@@ -1,7 +1,8 @@
 /**
  * Interrupted runs, for real: a fresh `up` cut at three different points
  * (sshd's session processes killed on the host, the sandbox's link taken
- * down), SIGINT during `up`, two `up`s of one stack at once, and a second
+ * down), SIGINT during `up`, two `up`s of one stack at once, an `up` whose
+ * reader goes away (`| head`), and a second
  * stack pointed at the same host. After each cut: no half-written file, no
  * pending operation in the state, and the next `up` converges with no temp
  * file left anywhere on the host. One sandbox host serves every scenario;
@@ -32,6 +33,8 @@ interface Running {
   /** Resolves once `re` has matched `count` times in stdout+stderr. */
   waitFor(re: RegExp, count?: number): Promise<void>;
   signal(sig: NodeJS.Signals): void;
+  /** Closes the read end of its stdout, as `| head` does once it has its lines. */
+  closeStdout(): void;
   readonly done: Promise<RunResult>;
 }
 
@@ -62,6 +65,7 @@ function start(s: SandboxStack, command: string, ...extra: string[]): Running {
     pid: child.pid!,
     output: () => stdout + stderr,
     signal: (sig) => child.kill(sig),
+    closeStdout: () => child.stdout.destroy(),
     done,
     waitFor(re, count = 1) {
       const global = new RegExp(re.source, `${re.flags.replace("g", "")}g`);
@@ -263,6 +267,17 @@ describe("interrupted runs", () => {
     await expectConverged(h);
     const unlock = await mustQuantlab(stack, "unlock");
     expect(unlock.stdout.trim()).toBe(`stack ${NAME} is not locked`);
+  });
+
+  it("a reader that goes away (`quantlab up | head`): the run goes on to its end, converged, lock released", async () => {
+    await mustQuantlab(stack, "destroy");
+    const up = start(stack, "up");
+    await up.waitFor(/Updating \(/);
+    up.closeStdout();
+    const r = await timed("closed stdout: up", () => up.done);
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+    expect(stateOf(stack)).toEqual({ pending: [], locks: [] });
+    await expectConverged(h);
   });
 
   it("a second stack on the same host: refused naming the owner; --take-over claims it; destroy releases it", async () => {
