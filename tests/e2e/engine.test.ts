@@ -8,10 +8,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT } from "../../cli/paths";
 import { run } from "../../cli/run";
 import type { Sandbox } from "../../cli/sandbox";
-import { SandboxStack, sshLogins, stopwatch, unitStates } from "./host";
+import { removeSandbox, SandboxStack, sshLogins, stopwatch, unitStates } from "./host";
 import {
   expectConverged,
   expectCronCommandsRun,
@@ -24,7 +23,7 @@ import {
 } from "./checks";
 
 const NAME = `e2e-${process.pid}`;
-const { timings, timed } = stopwatch();
+const { timed, report } = stopwatch();
 let stack: SandboxStack;
 let sandbox: Sandbox;
 let h: HostUnderTest;
@@ -61,15 +60,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  console.log(`e2e timings (s): ${JSON.stringify(timings)}`);
-  fs.mkdirSync(path.join(ROOT, ".sandbox"), { recursive: true });
-  fs.writeFileSync(path.join(ROOT, ".sandbox", "e2e-timings.json"), JSON.stringify(timings, null, 2));
-  for (const dir of stack ? [stack.dir, `${stack.dir}-x`] : []) {
-    if (fs.existsSync(dir)) {
-      await run("bash", [path.join(ROOT, "scripts", "sandbox.sh"), "down", dir]);
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  }
+  report("e2e timings", "e2e-timings.json");
+  for (const dir of stack ? [stack.dir, `${stack.dir}-x`] : []) await removeSandbox(dir);
 });
 
 describe("quantlab up on a fresh Debian host, through the real engine", () => {

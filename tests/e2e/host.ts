@@ -130,5 +130,19 @@ export function stopwatch() {
       timings[label] = (Date.now() - start) / 1000;
     }
   }
-  return { timings, timed };
+  /** Prints the timings under `title`; with `file`, also keeps them in .sandbox/<file> (scripts/bench.sh reads e2e-timings.json). */
+  function report(title: string, file?: string): void {
+    console.log(`${title} (s): ${JSON.stringify(timings)}`);
+    if (!file) return;
+    fs.mkdirSync(path.join(ROOT, ".sandbox"), { recursive: true });
+    fs.writeFileSync(path.join(ROOT, ".sandbox", file), JSON.stringify(timings, null, 2));
+  }
+  return { timings, timed, report };
+}
+
+/** Takes down the sandbox host kept in `dir`, if there is one, and removes the directory. */
+export async function removeSandbox(dir: string): Promise<void> {
+  if (!fs.existsSync(dir)) return;
+  await run("bash", [path.join(ROOT, "scripts", "sandbox.sh"), "down", dir]);
+  fs.rmSync(dir, { recursive: true, force: true });
 }

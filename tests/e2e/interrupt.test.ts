@@ -17,11 +17,11 @@ import { ROOT } from "../../cli/paths";
 import { must, run, type RunResult } from "../../cli/run";
 import type { Sandbox } from "../../cli/sandbox";
 import { expectConverged, type HostUnderTest } from "./checks";
-import { SandboxStack, stopwatch } from "./host";
+import { removeSandbox, SandboxStack, stopwatch } from "./host";
 
 const NAME = `e2e-int-${process.pid}`;
 const SCRIPT = path.join(ROOT, "scripts", "sandbox.sh");
-const { timings, timed } = stopwatch();
+const { timed, report } = stopwatch();
 let stack: SandboxStack;
 let sandbox: Sandbox;
 let h: HostUnderTest;
@@ -177,14 +177,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  console.log(`interrupt timings (s): ${JSON.stringify(timings)}`);
+  report("interrupt timings");
   if (stack) {
     await run("ip", ["link", "set", vethName(), "up"]);
     fs.rmSync(`${stack.dir}-b`, { recursive: true, force: true }); // copied host files only: the host is stack's
-    if (fs.existsSync(stack.dir)) {
-      await run("bash", [SCRIPT, "down", stack.dir]);
-      fs.rmSync(stack.dir, { recursive: true, force: true });
-    }
+    await removeSandbox(stack.dir);
   }
 });
 

@@ -15,13 +15,13 @@ import { run } from "../../cli/run";
 import { Sandbox } from "../../cli/sandbox";
 import type { HostPlan } from "../../hostfiles/plan";
 import type { Model } from "../../model/model";
-import { SandboxStack, stopwatch, unitStates } from "./host";
+import { removeSandbox, SandboxStack, stopwatch, unitStates } from "./host";
 
 const NAME = `ops-${process.pid}`;
 const REMOTE = "/srv/quantlab-backend.git";
 const SRC = "/srv/quantlab-src";
 const GIT = "git -c user.name=quantlab-test -c user.email=test@quantlab.invalid";
-const { timings, timed } = stopwatch();
+const { timed, report } = stopwatch();
 
 let stack: SandboxStack;
 let sandbox: Sandbox;
@@ -93,13 +93,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  console.log(`ops e2e timings (s): ${JSON.stringify(timings)}`);
-  fs.mkdirSync(path.join(ROOT, ".sandbox"), { recursive: true });
-  fs.writeFileSync(path.join(ROOT, ".sandbox", "ops-timings.json"), JSON.stringify(timings, null, 2));
-  if (stack && fs.existsSync(stack.dir)) {
-    await run("bash", [path.join(ROOT, "scripts", "sandbox.sh"), "down", stack.dir]);
-    fs.rmSync(stack.dir, { recursive: true, force: true });
-  }
+  report("ops e2e timings", "ops-timings.json");
+  if (stack) await removeSandbox(stack.dir);
 });
 
 describe("quantlab status", () => {

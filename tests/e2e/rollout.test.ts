@@ -6,16 +6,14 @@
  * again until the config changes.
  */
 import * as fs from "fs";
-import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT } from "../../cli/paths";
-import { run, type RunResult } from "../../cli/run";
+import type { RunResult } from "../../cli/run";
 import type { Sandbox } from "../../cli/sandbox";
-import { health, SandboxStack, stopwatch, unitStates, type UnitState } from "./host";
+import { health, removeSandbox, SandboxStack, stopwatch, unitStates, type UnitState } from "./host";
 import { expectConverged, expectNoSecretLeaksOnHost, unitsOf, type HostUnderTest } from "./checks";
 
 const NAME = `e2e-rollout-${process.pid}`;
-const { timings, timed } = stopwatch();
+const { timings, timed, report } = stopwatch();
 let stack: SandboxStack;
 let sandbox: Sandbox;
 let h: HostUnderTest;
@@ -75,13 +73,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  console.log(`rollout e2e timings (s): ${JSON.stringify(timings)}`);
-  fs.mkdirSync(path.join(ROOT, ".sandbox"), { recursive: true });
-  fs.writeFileSync(path.join(ROOT, ".sandbox", "e2e-rollout-timings.json"), JSON.stringify(timings, null, 2));
-  if (stack && fs.existsSync(stack.dir)) {
-    await run("bash", [path.join(ROOT, "scripts", "sandbox.sh"), "down", stack.dir]);
-    fs.rmSync(stack.dir, { recursive: true, force: true });
-  }
+  report("rollout e2e timings", "e2e-rollout-timings.json");
+  if (stack) await removeSandbox(stack.dir);
 });
 
 describe("safe rollout on a real host, through the real engine", () => {

@@ -9,10 +9,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT } from "../../cli/paths";
 import { must, run } from "../../cli/run";
 import type { Sandbox } from "../../cli/sandbox";
-import { SandboxStack, unitStates } from "./host";
+import { removeSandbox, SandboxStack, unitStates } from "./host";
 
 const stack = new SandboxStack(`runbook-${process.pid}`);
 let sandbox: Sandbox;
@@ -31,8 +30,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await run("bash", [path.join(ROOT, "scripts", "sandbox.sh"), "down", stack.dir]);
-  fs.rmSync(stack.dir, { recursive: true, force: true });
+  await removeSandbox(stack.dir);
 });
 
 describe("the runbook's host tools are part of the stack", () => {
