@@ -14,10 +14,12 @@ export interface HostCheckoutInputs {
   readonly host: string;
   /** Absolute: the backend root. */
   readonly root: string;
+  /** Runs git and owns the checked-out files. */
   readonly user: string;
   readonly remote: string;
+  /** Branch, tag or full commit id. */
   readonly ref: string;
-  /** Code directories whose tree hash is reported. */
+  /** Code directories whose tree hash `trees` reports. */
   readonly paths: readonly string[];
 }
 

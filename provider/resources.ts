@@ -4,7 +4,12 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { providerStub } from "./stub";
+import type { HostBundleInputs } from "./bundle";
+import type { HostCheckoutInputs } from "./checkout";
 import type { HostFileInputs } from "./file";
+import type { HostOwnerInputs } from "./ownerResource";
+import type { HostServiceInputs } from "./service";
+import type { HostToolsInputs } from "./tools";
 
 /** HostFileInputs, with the content as a Pulumi input (pass a secret for files that hold tokens). */
 export type HostFileArgs = Omit<HostFileInputs, "content"> & { readonly content: pulumi.Input<string> };
@@ -18,18 +23,11 @@ export class HostFile extends pulumi.dynamic.Resource {
   }
 }
 
-export interface HostServiceArgs {
-  readonly host: string;
-  readonly unit: string;
-  /** path -> sha-256 of each file the unit reads. */
-  readonly reads: Readonly<Record<string, string>>;
+/** HostServiceInputs without the wanted state (always enabled and active), `extra` optional and a Pulumi input (code hashes are outputs). */
+export type HostServiceArgs = Omit<HostServiceInputs, "extra" | "enabled" | "active"> & {
   /** name -> hash of other inputs (code). @default {} */
   readonly extra?: pulumi.Input<Readonly<Record<string, pulumi.Input<string>>>>;
-  /** Health endpoint on the host and the name of its bearer token. @default none */
-  readonly probe?: { readonly url: string; readonly token?: string };
-  /** Seconds a (re)start may take to pass its health gate. @default 30 */
-  readonly healthTimeoutSeconds?: number;
-}
+};
 
 export class HostService extends pulumi.dynamic.Resource {
   declare readonly unit: pulumi.Output<string>;
@@ -53,15 +51,7 @@ export class HostService extends pulumi.dynamic.Resource {
   }
 }
 
-export interface HostBundleArgs {
-  readonly host: string;
-  readonly root: string;
-  readonly user: string;
-  /** relative path -> "<mode> <sha256>" */
-  readonly files: Record<string, string>;
-  /** JSON list of {path, mode, content(base64)}. */
-  readonly payload: string;
-}
+export type HostBundleArgs = HostBundleInputs;
 
 export class HostBundle extends pulumi.dynamic.Resource {
   declare readonly files: pulumi.Output<Record<string, string>>;
@@ -71,11 +61,8 @@ export class HostBundle extends pulumi.dynamic.Resource {
   }
 }
 
-export interface HostToolsArgs {
-  readonly host: string;
-  /** Debian package -> the command it provides. */
-  readonly commands: Readonly<Record<string, string>>;
-}
+/** HostToolsInputs without `installed` (wanted: all). */
+export type HostToolsArgs = Omit<HostToolsInputs, "installed">;
 
 export class HostTools extends pulumi.dynamic.Resource {
   declare readonly installed: pulumi.Output<Record<string, boolean>>;
@@ -86,18 +73,7 @@ export class HostTools extends pulumi.dynamic.Resource {
   }
 }
 
-export interface HostCheckoutArgs {
-  readonly host: string;
-  /** Absolute: the backend root. */
-  readonly root: string;
-  /** Runs git and owns the checked-out files. */
-  readonly user: string;
-  readonly remote: string;
-  /** Branch, tag or full commit id. */
-  readonly ref: string;
-  /** Code directories whose tree hash `trees` reports. */
-  readonly paths: readonly string[];
-}
+export type HostCheckoutArgs = HostCheckoutInputs;
 
 export class HostCheckout extends pulumi.dynamic.Resource {
   /** The commit checked out on the host. */
@@ -110,11 +86,8 @@ export class HostCheckout extends pulumi.dynamic.Resource {
   }
 }
 
-export interface HostOwnerArgs {
-  readonly host: string;
-  /** `<project>/<stack>` */
-  readonly owner: string;
-}
+/** HostOwnerInputs without `previous` (an output: the stack taken over from). */
+export type HostOwnerArgs = Omit<HostOwnerInputs, "previous">;
 
 export class HostOwner extends pulumi.dynamic.Resource {
   /** The stack the host was taken over from, when it was. */
