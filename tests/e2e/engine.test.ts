@@ -30,8 +30,7 @@ let h: HostUnderTest;
 
 /** Re-reads the expected plan after a config change. */
 async function refreshExpected(): Promise<void> {
-  const { parsed, plan, tokens } = await stack.expected();
-  h = { sandbox, parsed, plan, tokens };
+  h = await stack.underTest(sandbox);
 }
 
 async function mustQuantlab(command: string) {

@@ -50,6 +50,11 @@ export class SandboxStack {
     return Sandbox.attach(this.dir);
   }
 
+  /** The host under test: `sandbox` with what the stack config says it should hold. */
+  async underTest(sandbox: Sandbox): Promise<{ sandbox: Sandbox; parsed: ParsedStack; plan: HostPlan; tokens: Record<TokenName, string> }> {
+    return { sandbox, ...(await this.expected()) };
+  }
+
   /** The stack config as the program sees it (secrets decrypted), parsed, and its host plan. */
   async expected(): Promise<{ parsed: ParsedStack; plan: HostPlan; tokens: Record<TokenName, string> }> {
     const o = await openStack({ stack: this.name, sandbox: true, configFile: this.base });

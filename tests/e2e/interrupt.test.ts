@@ -169,6 +169,16 @@ async function expectRecovers(label: string): Promise<void> {
   expect(await tempFiles()).toBe("");
 }
 
+/** Takes the sandbox's link down until the running command ends; the link comes back whatever happened. */
+async function endWithLinkDown(running: Running, label: string): Promise<RunResult> {
+  await link("down");
+  try {
+    return await timed(label, () => running.done);
+  } finally {
+    await link("up");
+  }
+}
+
 const FILE_CREATED = /HostFile \S+ created/;
 const SERVICE_CREATING = /HostService \S+ creating/;
 
@@ -194,8 +204,7 @@ describe("interrupted runs", () => {
     expect(killed).toBeGreaterThan(0);
     const r = await timed("cut 1: failed up", () => up.done);
     expect([r.code, r.stderr]).toEqual([1, expect.stringContaining("up failed:")]);
-    const { parsed, plan, tokens } = await stack.expected();
-    h = { sandbox, parsed, plan, tokens };
+    h = await stack.underTest(sandbox);
     await expectRecovers("cut 1");
   });
 
@@ -203,13 +212,7 @@ describe("interrupted runs", () => {
     await mustQuantlab(stack, "destroy");
     const up = start(stack, "up");
     await up.waitFor(SERVICE_CREATING);
-    await link("down");
-    let r: RunResult;
-    try {
-      r = await timed("cut 2: failed up (link down)", () => up.done);
-    } finally {
-      await link("up");
-    }
+    const r = await endWithLinkDown(up, "cut 2: failed up (link down)");
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/connection|timed out|Timed out|ECONN|keepalive/i);
     await timed("cut 2: stale host session gone", waitForStaleSessions);
@@ -225,13 +228,7 @@ describe("interrupted runs", () => {
     await expectNoHalfWrittenFile();
     const second = start(stack, "up");
     await second.waitFor(/refreshing|Updating \(/); // the refresh runs first: cut as it starts
-    await link("down");
-    let r: RunResult;
-    try {
-      r = await timed("cut 3: up cut during refresh", () => second.done);
-    } finally {
-      await link("up");
-    }
+    const r = await endWithLinkDown(second, "cut 3: up cut during refresh");
     expect(r.code).toBe(1);
     await timed("cut 3: stale host session gone", waitForStaleSessions);
     await expectRecovers("cut 3");

@@ -21,8 +21,7 @@ let h: HostUnderTest;
 let pristine: string;
 
 async function refreshExpected(): Promise<void> {
-  const { parsed, plan, tokens } = await stack.expected();
-  h = { sandbox, parsed, plan, tokens };
+  h = await stack.underTest(sandbox);
 }
 
 const output = (r: RunResult) => `${r.stdout}\n${r.stderr}`;
