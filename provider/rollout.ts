@@ -7,6 +7,7 @@
  * the service as it was, and the files restored on the host read back as
  * drift on the next refresh, so the next `up` tries the change again.
  */
+import { DEFAULT_HEALTH_TIMEOUT_SECONDS } from "../model/model";
 import { run, secretValues, tokenValue } from "./context";
 import { gateScript, parseGate, recordGoodScript, restoreGoodScript, SETTLE_SECONDS, type GateResult } from "./gate";
 import type { HealthProbe } from "./scripts";
@@ -20,8 +21,6 @@ export interface RolloutTarget {
   /** @default 30 */
   readonly healthTimeoutSeconds?: number;
 }
-
-export const DEFAULT_TIMEOUT_SECONDS = 30;
 
 export type Rollback =
   | { readonly restored: readonly string[]; readonly again: GateResult }
@@ -78,7 +77,7 @@ function gate(t: Pick<RolloutTarget, "host" | "unit" | "probe" | "healthTimeoutS
     unit: t.unit,
     how,
     ...(probe ? { probe } : {}),
-    timeoutSeconds: t.healthTimeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
+    timeoutSeconds: t.healthTimeoutSeconds ?? DEFAULT_HEALTH_TIMEOUT_SECONDS,
     settleSeconds: SETTLE_SECONDS,
     ...(expect ? { expect } : {}),
   });
