@@ -9,7 +9,7 @@
  * reachable from the operator's machine. A bearer token arrives on stdin and
  * reaches curl on its stdin (never in a command line).
  */
-import { checkPath, checkUnit, type HealthProbe } from "./scripts";
+import { checkPath, checkUnit, curlStatus, type HealthProbe } from "./scripts";
 
 /** Where the last good copies live: root-only, one tree per unit (env files hold tokens). */
 export const GOOD_ROOT = "/var/lib/quantlab-infra/good";
@@ -36,7 +36,6 @@ export interface GateArgs {
 }
 
 const SHA256 = /^[0-9a-f]{64}$/;
-const PROBE_URL = /^http:\/\/127\.0\.0\.1:\d{1,5}\/[A-Za-z0-9_/.-]*$/;
 
 function seconds(n: number, what: string): number {
   if (!Number.isInteger(n) || n < 1 || n > 3600) throw new Error(`host provider: invalid ${what} ${JSON.stringify(n)}`);
@@ -66,12 +65,7 @@ export function gateScript(g: GateArgs): string {
     if (!SHA256.test(sha)) throw new Error(`host provider: invalid sha256 ${JSON.stringify(sha)}`);
   }
   const probe = g.probe;
-  if (probe && !PROBE_URL.test(probe.url)) throw new Error(`host provider: invalid health URL ${JSON.stringify(probe.url)}`);
-  const curl = probe
-    ? probe.withToken
-      ? `code=$(printf '%s\\n' "$header" | curl -s -o /dev/null -w '%{http_code}' --max-time 2 -H @- ${probe.url})`
-      : `code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 ${probe.url})`
-    : "";
+  const curl = probe ? (probe.withToken ? `code=$(printf '%s\\n' "$header" | ${curlStatus(probe, 2)})` : `code=$(${curlStatus(probe, 2)})`) : "";
   const fresh = g.how === "restart" ? ` && [ "$inv" != "$before" ]` : "";
   const poll = probe
     ? [

@@ -166,6 +166,12 @@ export interface HealthProbe {
 
 const PROBE_URL = /^http:\/\/127\.0\.0\.1:\d{1,5}\/[A-Za-z0-9_/.-]*$/;
 
+/** The curl that prints a health endpoint's HTTP status (000: nothing answered); with a token, the header line comes from stdin. */
+export function curlStatus(probe: HealthProbe, maxTime = 5): string {
+  check(PROBE_URL.test(probe.url), "health URL", probe.url);
+  return `curl -s -o /dev/null -w '%{http_code}' --max-time ${maxTime} ${probe.withToken ? "-H @- " : ""}${probe.url}`;
+}
+
 /**
  * Prints the unit's LoadState, UnitFileState and ActiveState, the sha256 (or
  * `absent`) of each file it reads, and its health endpoint's HTTP status
@@ -174,11 +180,11 @@ const PROBE_URL = /^http:\/\/127\.0\.0\.1:\d{1,5}\/[A-Za-z0-9_/.-]*$/;
 export function unitStateScript(unit: string, reads: readonly string[], probe?: HealthProbe): string {
   checkUnit(unit);
   reads.forEach(checkPath);
-  if (probe) check(PROBE_URL.test(probe.url), "health URL", probe.url);
+  const curl = probe ? curlStatus(probe) : "";
   return [
     `systemctl show -p LoadState,UnitFileState,ActiveState ${unit}`,
     ...reads.map((p) => `if [ -f ${p} ]; then echo "read ${p} $(sha256sum < ${p} | cut -c1-64)"; else echo "read ${p} absent"; fi`),
-    ...(probe ? [`echo "health $(curl -s -o /dev/null -w '%{http_code}' --max-time 5 ${probe.withToken ? "-H @- " : ""}${probe.url})"`] : []),
+    ...(probe ? [`echo "health $(${curl})"`] : []),
   ].join("\n");
 }
 

@@ -10,7 +10,7 @@
 import type { PlannedUnit } from "../../hostfiles/plan";
 import { TMPFILES_PATH } from "../../model/paths";
 import { checkPath, checkUnit, type HealthProbe } from "../../provider/scripts";
-import { curlStatus } from "./status";
+import { curlStatus } from "../../provider/scripts";
 import { age, bearer, bytes, table } from "./table";
 import { pickUnits, probeToken, type Target } from "./target";
 

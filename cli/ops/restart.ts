@@ -7,8 +7,8 @@
  * last journal lines. Ends with the status table.
  */
 import type { HostPlan, PlannedUnit } from "../../hostfiles/plan";
-import { checkUnit, type HealthProbe } from "../../provider/scripts";
-import { collectStatus, curlStatus, statusText } from "./status";
+import { checkUnit, curlStatus, type HealthProbe } from "../../provider/scripts";
+import { collectStatus, statusText } from "./status";
 import { bearer } from "./table";
 import { pickUnits, probeToken, type Target } from "./target";
 

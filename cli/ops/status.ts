@@ -5,17 +5,9 @@
  * when anything is down.
  */
 import type { HostPlan, PlannedUnit } from "../../hostfiles/plan";
-import { checkUnit, type HealthProbe } from "../../provider/scripts";
+import { checkUnit, curlStatus, type HealthProbe } from "../../provider/scripts";
 import { age, bearer, bytes, isoSeconds, table } from "./table";
 import { probeToken, type Target } from "./target";
-
-const PROBE_URL = /^http:\/\/127\.0\.0\.1:\d{1,5}\/[A-Za-z0-9_/.-]*$/;
-
-/** The curl that prints a health endpoint's HTTP status (000: no answer); with a token, the header comes from stdin. */
-export function curlStatus(probe: HealthProbe, maxTime = 5): string {
-  if (!PROBE_URL.test(probe.url)) throw new Error(`invalid health URL ${JSON.stringify(probe.url)}`);
-  return `curl -s -o /dev/null -w '%{http_code}' --max-time ${maxTime} ${probe.withToken ? "-H @- " : ""}${probe.url}`;
-}
 
 /**
  * Prints the unit's properties (timestamps as @epoch), `memory <bytes>` summed
