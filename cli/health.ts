@@ -6,7 +6,7 @@
  */
 import type { HostPlan } from "../hostfiles/plan";
 import type { TokenName } from "../model/catalog";
-import { parseUnitState, unitStateScript } from "../provider/scripts";
+import { bearer, parseUnitState, unitStateScript } from "../provider/scripts";
 import type { SshConnection } from "../provider/ssh";
 
 export interface HealthRow {
@@ -38,7 +38,7 @@ export async function checkHealth(host: SshConnection, plan: HostPlan, tokens: R
     plan.units.map(async (u) => {
       const token = u.health?.token ? tokens[u.health.token] : undefined;
       const script = unitStateScript(u.unit, [], u.health ? { url: u.health.url, withToken: token !== undefined } : undefined);
-      const r = await host.exec(script, token ? `Authorization: Bearer ${token}\n` : "");
+      const r = await host.exec(script, bearer(token));
       if (r.code !== 0) throw new Error(`health of ${u.unit}: ${r.stderr.trim()}`);
       return healthRow(u, parseUnitState(r.stdout));
     }),

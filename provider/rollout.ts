@@ -10,7 +10,7 @@
 import { DEFAULT_HEALTH_TIMEOUT_SECONDS } from "../model/model";
 import { run, secretValues, tokenValue } from "./context";
 import { gateScript, parseGate, recordGoodScript, restoreGoodScript, SETTLE_SECONDS, type GateResult } from "./gate";
-import type { HealthProbe } from "./scripts";
+import { bearer, type HealthProbe } from "./scripts";
 
 export interface RolloutTarget {
   readonly host: string;
@@ -81,7 +81,7 @@ function gate(t: Pick<RolloutTarget, "host" | "unit" | "probe" | "healthTimeoutS
     settleSeconds: SETTLE_SECONDS,
     ...(expect ? { expect } : {}),
   });
-  return run(t.host, resource, script, token ? `Authorization: Bearer ${token}\n` : "").then(parseGate);
+  return run(t.host, resource, script, bearer(token)).then(parseGate);
 }
 
 /**

@@ -166,6 +166,9 @@ export interface HealthProbe {
 
 const PROBE_URL = /^http:\/\/127\.0\.0\.1:\d{1,5}\/[A-Za-z0-9_/.-]*$/;
 
+/** The bearer header line curlStatus reads from stdin (curl -H @-), or "" without a token. */
+export const bearer = (token: string | undefined): string => (token ? `Authorization: Bearer ${token}\n` : "");
+
 /** The curl that prints a health endpoint's HTTP status (000: nothing answered); with a token, the header line comes from stdin. */
 export function curlStatus(probe: HealthProbe, maxTime = 5): string {
   check(PROBE_URL.test(probe.url), "health URL", probe.url);

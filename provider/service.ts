@@ -10,7 +10,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { run, tokenValue } from "./context";
 import { forgetGoodScript } from "./gate";
 import { rollout } from "./rollout";
-import { deactivateScript, parseUnitState, unitStateScript } from "./scripts";
+import { bearer, deactivateScript, parseUnitState, unitStateScript } from "./scripts";
 
 export interface HostServiceInputs {
   readonly host: string;
@@ -49,7 +49,7 @@ export function restartCauses(olds: Pick<HostServiceInputs, "reads" | "extra">, 
 async function look(p: HostServiceInputs) {
   const token = p.probe?.token ? tokenValue(p.probe.token, label(p)) : undefined;
   const script = unitStateScript(p.unit, Object.keys(p.reads ?? {}), p.probe ? { url: p.probe.url, withToken: token !== undefined } : undefined);
-  return parseUnitState(await run(p.host, label(p), script, token ? `Authorization: Bearer ${token}\n` : ""));
+  return parseUnitState(await run(p.host, label(p), script, bearer(token)));
 }
 
 /** (Re)starts behind the health gate (provider/rollout.ts: a failure rolls back and throws), then looks. */

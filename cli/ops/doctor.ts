@@ -10,8 +10,8 @@
 import type { PlannedUnit } from "../../hostfiles/plan";
 import { TMPFILES_PATH } from "../../model/paths";
 import { checkPath, checkUnit, type HealthProbe } from "../../provider/scripts";
-import { curlStatus } from "../../provider/scripts";
-import { age, bearer, bytes, table } from "./table";
+import { bearer, curlStatus } from "../../provider/scripts";
+import { age, bytes, table } from "./table";
 import { pickUnits, probeToken, type Target } from "./target";
 
 /** Journal lines that name a problem. */

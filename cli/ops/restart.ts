@@ -7,9 +7,8 @@
  * last journal lines. Ends with the status table.
  */
 import type { HostPlan, PlannedUnit } from "../../hostfiles/plan";
-import { checkUnit, curlStatus, type HealthProbe } from "../../provider/scripts";
+import { bearer, checkUnit, curlStatus, type HealthProbe } from "../../provider/scripts";
 import { collectStatus, statusText } from "./status";
-import { bearer } from "./table";
 import { pickUnits, probeToken, type Target } from "./target";
 
 /** Seconds a restarted service has to become healthy. */

@@ -3,7 +3,8 @@
  * "View Active Runs"), asked on the host's loopback with the observer token.
  */
 import { OpsUsageError } from "./args";
-import { bearer, table } from "./table";
+import { bearer } from "../../provider/scripts";
+import { table } from "./table";
 import type { Target } from "./target";
 
 /** Prints the body, then the HTTP status on a last line of its own. */

@@ -5,8 +5,8 @@
  * when anything is down.
  */
 import type { HostPlan, PlannedUnit } from "../../hostfiles/plan";
-import { checkUnit, curlStatus, type HealthProbe } from "../../provider/scripts";
-import { age, bearer, bytes, isoSeconds, table } from "./table";
+import { bearer, checkUnit, curlStatus, type HealthProbe } from "../../provider/scripts";
+import { age, bytes, isoSeconds, table } from "./table";
 import { probeToken, type Target } from "./target";
 
 /**

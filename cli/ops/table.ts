@@ -28,6 +28,3 @@ export function age(seconds: number): string {
 
 /** Epoch seconds -> "2026-11-24 14:22:14Z". */
 export const isoSeconds = (epoch: number): string => new Date(epoch * 1000).toISOString().replace("T", " ").replace(/\.\d{3}Z$/, "Z");
-
-/** The bearer header line a probe reads from stdin (curl -H @-), or "" without a token. */
-export const bearer = (token: string | undefined): string => (token ? `Authorization: Bearer ${token}\n` : "");
