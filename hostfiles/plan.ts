@@ -15,15 +15,10 @@ import { renderTmpfiles, type TmpfilesEntry } from "./tmpfiles";
 import { renderSysusers } from "./sysusers";
 import { renderLogrotate } from "./logrotate";
 import { tmpfilesEntries } from "./layout";
+import type { ReloadAction, VerifyMode } from "../model/actions";
 import { HOST_TOOLS, type HostTool } from "../model/tools";
 
 export type FileKind = "sysusers" | "tmpfiles" | "unit" | "env" | "dotenv" | "cron" | "logrotate";
-
-/** What the host must do after the file is written or removed: a closed set, no shell text. */
-export type ReloadAction = "none" | "daemon-reload" | "sysusers" | "tmpfiles";
-
-/** How the host checks the staged file before it replaces the live one: a closed set, no shell text. */
-export type VerifyMode = "none" | "systemd-unit";
 
 export interface PlannedFile {
   readonly kind: FileKind;

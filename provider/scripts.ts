@@ -5,11 +5,7 @@
  * travels on stdin (the script only names its expected sha-256).
  */
 
-/** What the host does after a file is written or removed: a closed set, no shell text. */
-export type ReloadAction = "none" | "daemon-reload" | "sysusers" | "tmpfiles";
-
-/** How a staged file is checked on the host before it replaces the live one: a closed set, no shell text. */
-export type VerifyMode = "none" | "systemd-unit";
+import type { ReloadAction, VerifyMode } from "../model/actions";
 
 export interface FileTarget {
   /** Absolute path. */
