@@ -136,8 +136,10 @@ function crossProblems(config: StackConfig): string[] {
     problems.push(`${key(["code"])}: set either localDir (ship a local directory) or git (check a ref out on the host), not both`);
   }
 
-  if (config.runtime.user === "root") {
-    problems.push(`${key(["runtime", "user"])}: expected an unprivileged user, got "root"`);
+  if (config.runtime.user === config.host.user) {
+    problems.push(
+      `${key(["runtime", "user"])}: expected an account other than the SSH login user of ${key(["host", "user"])} (the package acts as root through it), got ${describe(config.runtime.user)}`,
+    );
   }
   return problems;
 }

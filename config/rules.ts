@@ -4,6 +4,7 @@
  * Each returns the reason as the rest of an "expected ..." message, or
  * undefined when the value is fine.
  */
+import { PRIVILEGED_GROUPS, SYSTEM_PREFIXES, SYSTEM_USERS } from "./accounts";
 
 /**
  * Trees that belong to the system: a runtime directory inside one would be
@@ -65,4 +66,23 @@ export function loopbackPort(url: string): number | undefined {
   }
   if (!LOOPBACK.has(u.hostname)) return undefined;
   return u.port ? Number(u.port) : u.protocol === "https:" ? 443 : 80;
+}
+
+const reservedBy = (name: string, table: Readonly<Record<string, string>>): string | undefined => {
+  if (Object.hasOwn(table, name)) return `${name}: ${table[name]}`;
+  const prefix = SYSTEM_PREFIXES.find(([p]) => name.startsWith(p));
+  return prefix ? `${prefix[0]}*: ${prefix[1]}` : undefined;
+};
+
+/** Why `name` cannot be the runtime user (root, a system or service account), or undefined. */
+export function runtimeUserProblem(name: string): string | undefined {
+  if (name === "root") return "expected an unprivileged user";
+  const reason = reservedBy(name, SYSTEM_USERS);
+  return reason ? `expected an account of its own, not a system account (${reason})` : undefined;
+}
+
+/** Why `name` cannot be the runtime group (privileged, or shared with other accounts), or undefined. */
+export function runtimeGroupProblem(name: string): string | undefined {
+  const reason = reservedBy(name, PRIVILEGED_GROUPS);
+  return reason ? `expected a group of its own, not a privileged or shared one (${reason})` : undefined;
 }

@@ -8,7 +8,7 @@ import { SERVICE_NAMES } from "../model/catalog";
 import { CRON_JOB_NAMES, scheduleProblem } from "../model/cron";
 import { SAFE_CHARS, SAFE_WORD, envValueProblem } from "../model/values";
 import { gitRefProblem, gitRemoteProblem } from "../model/git";
-import { runtimeDirProblem, servicePortProblem } from "./rules";
+import { runtimeDirProblem, runtimeGroupProblem, runtimeUserProblem, servicePortProblem } from "./rules";
 
 const port = z
   .number({ error: "expected a port number" })
@@ -44,6 +44,13 @@ const relPath = z
 const posixName = z
   .string({ error: "expected a user or group name" })
   .regex(/^[a-z_][a-z0-9_-]{0,31}$/, { error: "expected a POSIX name matching ^[a-z_][a-z0-9_-]{0,31}$" });
+
+/** A string checked by a rule of rules.ts: its reason becomes the message. */
+const ruled = <T extends z.ZodType<string>>(schema: T, problem: (v: string) => string | undefined) =>
+  schema.superRefine((v, ctx) => {
+    const reason = problem(v);
+    if (reason) ctx.addIssue({ code: "custom", message: reason, input: v });
+  });
 
 const commandArg = z
   .string({ error: "expected a string" })
@@ -188,10 +195,10 @@ export const configSchema = z.strictObject({
   ),
   runtime: z
     .strictObject({
-      /** @default "deploy" */
-      user: posixName.default("deploy"),
-      /** @default "deploy" */
-      group: posixName.default("deploy"),
+      /** Never root, a system account or the SSH login user. @default "deploy" */
+      user: ruled(posixName, runtimeUserProblem).default("deploy"),
+      /** Never a privileged or shared group (sysusers.d keeps an existing group as it is). @default "deploy" */
+      group: ruled(posixName, runtimeGroupProblem).default("deploy"),
       /** @default "/home/deploy" */
       home: runtimeDir.default("/home/deploy"),
       /** @default "/home/deploy/quantlab-backend" */

@@ -24,6 +24,8 @@ const without = (key: string): Config => {
   return c;
 };
 
+const GROUP = "expected a group of its own, not a privileged or shared one";
+const USER = "expected an account of its own, not a system account";
 const header = (n: number) => `invalid stack config (${n} problem${n === 1 ? "" : "s"}):`;
 const CASES: Array<[title: string, config: Config, problems: string[]]> = [
   ["port out of range", withService("strategyd", { port: 70000 }), ["quantlab:services.strategyd.port: expected 1-65535, got 70000"]],
@@ -46,6 +48,28 @@ const CASES: Array<[title: string, config: Config, problems: string[]]> = [
   ["space in a path", withKey("runtime", { home: "/home/de ploy" }), ['quantlab:runtime.home: expected a path of [A-Za-z0-9_@+=:,./-] only, got "/home/de ploy"']],
   ["runtime user root", withKey("runtime", { user: "root" }), ['quantlab:runtime.user: expected an unprivileged user, got "root"']],
   ["bad user name", withKey("runtime", { group: "Deploy;" }), ['quantlab:runtime.group: expected a POSIX name matching ^[a-z_][a-z0-9_-]{0,31}$, got "Deploy;"']],
+  // Privileged or shared accounts: sysusers.d keeps an existing account as it is, so the services would get its rights.
+  ["runtime group root", withKey("runtime", { group: "root" }), [`quantlab:runtime.group: ${GROUP} (root: gid 0, owns system files, many of them group-readable), got "root"`]],
+  ["runtime group docker", withKey("runtime", { group: "docker" }), [`quantlab:runtime.group: ${GROUP} (docker: drives the Docker daemon, which runs containers as root), got "docker"`]],
+  ["runtime group sudo", withKey("runtime", { group: "sudo" }), [`quantlab:runtime.group: ${GROUP} (sudo: its members may run any command as root), got "sudo"`]],
+  ["runtime group shadow", withKey("runtime", { group: "shadow" }), [`quantlab:runtime.group: ${GROUP} (shadow: reads /etc/shadow, every password hash), got "shadow"`]],
+  ["runtime group disk", withKey("runtime", { group: "disk" }), [`quantlab:runtime.group: ${GROUP} (disk: raw access to every block device, so to every file), got "disk"`]],
+  ["runtime group adm", withKey("runtime", { group: "adm" }), [`quantlab:runtime.group: ${GROUP} (adm: reads the system logs under /var/log), got "adm"`]],
+  ["runtime group users (shared)", withKey("runtime", { group: "users" }), [`quantlab:runtime.group: ${GROUP} (users: shared by every ordinary user on many systems), got "users"`]],
+  ["runtime group systemd-journal", withKey("runtime", { group: "systemd-journal" }), [`quantlab:runtime.group: ${GROUP} (systemd-journal: reads the whole journal, every service's logs), got "systemd-journal"`]],
+  ["runtime group systemd-*", withKey("runtime", { group: "systemd-network" }), [`quantlab:runtime.group: ${GROUP} (systemd-*: systemd's own accounts), got "systemd-network"`]],
+  ["runtime group _ssh", withKey("runtime", { group: "_ssh" }), [`quantlab:runtime.group: ${GROUP} (_*: Debian's names for system accounts (_apt, _chrony, _ssh ...)), got "_ssh"`]],
+  ["runtime user daemon", withKey("runtime", { user: "daemon" }), [`quantlab:runtime.user: ${USER} (daemon: legacy daemons run as it), got "daemon"`]],
+  ["runtime user www-data", withKey("runtime", { user: "www-data" }), [`quantlab:runtime.user: ${USER} (www-data: the web server's account, its files and sockets), got "www-data"`]],
+  ["runtime user nobody", withKey("runtime", { user: "nobody" }), [`quantlab:runtime.user: ${USER} (nobody: shared by every unprivileged daemon, so it must own nothing), got "nobody"`]],
+  ["runtime user sshd", withKey("runtime", { user: "sshd" }), [`quantlab:runtime.user: ${USER} (sshd: the SSH server's privilege separation account), got "sshd"`]],
+  ["runtime user _apt", withKey("runtime", { user: "_apt" }), [`quantlab:runtime.user: ${USER} (_*: Debian's names for system accounts (_apt, _chrony, _ssh ...)), got "_apt"`]],
+  ["runtime user systemd-timesync", withKey("runtime", { user: "systemd-timesync" }), [`quantlab:runtime.user: ${USER} (systemd-*: systemd's own accounts), got "systemd-timesync"`]],
+  [
+    "runtime user is the SSH login user",
+    withKey("runtime", { user: "ops" }),
+    ['quantlab:runtime.user: expected an account other than the SSH login user of quantlab:host.user (the package acts as root through it), got "ops"'],
+  ],
   ["health timeout zero", withService("replayd", { healthTimeoutSeconds: 0 }), ["quantlab:services.replayd.healthTimeoutSeconds: expected whole seconds 1-600, got 0"]],
   ["health timeout of an hour", withService("labeld", { healthTimeoutSeconds: 3600 }), ["quantlab:services.labeld.healthTimeoutSeconds: expected whole seconds 1-600, got 3600"]],
   ["fractional health timeout", withService("strategyd", { healthTimeoutSeconds: 2.5 }), ["quantlab:services.strategyd.healthTimeoutSeconds: expected whole seconds 1-600, got 2.5"]],
