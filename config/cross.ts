@@ -58,14 +58,18 @@ export function hostProblems(config: SchemaConfig, scope: HostScope): string[] {
   const enabled = enabledServiceNames(input);
   const { host, hostPath, servicePath } = scope;
 
-  const ports = new Map<number, string>();
+  const ports = new Map<number, ServiceName>();
   const s3Port = config.s3.endpoint === undefined ? undefined : loopbackPort(config.s3.endpoint);
+  const perHost = (path: readonly PropertyKey[]): boolean => path[0] === "hosts";
   for (const name of enabled) {
     const port = servicePort(input, name);
     if (port === undefined) continue;
     const at = key(servicePath(name, "port"));
     const other = ports.get(port);
-    if (other) problems.push(`${at}: port ${port} is already used by ${other}`);
+    if (other && perHost(servicePath(other, "port")) && !perHost(servicePath(name, "port"))) {
+      // The host's own override collides with a stack-level port: the override is the one to change.
+      problems.push(`${key(servicePath(other, "port"))}: port ${port} is already used by ${name}`);
+    } else if (other) problems.push(`${at}: port ${port} is already used by ${other}`);
     else if (port === host.port) problems.push(`${at}: port ${port} is the host's SSH port (${key(hostPath("port"))})`);
     else if (port === s3Port) problems.push(`${at}: port ${port} is the S3 endpoint's port on this host (quantlab:s3.endpoint)`);
     else ports.set(port, name);

@@ -4,17 +4,21 @@
  * secrets, or a ConfigError that lists every problem with its key path.
  * Nothing here touches Pulumi, so the same code is tested without an engine.
  */
-import { configSchema, type HostSettings, type SchemaConfig, type StackConfig } from "./schema";
+import { configSchema, type SchemaConfig, type StackConfig } from "./schema";
 import { requiredTokens, resolveModel, type Model } from "../model/model";
-import type { TokenName } from "../model/catalog";
-import { hostProblems, stackProblems, type HostScope } from "./cross";
+import { SERVICE_NAMES, type TokenName } from "../model/catalog";
+import type { HostTarget } from "../model/input";
+import { hostProblems, stackProblems } from "./cross";
+import { fleetHosts, fleetProblems, rolloutWaves, targetOf } from "./fleet";
 import { ConfigError, describe, key, NAMESPACE, zodProblems } from "./problems";
 import { SECRET_KEYS, secretProblems, type Secrets } from "./secrets";
 
 export { ConfigError, NAMESPACE } from "./problems";
+export { hostTarget } from "./fleet";
 export type { Secrets } from "./secrets";
+export type { HostTarget } from "../model/input";
 
-const PLAIN_KEYS = ["host", "runtime", "services", "env", "s3", "cron", "code"] as const;
+const PLAIN_KEYS = ["host", "hosts", "runtime", "services", "env", "s3", "cron", "code", "rollout", "generations"] as const;
 
 export interface ParseOptions {
   /**
@@ -26,20 +30,54 @@ export interface ParseOptions {
   readonly secretKeys?: ReadonlySet<string>;
 }
 
+/** One host of the stack: its name (`host` for the single-host form), where it is, and what it runs. */
+export interface ParsedHost {
+  readonly name: string;
+  readonly target: HostTarget;
+  readonly model: Model;
+}
+
 export interface ParsedStack {
+  /** The config as parsed; for a fleet, `host` is the first host's and `services` the stack-level ones. */
   readonly config: StackConfig;
+  /** The first host's model. */
   readonly model: Model;
   readonly secrets: Secrets;
+  /** Every host, in list order. */
+  readonly hosts: readonly ParsedHost[];
+  /** The waves of host names `up` converges in turn, and how many hosts of a wave may fail before the rollout stops. */
+  readonly rollout: { readonly waves: readonly (readonly string[])[]; readonly maxFailedHosts: number };
+  /** How many generations each host keeps. */
+  readonly generations: { readonly keep: number };
 }
 
 const objectAt = (v: unknown): Record<string, unknown> => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 
-/** What decides the required secrets, read from a config the schema rejected: a service is on unless `enabled: false`. */
+/**
+ * What decides the required secrets, read from a config the schema rejected:
+ * a service is on unless `enabled: false` (a host's own flag first).
+ */
 function lenientSecrets(plain: Record<string, unknown>): { required: TokenName[]; keyRequired: boolean } {
-  const services = Object.fromEntries(
-    Object.entries(objectAt(plain.services)).map(([n, o]) => [n, { enabled: objectAt(o).enabled !== false }]),
-  ) as unknown as SchemaConfig["services"];
-  return { required: requiredTokens({ services } as unknown as SchemaConfig), keyRequired: objectAt(plain.host).useAgent !== true };
+  const stack = objectAt(plain.services);
+  const entries = Array.isArray(plain.hosts) ? plain.hosts.map(objectAt) : [objectAt(plain.host)];
+  const required = entries.flatMap((entry) => {
+    const own = objectAt(entry.services);
+    const enabled = (n: string) => (objectAt(own[n]).enabled ?? objectAt(stack[n]).enabled) !== false;
+    const services = Object.fromEntries(SERVICE_NAMES.map((n) => [n, { enabled: enabled(n) }]));
+    return requiredTokens({ services } as unknown as SchemaConfig);
+  });
+  return { required: [...new Set(required)].sort(), keyRequired: entries.length === 0 || entries.some((e) => e.useAgent !== true) };
+}
+
+/** Exactly one of quantlab:host and quantlab:hosts. */
+function hostKeyProblems(plain: Record<string, unknown>): string[] {
+  if (plain.host !== undefined && plain.hosts !== undefined) {
+    return [`${key(["hosts"])}: set either quantlab:host (one host) or quantlab:hosts (a list of hosts), not both`];
+  }
+  if (plain.host === undefined && plain.hosts === undefined) {
+    return [`${key(["host"])}: expected an object with address, port, user, hostKey (or a list of hosts in quantlab:hosts), got nothing`];
+  }
+  return [];
 }
 
 function parseJsonValue(name: string, text: string | undefined): { value?: unknown; problem?: string } {
@@ -83,22 +121,35 @@ function readRaw(all: Readonly<Record<string, string>>): { raw: Record<string, u
 export function parseStackConfig(all: Readonly<Record<string, string>>, options: ParseOptions = {}): ParsedStack {
   const { raw, problems } = readRaw(all);
   const plain = Object.fromEntries(PLAIN_KEYS.filter((k) => k in raw).map((k) => [k, raw[k]]));
-  if (plain.host === undefined) problems.push(`${key(["host"])}: expected an object with address, port, user, hostKey, got nothing`);
+  const hostKeys = hostKeyProblems(plain);
+  problems.push(...hostKeys);
 
   const result = configSchema.safeParse(plain);
-  if (!result.success || plain.host === undefined) {
+  if (!result.success || hostKeys.length > 0) {
     // The secrets are still checked, against what the raw config enables, so one run lists every problem.
     const lenient = lenientSecrets(plain);
     const { problems: secretIssues } = secretProblems(raw, lenient.required, lenient.keyRequired, options.secretKeys);
     throw new ConfigError([...problems, ...(result.success ? stackProblems(result.data) : zodProblems(result.error.issues, plain)), ...secretIssues]);
   }
   const config = result.data;
-  const host = config.host as HostSettings;
-  const scope: HostScope = { host, services: config.services, hostPath: (f) => ["host", f], servicePath: (n, f) => ["services", n, f] };
-  problems.push(...stackProblems(config), ...hostProblems(config, scope));
-  const { problems: secretIssues, secrets } = secretProblems(raw, requiredTokens(config), !host.useAgent, options.secretKeys);
+  const fleet = fleetHosts(config);
+  // A stack-level problem shows on every host: listed once.
+  const perHost = [...new Set(fleet.flatMap((h) => hostProblems(config, h)))];
+  problems.push(...stackProblems(config), ...fleetProblems(config, fleet), ...perHost);
+  const inputs = fleet.map((h) => ({ ...config, services: h.services }));
+  const required = [...new Set(inputs.flatMap((input) => requiredTokens(input)))].sort();
+  const { problems: secretIssues, secrets } = secretProblems(raw, required, fleet.some((h) => !h.host.useAgent), options.secretKeys);
   problems.push(...secretIssues);
   if (problems.length > 0) throw new ConfigError(problems);
 
-  return { config: { ...config, host }, model: resolveModel(config), secrets };
+  const hosts = fleet.map((h, i): ParsedHost => ({ name: h.name, target: targetOf(h.host), model: resolveModel(inputs[i]!) }));
+  const { host: _host, hosts: _hosts, ...rest } = config;
+  return {
+    config: { ...rest, host: fleet[0]!.host },
+    model: hosts[0]!.model,
+    secrets,
+    hosts,
+    rollout: { waves: rolloutWaves(hosts.map((h) => h.name), config.rollout), maxFailedHosts: config.rollout.maxFailedHosts },
+    generations: { keep: config.generations.keep },
+  };
 }

@@ -14,6 +14,7 @@ import {
   bool,
   bucketName,
   command,
+  count,
   endpointUrl,
   envPath,
   healthTimeout,
@@ -34,15 +35,21 @@ import {
 export const REMOTE_CREDENTIALS =
   "expected a remote without credentials (the value is not shown: a password or token in it would reach the state, the host's process list and .git/config); use a key-authenticated ssh remote or a path, and keep credentials in the runtime user's git config on the host";
 
+const HOST_NAME = "expected a host name: 1-40 of a-z, 0-9 and -, starting with a letter or digit";
+const WHOLE_HOSTS = "expected a whole number of hosts, 0 or more";
+const BATCH = 'expected a number of hosts (1 or more) or a percentage of them ("1%" to "100%")';
+const KEEP = "expected a whole number 1-100";
+
 const gitRemote = z.string({ error: "expected a git remote" }).superRefine((r, ctx) => {
   if (remoteHasCredentials(r)) return ctx.addIssue({ code: "custom", message: REMOTE_CREDENTIALS, params: REDACT });
   const problem = gitRemoteProblem(r);
   if (problem) ctx.addIssue({ code: "custom", message: problem, input: r });
 });
 
-const serviceOverride = z.strictObject({
+/** A service's fields as a host overrides them: no defaults, so an unset field keeps the stack's (config/fleet.ts merges). */
+const serviceFields = {
   /** @default true */
-  enabled: bool().default(true),
+  enabled: bool().optional(),
   /** @default the catalog port (model/catalog.ts) */
   port: servicePort.optional(),
   /** @default the catalog working directory */
@@ -50,14 +57,21 @@ const serviceOverride = z.strictObject({
   /** @default the catalog command */
   command: command.optional(),
   /** Extra startup edges on top of the runbook's. @default [] */
-  after: serviceNames(SERVICE_NAMES.length).default([]),
+  after: serviceNames(SERVICE_NAMES.length).optional(),
   /**
    * How long a (re)start may take to pass its health gate (health endpoint
    * 200, or still active after the settle time) before `up` rolls it back.
    * @default 30
    */
   healthTimeoutSeconds: healthTimeout.optional(),
-});
+};
+
+const serviceOverride = z.strictObject({ ...serviceFields, enabled: bool().default(true), after: serviceNames(SERVICE_NAMES.length).default([]) });
+const hostServiceOverride = z.strictObject(serviceFields);
+
+/** `services` keyed by service name, each entry of `entry`'s shape. */
+const servicesOf = <T extends z.ZodType>(entry: T) =>
+  z.strictObject(Object.fromEntries(SERVICE_NAMES.map((n) => [n, entry.optional()])) as Record<(typeof SERVICE_NAMES)[number], z.ZodOptional<T>>);
 
 const cronJob = z.strictObject({
   /** @default true for `ml`, false for the others */
@@ -134,9 +148,56 @@ const hostFields = {
 
 const hostSettings = z.strictObject(hostFields, { error: "expected an object with address, port, user, hostKey" });
 
+const hostEntry = z.strictObject(
+  {
+    /** Names the host in output, resources and --host. */
+    name: z
+      .string({ error: HOST_NAME })
+      .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, { error: HOST_NAME }),
+    ...hostFields,
+    /** Per-host overrides, merged field by field over quantlab:services. @default none */
+    services: servicesOf(hostServiceOverride).optional(),
+  },
+  { error: "expected a host: an object with name, address, port, user, hostKey" },
+);
+
+/** At most this many hosts in one stack. */
+export const MAX_HOSTS = 100;
+
+const rollout = z
+  .strictObject({
+    /** The first N hosts of the list converge alone first. @default 1 with more than one host, 0 with one */
+    canary: count(0, WHOLE_HOSTS).optional(),
+    /** Hosts per wave after the canary: a number, or "N%" of all hosts (rounded down, at least 1). @default all the rest */
+    batchSize: z
+      .union([z.number(), z.string()], { error: BATCH })
+      .refine((b) => (typeof b === "number" ? Number.isInteger(b) && b >= 1 : /^([1-9][0-9]?|100)%$/.test(b)), { error: BATCH })
+      .optional(),
+    /** A wave with more failed hosts than this stops the rollout. @default 0 */
+    maxFailedHosts: count(0, WHOLE_HOSTS).default(0),
+  })
+  .prefault({});
+
+const generations = z
+  .strictObject({
+    /** How many host generations each host keeps. @default 10 */
+    keep: count(1, KEEP).max(100, { error: KEEP }).default(10),
+  })
+  .prefault({});
+
 export const configSchema = z.strictObject({
-  /** The target host's SSH endpoint. Required (config/parse.ts checks it). */
+  /** The target host's SSH endpoint. Exactly one of host and hosts (config/parse.ts checks it). */
   host: hostSettings.optional(),
+  /** A fleet: the hosts, in rollout order. */
+  hosts: z
+    .array(hostEntry, { error: "expected a list of hosts, each with name and address" })
+    .min(1, { error: `expected a list of 1-${MAX_HOSTS} hosts` })
+    .max(MAX_HOSTS, { error: `expected a list of 1-${MAX_HOSTS} hosts` })
+    .optional(),
+  /** How `up` walks the hosts. */
+  rollout,
+  /** What each host keeps of its past deployments. */
+  generations,
   runtime: z
     .strictObject({
       /** Never root, a system account or the SSH login user. @default "deploy" */
@@ -152,12 +213,7 @@ export const configSchema = z.strictObject({
     })
     // Parsed from {} when absent, so each field default above is the only one.
     .prefault({}),
-  services: z
-    .strictObject(Object.fromEntries(SERVICE_NAMES.map((n) => [n, serviceOverride.optional()])) as Record<
-      (typeof SERVICE_NAMES)[number],
-      z.ZodOptional<typeof serviceOverride>
-    >)
-    .default({}),
+  services: servicesOf(serviceOverride).default({}),
   env: z
     .strictObject({
       /** EXECUTION_STREAMING_MAXDD. @default false */
@@ -205,6 +261,8 @@ export const configSchema = z.strictObject({
 
 export type SchemaConfig = z.infer<typeof configSchema>;
 export type HostSettings = z.infer<typeof hostSettings>;
+export type HostEntry = z.infer<typeof hostEntry>;
 export type ServicesConfig = SchemaConfig["services"];
-/** The parsed config as callers see it: `host` is always set. */
-export type StackConfig = Omit<SchemaConfig, "host"> & { readonly host: HostSettings };
+export type HostServicesConfig = NonNullable<HostEntry["services"]>;
+/** The parsed config as callers see it: `host` is always set (a fleet's first host; parse.ts gives every host). */
+export type StackConfig = Omit<SchemaConfig, "host" | "hosts"> & { readonly host: HostSettings };

@@ -44,7 +44,7 @@ const CASES: Array<[title: string, config: Config, problems: string[]]> = [
   ["enabled as a string", withService("backtestd", { enabled: "yes" }), ['quantlab:services.backtestd.enabled: expected true or false, got "yes"']],
   ["unknown service", withService("strategyx", { port: 1 }), ["quantlab:services.strategyx: unknown key"]],
   ["typo in a service key", withService("replayd", { prot: 1 }), ["quantlab:services.replayd.prot: unknown key"]],
-  ["unknown top-level key", { ...distinctConfig(), "quantlab:servics": "{}" }, ["quantlab:servics: unknown key (known: host, runtime, services, env, s3, cron, code, tokens, sshPrivateKey, sshKeyPassphrase)"]],
+  ["unknown top-level key", { ...distinctConfig(), "quantlab:servics": "{}" }, ["quantlab:servics: unknown key (known: host, hosts, runtime, services, env, s3, cron, code, rollout, generations, tokens, sshPrivateKey, sshKeyPassphrase)"]],
   ["relative command", withService("observer", { command: ["node", "index.js"] }), ['quantlab:services.observer.command: expected argv[0] to be an absolute path, got ["node","index.js"]']],
   ["shell metacharacters in a command", withService("observer", { command: ["/usr/bin/node", "x.js;rm", "-rf"] }), ['quantlab:services.observer.command.1: expected a plain word of [A-Za-z0-9_@+=:,./-] (no spaces, quotes, $, %, ; or other shell/systemd syntax), got "x.js;rm"']],
   ["command substitution", withService("collector", { command: ["/usr/bin/python3", "$(id)"] }), ['quantlab:services.collector.command.1: expected a plain word of [A-Za-z0-9_@+=:,./-] (no spaces, quotes, $, %, ; or other shell/systemd syntax), got "$(id)"']],
@@ -137,7 +137,7 @@ const CASES: Array<[title: string, config: Config, problems: string[]]> = [
   ["strategyd off under backtestd and console-ui", withKey("services", { strategyd: { enabled: false } }), ["quantlab:services.strategyd.enabled: backtestd and console-ui call strategyd; disable them too or keep strategyd enabled"]],
   // Host key: a pinned key is never silently dropped.
   ["host key pinned and the check skipped", withKey("host", { insecureSkipHostKeyCheck: true }), ["quantlab:host.insecureSkipHostKeyCheck: set one of host.hostKey and host.insecureSkipHostKeyCheck: true, not both (the pinned key would be ignored)"]],
-  ["missing host", without("host"), ["quantlab:host: expected an object with address, port, user, hostKey, got nothing"]],
+  ["missing host", without("host"), ["quantlab:host: expected an object with address, port, user, hostKey (or a list of hosts in quantlab:hosts), got nothing"]],
   ["host key missing", withKey("host", { address: "10.9.8.7", hostKey: undefined }), ["quantlab:host.hostKey: required to pin the host's SSH key (e.g. the ssh-ed25519 line of `ssh-keyscan -t ed25519 10.9.8.7`), or set host.insecureSkipHostKeyCheck: true"]],
   ["malformed host key", withKey("host", { hostKey: "AAAAC3Nza" }), ['quantlab:host.hostKey: expected an OpenSSH public host key line such as "ssh-ed25519 AAAA..." (see ssh-keyscan), got "AAAAC3Nza"']],
   ["host address injection", withKey("host", { address: "host; reboot" }), ['quantlab:host.address: expected a host name or IP address, got "host; reboot"']],
