@@ -17,6 +17,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
 import { runProgram } from "../program";
 import { TOKEN_NAMES } from "../model/catalog";
+import { configFromCliJson, type CliConfig } from "../config/cliJson";
 import { ROOT, STATE_DIR, TOOLS_BIN, TOOLS_DIR, sandboxDir } from "./paths";
 import { must, run } from "./run";
 import { Sandbox } from "./sandbox";
@@ -161,10 +162,15 @@ function skipResultQueries(stack: Stack): void {
   Object.assign(stack, { outputs: async () => ({}), info: async () => undefined });
 }
 
-const decrypted = new WeakMap<OpenStack, { stamp: string; config: Promise<Record<string, string>> }>();
+const decrypted = new WeakMap<OpenStack, { stamp: string; config: Promise<CliConfig> }>();
 
 /** The stack config with secrets decrypted, as the program sees it (kept in memory; one CLI call per command unless the file changes). */
-export function decryptedConfig(o: OpenStack): Promise<Record<string, string>> {
+export async function decryptedConfig(o: OpenStack): Promise<Record<string, string>> {
+  return (await decryptedStackConfig(o)).values;
+}
+
+/** decryptedConfig's values, and the keys the stack file stores encrypted (for parseStackConfig's plaintext check). */
+export function decryptedStackConfig(o: OpenStack): Promise<CliConfig> {
   const st = fs.statSync(o.configFile);
   const stamp = `${st.mtimeMs}:${st.size}`;
   const cached = decrypted.get(o);
@@ -175,12 +181,11 @@ export function decryptedConfig(o: OpenStack): Promise<Record<string, string>> {
   return config;
 }
 
-async function readDecryptedConfig(o: OpenStack): Promise<Record<string, string>> {
+async function readDecryptedConfig(o: OpenStack): Promise<CliConfig> {
   const r = await run(PULUMI, ["config", "--show-secrets", "--json", "--stack", o.stack.name, "--config-file", o.configFile], {
     cwd: o.workDir,
     env: { ...process.env, ...o.env },
   });
   if (r.code !== 0) throw new Error(`pulumi config: ${r.stderr.trim()}`);
-  const json = JSON.parse(r.stdout) as Record<string, { value?: string; objectValue?: unknown }>;
-  return Object.fromEntries(Object.entries(json).map(([k, v]) => [k, v.objectValue !== undefined ? JSON.stringify(v.objectValue) : (v.value ?? "")]));
+  return configFromCliJson(r.stdout, fs.readFileSync(o.configFile, "utf8"));
 }

@@ -25,7 +25,7 @@ import { planHost } from "../hostfiles/plan";
 import { connectionFromConfig } from "../provider/context";
 import { connect, type SshConnection } from "../provider/ssh";
 import * as fs from "fs";
-import { PROJECT, decryptedConfig, openStack, setSecret, type OpenStack } from "./engine";
+import { PROJECT, decryptedStackConfig, openStack, setSecret, type OpenStack } from "./engine";
 import { checkHealth, healthRow, healthTable, type HealthRow } from "./health";
 import { serviceOutputs } from "./outcome";
 import { changesText, hostChanges, restartsText } from "./report";
@@ -87,8 +87,8 @@ const print = (text: string) => process.stdout.write(text.endsWith("\n") ? text 
 
 /** The stack config, decrypted and validated: the package's own error before the engine or the host is touched. */
 async function parsed(o: OpenStack) {
-  const all = await decryptedConfig(o);
-  return { all, ...parseStackConfig(all) };
+  const { values: all, secretKeys } = await decryptedStackConfig(o);
+  return { all, ...parseStackConfig(all, { secretKeys }) };
 }
 
 /** Live health, over the CLI's own connection. */

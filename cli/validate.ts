@@ -7,6 +7,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { configFromCliJson, type CliConfig } from "../config/cliJson";
 import { ConfigError, parseStackConfig, type ParsedStack } from "../config/parse";
 import { ROOT, TOOLS_BIN, TOOLS_DIR, sandboxDir } from "./paths";
 import { run } from "./run";
@@ -36,6 +37,11 @@ const SECURE = /^\s*secure: /m;
 
 /** The stack file's config as allConfig() would give it (secrets decrypted), read in a throwaway workspace. */
 export async function readStackFile(stack: string, file: string, passphrase?: string): Promise<Record<string, string>> {
+  return (await readStackConfig(stack, file, passphrase)).values;
+}
+
+/** readStackFile's values, and the keys the file stores encrypted. */
+export async function readStackConfig(stack: string, file: string, passphrase?: string): Promise<CliConfig> {
   if (!fs.existsSync(file)) throw new Error(`no stack config for "${stack}": ${file} does not exist`);
   const text = fs.readFileSync(file, "utf8");
   const pass = passphrase ?? process.env.PULUMI_CONFIG_PASSPHRASE;
@@ -66,8 +72,7 @@ export async function readStackFile(stack: string, file: string, passphrase?: st
     if (init.code !== 0) throw new Error(`cannot open ${file}: ${init.stderr.trim()}`);
     const r = await run(PULUMI, ["config", "--show-secrets", "--json", "--stack", stack], { cwd: work, env });
     if (r.code !== 0) throw new Error(`cannot read ${file}: ${r.stderr.trim().replace(/^error: /, "")}`);
-    const json = JSON.parse(r.stdout) as Record<string, { value?: string; objectValue?: unknown }>;
-    return Object.fromEntries(Object.entries(json).map(([k, v]) => [k, v.objectValue !== undefined ? JSON.stringify(v.objectValue) : (v.value ?? "")]));
+    return configFromCliJson(r.stdout, text);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
@@ -75,9 +80,9 @@ export async function readStackFile(stack: string, file: string, passphrase?: st
 
 export async function validate(opts: ValidateOptions): Promise<Validation> {
   const { file, passphrase } = validatedFile(opts);
-  const all = await readStackFile(opts.stack, file, passphrase);
+  const { values, secretKeys } = await readStackConfig(opts.stack, file, passphrase);
   try {
-    return { file, ok: true, parsed: parseStackConfig(all) };
+    return { file, ok: true, parsed: parseStackConfig(values, { secretKeys }) };
   } catch (e) {
     if (e instanceof ConfigError) return { file, ok: false, problems: e.problems };
     throw e;

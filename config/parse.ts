@@ -4,152 +4,80 @@
  * secrets, or a ConfigError that lists every problem with its key path.
  * Nothing here touches Pulumi, so the same code is tested without an engine.
  */
-import type { z } from "zod";
-import { configSchema, type StackConfig } from "./schema";
-import { allEdges, cronJobEnabled, enabledServiceNames, requiredTokens, resolveModel, servicePort, type Model } from "../model/model";
-import { SERVICE_NAMES, TOKEN_NAMES, type TokenName } from "../model/catalog";
-import { DagError, validateDag } from "../model/dag";
-import { CRON_JOB_NAMES, CRON_JOBS } from "../model/cron";
-import { loopbackPort } from "./rules";
+import { configSchema, type SchemaConfig, type StackConfig } from "./schema";
+import { requiredTokens, resolveModel, type Model } from "../model/model";
+import { SERVICE_NAMES, type TokenName } from "../model/catalog";
+import type { HostTarget } from "../model/input";
+import { hostProblems, stackProblems } from "./cross";
+import { fleetHosts, fleetProblems, rolloutWaves, targetOf } from "./fleet";
+import { ConfigError, describe, key, NAMESPACE, zodProblems } from "./problems";
+import { SECRET_KEYS, secretProblems, type Secrets } from "./secrets";
 
-export const NAMESPACE = "quantlab";
-const PLAIN_KEYS = ["host", "runtime", "services", "env", "s3", "cron", "code"] as const;
-const SECRET_KEYS = ["tokens", "sshPrivateKey", "sshKeyPassphrase"] as const;
+export { ConfigError, NAMESPACE } from "./problems";
+export { hostTarget } from "./fleet";
+export type { Secrets } from "./secrets";
+export type { HostTarget } from "../model/input";
 
-export class ConfigError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid stack config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
-    this.name = "ConfigError";
-  }
+const PLAIN_KEYS = ["host", "hosts", "runtime", "services", "env", "s3", "cron", "code", "rollout", "generations"] as const;
+
+export interface ParseOptions {
+  /**
+   * The keys stored encrypted in the stack file: full keys
+   * ("quantlab:tokens") or leaf paths ("quantlab:tokens.labeld"). With it,
+   * a secret written in plaintext is refused; undefined skips that check
+   * (Pulumi mocks, where nothing is encrypted). @default undefined
+   */
+  readonly secretKeys?: ReadonlySet<string>;
 }
 
-export interface Secrets {
-  readonly tokens: Readonly<Partial<Record<TokenName, string>>>;
-  readonly sshPrivateKey: string;
+/** One host of the stack: its name (`host` for the single-host form), where it is, and what it runs. */
+export interface ParsedHost {
+  readonly name: string;
+  readonly target: HostTarget;
+  readonly model: Model;
 }
 
 export interface ParsedStack {
+  /** The config as parsed; for a fleet, `host` is the first host's and `services` the stack-level ones. */
   readonly config: StackConfig;
+  /** The first host's model. */
   readonly model: Model;
   readonly secrets: Secrets;
-}
-
-const key = (path: readonly PropertyKey[]): string => `${NAMESPACE}:${path.map(String).join(".")}`;
-
-function describe(value: unknown): string {
-  if (value === undefined) return "nothing";
-  const text = JSON.stringify(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
-
-/** The raw value at a key path: what the user wrote, whatever zod reports as input. */
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  return path.reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k] : undefined), root);
-}
-
-function zodProblems(issues: readonly z.core.$ZodIssue[], input: unknown): string[] {
-  return issues.flatMap((issue) => {
-    if (issue.code === "unrecognized_keys") {
-      return issue.keys.map((k) => `${key([...issue.path, k])}: unknown key`);
-    }
-    return [`${key(issue.path)}: ${issue.message}, got ${describe(valueAt(input, issue.path))}`];
-  });
-}
-
-const TOKEN_SHAPE = /^[A-Za-z0-9._~+/=-]{16,512}$/;
-
-function setTokenCommand(name: string): string {
-  return `openssl rand -hex 32 | npx quantlab secret --stack STACK --key tokens.${name}`;
-}
-
-function secretProblems(raw: Record<string, unknown>, required: readonly TokenName[], useAgent: boolean): { problems: string[]; secrets: Secrets } {
-  const problems: string[] = [];
-  const tokens: Partial<Record<TokenName, string>> = {};
-  const rawTokens = raw.tokens ?? {};
-  if (typeof rawTokens !== "object" || rawTokens === null || Array.isArray(rawTokens)) {
-    problems.push(`${key(["tokens"])}: expected an object of secret tokens (the value is secret and not shown)`);
-  } else {
-    for (const k of Object.keys(rawTokens)) {
-      if (!(TOKEN_NAMES as readonly string[]).includes(k)) {
-        problems.push(`${key(["tokens", k])}: unknown token (known: ${TOKEN_NAMES.join(", ")})`);
-      }
-    }
-    for (const name of required) {
-      const value = (rawTokens as Record<string, unknown>)[name];
-      if (value === undefined || value === "") {
-        problems.push(`${key(["tokens", name])}: missing secret; set it with: ${setTokenCommand(name)}`);
-      } else if (typeof value !== "string" || !TOKEN_SHAPE.test(value)) {
-        problems.push(
-          `${key(["tokens", name])}: expected 16-512 characters of [A-Za-z0-9._~+/=-] (no spaces, quotes or newlines; the value is secret and not shown)`,
-        );
-      } else {
-        tokens[name] = value;
-      }
-    }
-  }
-  const sshPrivateKey = raw.sshPrivateKey;
-  if ((sshPrivateKey === undefined || sshPrivateKey === "") && !useAgent) {
-    problems.push(`${key(["sshPrivateKey"])}: missing secret; set it with: npx quantlab secret --stack STACK --key sshPrivateKey < ~/.ssh/id_ed25519`);
-  } else if (sshPrivateKey !== undefined && sshPrivateKey !== "" && (typeof sshPrivateKey !== "string" || !/^-----BEGIN [A-Z ]*PRIVATE KEY-----\n/.test(sshPrivateKey))) {
-    problems.push(`${key(["sshPrivateKey"])}: expected a PEM/OpenSSH private key starting with "-----BEGIN ... PRIVATE KEY-----" (the value is secret and not shown)`);
-  }
-  return { problems, secrets: { tokens, sshPrivateKey: typeof sshPrivateKey === "string" ? sshPrivateKey : "" } };
-}
-
-/** Checks zod cannot express field by field: collisions, the DAG, conditional requirements. */
-function crossProblems(config: StackConfig): string[] {
-  const problems: string[] = [];
-  const enabled = enabledServiceNames(config);
-
-  const ports = new Map<number, string>();
-  const s3Port = config.s3.endpoint === undefined ? undefined : loopbackPort(config.s3.endpoint);
-  for (const name of enabled) {
-    const port = servicePort(config, name);
-    if (port === undefined) continue;
-    const other = ports.get(port);
-    if (other) problems.push(`${key(["services", name, "port"])}: port ${port} is already used by ${other}`);
-    else if (port === config.host.port) problems.push(`${key(["services", name, "port"])}: port ${port} is the host's SSH port (quantlab:host.port)`);
-    else if (port === s3Port) problems.push(`${key(["services", name, "port"])}: port ${port} is the S3 endpoint's port on this host (quantlab:s3.endpoint)`);
-    else ports.set(port, name);
-  }
-
-  try {
-    validateDag(SERVICE_NAMES, allEdges(config));
-  } catch (e) {
-    if (!(e instanceof DagError)) throw e;
-    problems.push(`${key(["services", e.node, "after"])}: ${e.message}`);
-  }
-
-  for (const job of CRON_JOB_NAMES) {
-    if (cronJobEnabled(config, job) && !config.cron[job]?.schedule && !CRON_JOBS[job].defaultSchedule) {
-      problems.push(`${key(["cron", job, "schedule"])}: required when the job is enabled (a cron schedule such as "30 1 * * *")`);
-    }
-  }
-
-  if (!config.host.hostKey && !config.host.insecureSkipHostKeyCheck) {
-    problems.push(
-      `${key(["host", "hostKey"])}: required to pin the host's SSH key (e.g. the ssh-ed25519 line of \`ssh-keyscan -t ed25519 ${config.host.address}\`), or set host.insecureSkipHostKeyCheck: true`,
-    );
-  }
-
-  if (config.code.localDir !== undefined && config.code.git !== undefined) {
-    problems.push(`${key(["code"])}: set either localDir (ship a local directory) or git (check a ref out on the host), not both`);
-  }
-
-  if (config.runtime.user === "root") {
-    problems.push(`${key(["runtime", "user"])}: expected an unprivileged user, got "root"`);
-  }
-  return problems;
+  /** Every host, in list order. */
+  readonly hosts: readonly ParsedHost[];
+  /** The waves of host names `up` converges in turn, and how many hosts of a wave may fail before the rollout stops. */
+  readonly rollout: { readonly waves: readonly (readonly string[])[]; readonly maxFailedHosts: number };
+  /** How many generations each host keeps. */
+  readonly generations: { readonly keep: number };
 }
 
 const objectAt = (v: unknown): Record<string, unknown> => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 
-/** What decides the required secrets, read from a config the schema rejected: a service is on unless `enabled: false`. */
-function lenientSettings(plain: Record<string, unknown>): { services: StackConfig["services"]; useAgent: boolean } {
-  const services = Object.fromEntries(
-    Object.entries(objectAt(plain.services)).map(([n, o]) => [n, { enabled: objectAt(o).enabled !== false }]),
-  ) as unknown as StackConfig["services"];
-  return { services, useAgent: objectAt(plain.host).useAgent === true };
+/**
+ * What decides the required secrets, read from a config the schema rejected:
+ * a service is on unless `enabled: false` (a host's own flag first).
+ */
+function lenientSecrets(plain: Record<string, unknown>): { required: TokenName[]; keyRequired: boolean } {
+  const stack = objectAt(plain.services);
+  const entries = Array.isArray(plain.hosts) ? plain.hosts.map(objectAt) : [objectAt(plain.host)];
+  const required = entries.flatMap((entry) => {
+    const own = objectAt(entry.services);
+    const enabled = (n: string) => (objectAt(own[n]).enabled ?? objectAt(stack[n]).enabled) !== false;
+    const services = Object.fromEntries(SERVICE_NAMES.map((n) => [n, { enabled: enabled(n) }]));
+    return requiredTokens({ services } as unknown as SchemaConfig);
+  });
+  return { required: [...new Set(required)].sort(), keyRequired: entries.length === 0 || entries.some((e) => e.useAgent !== true) };
+}
+
+/** Exactly one of quantlab:host and quantlab:hosts. */
+function hostKeyProblems(plain: Record<string, unknown>): string[] {
+  if (plain.host !== undefined && plain.hosts !== undefined) {
+    return [`${key(["hosts"])}: set either quantlab:host (one host) or quantlab:hosts (a list of hosts), not both`];
+  }
+  if (plain.host === undefined && plain.hosts === undefined) {
+    return [`${key(["host"])}: expected an object with address, port, user, hostKey (or a list of hosts in quantlab:hosts), got nothing`];
+  }
+  return [];
 }
 
 function parseJsonValue(name: string, text: string | undefined): { value?: unknown; problem?: string } {
@@ -161,40 +89,67 @@ function parseJsonValue(name: string, text: string | undefined): { value?: unkno
   }
 }
 
-/**
- * Parses the whole `quantlab:*` config. `all` maps full keys
- * ("quantlab:host") to their raw string values, as allConfig() returns them
- * (structured values are JSON text; secrets are already decrypted).
- */
-export function parseStackConfig(all: Readonly<Record<string, string>>): ParsedStack {
+/** The raw values by name, and the problems of keys that are unknown or not JSON. */
+function readRaw(all: Readonly<Record<string, string>>): { raw: Record<string, unknown>; problems: string[] } {
   const problems: string[] = [];
   const raw: Record<string, unknown> = {};
   for (const [fullKey, text] of Object.entries(all)) {
     const [ns, name] = fullKey.split(":", 2) as [string, string | undefined];
     if (ns !== NAMESPACE || name === undefined) continue;
-    if ((PLAIN_KEYS as readonly string[]).includes(name) || name === "tokens") {
+    if ((PLAIN_KEYS as readonly string[]).includes(name)) {
       const parsed = parseJsonValue(name, text);
       if (parsed.problem) problems.push(parsed.problem);
       else raw[name] = parsed.value;
+    } else if (name === "tokens") {
+      // Text that is no JSON stays text: secrets.ts names the shape without showing it.
+      const parsed = parseJsonValue(name, text);
+      raw[name] = parsed.problem ? text : parsed.value;
     } else if (name === "sshPrivateKey" || name === "sshKeyPassphrase") {
       raw[name] = text;
     } else {
       problems.push(`${key([name])}: unknown key (known: ${[...PLAIN_KEYS, ...SECRET_KEYS].join(", ")})`);
     }
   }
+  return { raw, problems };
+}
 
+/**
+ * Parses the whole `quantlab:*` config. `all` maps full keys
+ * ("quantlab:host") to their raw string values, as allConfig() returns them
+ * (structured values are JSON text; secrets are already decrypted).
+ */
+export function parseStackConfig(all: Readonly<Record<string, string>>, options: ParseOptions = {}): ParsedStack {
+  const { raw, problems } = readRaw(all);
   const plain = Object.fromEntries(PLAIN_KEYS.filter((k) => k in raw).map((k) => [k, raw[k]]));
+  const hostKeys = hostKeyProblems(plain);
+  problems.push(...hostKeys);
+
   const result = configSchema.safeParse(plain);
-  if (!result.success) {
+  if (!result.success || hostKeys.length > 0) {
     // The secrets are still checked, against what the raw config enables, so one run lists every problem.
-    const lenient = lenientSettings(plain);
-    const { problems: secretIssues } = secretProblems(raw, requiredTokens(lenient as unknown as StackConfig), lenient.useAgent);
-    throw new ConfigError([...problems, ...zodProblems(result.error.issues, plain), ...secretIssues]);
+    const lenient = lenientSecrets(plain);
+    const { problems: secretIssues } = secretProblems(raw, lenient.required, lenient.keyRequired, options.secretKeys);
+    throw new ConfigError([...problems, ...(result.success ? stackProblems(result.data) : zodProblems(result.error.issues, plain)), ...secretIssues]);
   }
-  problems.push(...crossProblems(result.data));
-  const { problems: secretIssues, secrets } = secretProblems(raw, requiredTokens(result.data), result.data.host.useAgent);
+  const config = result.data;
+  const fleet = fleetHosts(config);
+  // A stack-level problem shows on every host: listed once.
+  const perHost = [...new Set(fleet.flatMap((h) => hostProblems(config, h)))];
+  problems.push(...stackProblems(config), ...fleetProblems(config, fleet), ...perHost);
+  const inputs = fleet.map((h) => ({ ...config, services: h.services }));
+  const required = [...new Set(inputs.flatMap((input) => requiredTokens(input)))].sort();
+  const { problems: secretIssues, secrets } = secretProblems(raw, required, fleet.some((h) => !h.host.useAgent), options.secretKeys);
   problems.push(...secretIssues);
   if (problems.length > 0) throw new ConfigError(problems);
 
-  return { config: result.data, model: resolveModel(result.data), secrets };
+  const hosts = fleet.map((h, i): ParsedHost => ({ name: h.name, target: targetOf(h.host), model: resolveModel(inputs[i]!) }));
+  const { host: _host, hosts: _hosts, ...rest } = config;
+  return {
+    config: { ...rest, host: fleet[0]!.host },
+    model: hosts[0]!.model,
+    secrets,
+    hosts,
+    rollout: { waves: rolloutWaves(hosts.map((h) => h.name), config.rollout), maxFailedHosts: config.rollout.maxFailedHosts },
+    generations: { keep: config.generations.keep },
+  };
 }

@@ -5,58 +5,51 @@
  */
 import { z } from "zod";
 import { SERVICE_NAMES } from "../model/catalog";
-import { CRON_JOB_NAMES, scheduleProblem } from "../model/cron";
-import { SAFE_CHARS, SAFE_WORD, envValueProblem } from "../model/values";
-import { gitRefProblem, gitRemoteProblem } from "../model/git";
-import { runtimeDirProblem, servicePortProblem } from "./rules";
+import { CRON_JOB_NAMES } from "../model/cron";
+import { gitRefProblem, gitRemoteProblem, remoteHasCredentials } from "../model/git";
+import { REDACT } from "./problems";
+import { runtimeGroupProblem, runtimeUserProblem } from "./rules";
+import {
+  address,
+  bool,
+  bucketName,
+  command,
+  count,
+  endpointUrl,
+  envPath,
+  healthTimeout,
+  hostKey,
+  port,
+  posixName,
+  region,
+  relPath,
+  retentionDays,
+  ruled,
+  runtimeDir,
+  schedule,
+  serviceNames,
+  servicePort,
+} from "./fields";
 
-const port = z
-  .number({ error: "expected a port number" })
-  .int({ error: "expected an integer 1-65535" })
-  .min(1, { error: "expected 1-65535" })
-  .max(65535, { error: "expected 1-65535" });
+/** A credential in a remote would reach the state, the host's argv and .git/config: refused without echoing it. */
+export const REMOTE_CREDENTIALS =
+  "expected a remote without credentials (the value is not shown: a password or token in it would reach the state, the host's process list and .git/config); use a key-authenticated ssh remote or a path, and keep credentials in the runtime user's git config on the host";
 
-const absPath = z
-  .string({ error: "expected an absolute path" })
-  .refine((p) => p.startsWith("/"), { error: "expected an absolute path (starting with /)" })
-  .refine((p) => SAFE_WORD.test(p), { error: `expected a path of ${SAFE_CHARS} only` })
-  .refine((p) => !p.split("/").includes(".."), { error: "expected a path without .. segments" })
-  .refine((p) => p === "/" || !p.endsWith("/"), { error: "expected a path without a trailing /" });
+const HOST_NAME = "expected a host name: 1-40 of a-z, 0-9 and -, starting with a letter or digit";
+const WHOLE_HOSTS = "expected a whole number of hosts, 0 or more";
+const BATCH = 'expected a number of hosts (1 or more) or a percentage of them ("1%" to "100%")';
+const KEEP = "expected a whole number 1-100";
 
-/** A directory the runtime user is given (tmpfiles creates and chowns it): never a system path. */
-const runtimeDir = absPath.superRefine((p, ctx) => {
-  const problem = runtimeDirProblem(p);
-  if (problem) ctx.addIssue({ code: "custom", message: problem, input: p });
+const gitRemote = z.string({ error: "expected a git remote" }).superRefine((r, ctx) => {
+  if (remoteHasCredentials(r)) return ctx.addIssue({ code: "custom", message: REMOTE_CREDENTIALS, params: REDACT });
+  const problem = gitRemoteProblem(r);
+  if (problem) ctx.addIssue({ code: "custom", message: problem, input: r });
 });
 
-/** A port a hardened, unprivileged service can bind. */
-const servicePort = port.superRefine((p, ctx) => {
-  const problem = servicePortProblem(p);
-  if (problem) ctx.addIssue({ code: "custom", message: problem, input: p });
-});
-
-const relPath = z
-  .string({ error: "expected a path relative to runtime.backendRoot" })
-  .refine((p) => !p.startsWith("/"), { error: "expected a relative path (inside runtime.backendRoot)" })
-  .refine((p) => SAFE_WORD.test(p), { error: `expected a path of ${SAFE_CHARS} only` })
-  .refine((p) => !p.split("/").includes(".."), { error: "expected a path without .. segments" });
-
-const posixName = z
-  .string({ error: "expected a user or group name" })
-  .regex(/^[a-z_][a-z0-9_-]{0,31}$/, { error: "expected a POSIX name matching ^[a-z_][a-z0-9_-]{0,31}$" });
-
-const commandArg = z
-  .string({ error: "expected a string" })
-  .regex(SAFE_WORD, { error: `expected a plain word of ${SAFE_CHARS} (no spaces, quotes, $, %, ; or other shell/systemd syntax)` });
-
-const command = z
-  .array(commandArg, { error: "expected an argv list such as [\"/usr/bin/node\", \"index.js\"]" })
-  .min(1, { error: "expected at least the executable" })
-  .refine((argv) => argv.length === 0 || argv[0]!.startsWith("/"), { error: "expected argv[0] to be an absolute path" });
-
-const serviceOverride = z.strictObject({
+/** A service's fields as a host overrides them: no defaults, so an unset field keeps the stack's (config/fleet.ts merges). */
+const serviceFields = {
   /** @default true */
-  enabled: z.boolean({ error: "expected true or false" }).default(true),
+  enabled: bool().optional(),
   /** @default the catalog port (model/catalog.ts) */
   port: servicePort.optional(),
   /** @default the catalog working directory */
@@ -64,48 +57,28 @@ const serviceOverride = z.strictObject({
   /** @default the catalog command */
   command: command.optional(),
   /** Extra startup edges on top of the runbook's. @default [] */
-  after: z.array(z.string({ error: "expected a service name" }), { error: "expected a list of service names" }).default([]),
+  after: serviceNames(SERVICE_NAMES.length).optional(),
   /**
    * How long a (re)start may take to pass its health gate (health endpoint
    * 200, or still active after the settle time) before `up` rolls it back.
    * @default 30
    */
-  healthTimeoutSeconds: z
-    .number({ error: "expected a number of seconds" })
-    .int({ error: "expected whole seconds 1-600" })
-    .min(1, { error: "expected whole seconds 1-600" })
-    .max(600, { error: "expected whole seconds 1-600" })
-    .optional(),
-});
+  healthTimeoutSeconds: healthTimeout.optional(),
+};
 
-const envValue = z
-  .string({ error: "expected a string" })
-  .refine((v) => envValueProblem(v) === undefined, { error: "expected no ', newline, CR or NUL (systemd and dotenv would read it differently)" });
+const serviceOverride = z.strictObject({ ...serviceFields, enabled: bool().default(true), after: serviceNames(SERVICE_NAMES.length).default([]) });
+const hostServiceOverride = z.strictObject(serviceFields);
 
-/** An S3 endpoint URL: it reaches the env files, so it must read back the same there. */
-const endpointUrl = z
-  .url({ error: "expected an http(s) URL" })
-  .refine((v) => envValueProblem(v) === undefined, { error: "expected no ', newline, CR or NUL (systemd and dotenv would read it differently)" });
-
-const schedule = z
-  .string({ error: "expected a cron schedule such as \"15 0 * * *\"" })
-  .superRefine((s, ctx) => {
-    const problem = scheduleProblem(s);
-    if (problem) ctx.addIssue({ code: "custom", message: problem, input: s });
-  });
+/** `services` keyed by service name, each entry of `entry`'s shape. */
+const servicesOf = <T extends z.ZodType>(entry: T) =>
+  z.strictObject(Object.fromEntries(SERVICE_NAMES.map((n) => [n, entry.optional()])) as Record<(typeof SERVICE_NAMES)[number], z.ZodOptional<T>>);
 
 const cronJob = z.strictObject({
   /** @default true for `ml`, false for the others */
-  enabled: z.boolean({ error: "expected true or false" }).optional(),
+  enabled: bool().optional(),
   /** @default "15 0 * * *" for `ml`; required for the others when enabled */
   schedule: schedule.optional(),
 });
-
-const bucketName = z
-  .string({ error: "expected an S3 bucket name" })
-  .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: "expected an S3 bucket name (3-63 of a-z 0-9 . -)" });
-
-const retentionDays = z.number({ error: "expected a number of days" }).int({ error: "expected whole days" }).min(1, { error: "expected at least 1 day" });
 
 const s3Common = {
   /** Name of the compact data bucket (S3_COMPACT_BUCKET). */
@@ -113,7 +86,7 @@ const s3Common = {
   /** Name of the run archive bucket (RUN_ARCHIVE_S3_BUCKET). */
   archiveBucket: bucketName,
   /** RUN_ARCHIVE_ENABLED. @default true */
-  archiveEnabled: z.boolean({ error: "expected true or false" }).default(true),
+  archiveEnabled: bool().default(true),
 };
 
 const s3 = z.discriminatedUnion(
@@ -124,7 +97,7 @@ const s3 = z.discriminatedUnion(
       mode: z.literal("create"),
       ...s3Common,
       /** AWS region of the buckets. */
-      region: z.string({ error: "expected an AWS region" }).regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: "expected an AWS region such as eu-west-1" }),
+      region,
       /** S3_COMPACT_ENDPOINT. @default https://s3.<region>.amazonaws.com (resolved in model/model.ts) */
       endpoint: endpointUrl.optional(),
       /** Expire compact objects after N days. @default no expiry */
@@ -143,55 +116,94 @@ const s3 = z.discriminatedUnion(
   { error: "expected mode \"create\" or \"adopt\"" },
 );
 
-const hostKey = z
-  .string({ error: "expected an OpenSSH public host key" })
-  .regex(/^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa) [A-Za-z0-9+/]+={0,3}$/, {
-    error: "expected an OpenSSH public host key line such as \"ssh-ed25519 AAAA...\" (see ssh-keyscan)",
-  });
+/** A host's SSH endpoint: `quantlab:host`, or an entry of `quantlab:hosts`. */
+const hostFields = {
+  address,
+  /** @default 22 */
+  port: port.default(22),
+  /** @default "root" */
+  user: posixName.default("root"),
+  /** Pinned host key. Required unless insecureSkipHostKeyCheck is true; never together with it. */
+  hostKey: hostKey.optional(),
+  /** @default false */
+  insecureSkipHostKeyCheck: bool().default(false),
+  /** Authenticate with the ssh-agent at $SSH_AUTH_SOCK (then quantlab:sshPrivateKey is optional). @default false */
+  useAgent: bool().default(false),
+  /** A jump host the connection goes through (same key or agent). @default none */
+  bastion: z
+    .strictObject(
+      {
+        address,
+        /** @default 22 */
+        port: port.default(22),
+        /** @default "root" */
+        user: posixName.default("root"),
+        /** Pinned host key of the bastion. */
+        hostKey,
+      },
+      { error: "expected an object with address, port, user, hostKey" },
+    )
+    .optional(),
+};
 
-const address = z
-  .string({ error: "expected a host name or IP address" })
-  .regex(/^[A-Za-z0-9]([A-Za-z0-9.:-]*[A-Za-z0-9])?$/, { error: "expected a host name or IP address" });
+const hostSettings = z.strictObject(hostFields, { error: "expected an object with address, port, user, hostKey" });
+
+const hostEntry = z.strictObject(
+  {
+    /** Names the host in output, resources and --host. */
+    name: z
+      .string({ error: HOST_NAME })
+      .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, { error: HOST_NAME }),
+    ...hostFields,
+    /** Per-host overrides, merged field by field over quantlab:services. @default none */
+    services: servicesOf(hostServiceOverride).optional(),
+  },
+  { error: "expected a host: an object with name, address, port, user, hostKey" },
+);
+
+/** At most this many hosts in one stack. */
+export const MAX_HOSTS = 100;
+
+const rollout = z
+  .strictObject({
+    /** The first N hosts of the list converge alone first. @default 1 with more than one host, 0 with one */
+    canary: count(0, WHOLE_HOSTS).optional(),
+    /** Hosts per wave after the canary: a number, or "N%" of all hosts (rounded down, at least 1). @default all the rest */
+    batchSize: z
+      .union([z.number(), z.string()], { error: BATCH })
+      .refine((b) => (typeof b === "number" ? Number.isInteger(b) && b >= 1 : /^([1-9][0-9]?|100)%$/.test(b)), { error: BATCH })
+      .optional(),
+    /** A wave with more failed hosts than this stops the rollout. @default 0 */
+    maxFailedHosts: count(0, WHOLE_HOSTS).default(0),
+  })
+  .prefault({});
+
+const generations = z
+  .strictObject({
+    /** How many host generations each host keeps. @default 10 */
+    keep: count(1, KEEP).max(100, { error: KEEP }).default(10),
+  })
+  .prefault({});
 
 export const configSchema = z.strictObject({
-  /** The target host's SSH endpoint. */
-  host: z.strictObject(
-    {
-      address,
-      /** @default 22 */
-      port: port.default(22),
-      /** @default "root" */
-      user: posixName.default("root"),
-      /** Pinned host key. Required unless insecureSkipHostKeyCheck is true. */
-      hostKey: hostKey.optional(),
-      /** @default false */
-      insecureSkipHostKeyCheck: z.boolean({ error: "expected true or false" }).default(false),
-      /** Authenticate with the ssh-agent at $SSH_AUTH_SOCK (then quantlab:sshPrivateKey is optional). @default false */
-      useAgent: z.boolean({ error: "expected true or false" }).default(false),
-      /** A jump host the connection goes through (same key or agent). @default none */
-      bastion: z
-        .strictObject(
-          {
-            address,
-            /** @default 22 */
-            port: port.default(22),
-            /** @default "root" */
-            user: posixName.default("root"),
-            /** Pinned host key of the bastion. */
-            hostKey,
-          },
-          { error: "expected an object with address, port, user, hostKey" },
-        )
-        .optional(),
-    },
-    { error: "expected an object with address, port, user, hostKey" },
-  ),
+  /** The target host's SSH endpoint. Exactly one of host and hosts (config/parse.ts checks it). */
+  host: hostSettings.optional(),
+  /** A fleet: the hosts, in rollout order. */
+  hosts: z
+    .array(hostEntry, { error: "expected a list of hosts, each with name and address" })
+    .min(1, { error: `expected a list of 1-${MAX_HOSTS} hosts` })
+    .max(MAX_HOSTS, { error: `expected a list of 1-${MAX_HOSTS} hosts` })
+    .optional(),
+  /** How `up` walks the hosts. */
+  rollout,
+  /** What each host keeps of its past deployments. */
+  generations,
   runtime: z
     .strictObject({
-      /** @default "deploy" */
-      user: posixName.default("deploy"),
-      /** @default "deploy" */
-      group: posixName.default("deploy"),
+      /** Never root, a system account or the SSH login user. @default "deploy" */
+      user: ruled(posixName, runtimeUserProblem).default("deploy"),
+      /** Never a privileged or shared group (sysusers.d keeps an existing group as it is). @default "deploy" */
+      group: ruled(posixName, runtimeGroupProblem).default("deploy"),
       /** @default "/home/deploy" */
       home: runtimeDir.default("/home/deploy"),
       /** @default "/home/deploy/quantlab-backend" */
@@ -201,24 +213,17 @@ export const configSchema = z.strictObject({
     })
     // Parsed from {} when absent, so each field default above is the only one.
     .prefault({}),
-  services: z
-    .strictObject(Object.fromEntries(SERVICE_NAMES.map((n) => [n, serviceOverride.optional()])) as Record<
-      (typeof SERVICE_NAMES)[number],
-      z.ZodOptional<typeof serviceOverride>
-    >)
-    .default({}),
+  services: servicesOf(serviceOverride).default({}),
   env: z
     .strictObject({
       /** EXECUTION_STREAMING_MAXDD. @default false */
-      executionStreamingMaxdd: z.boolean({ error: "expected true or false" }).default(false),
+      executionStreamingMaxdd: bool().default(false),
       /** EXECUTION_STREAM_FILLS. @default false */
-      executionStreamFills: z.boolean({ error: "expected true or false" }).default(false),
+      executionStreamFills: bool().default(false),
       /** EXECUTION_FILLS_STREAM_PATH. @default "/tmp/fills_{ts}.jsonl" */
-      executionFillsStreamPath: envValue
-        .refine((p) => p.startsWith("/"), { error: "expected an absolute path" })
-        .default("/tmp/fills_{ts}.jsonl"),
+      executionFillsStreamPath: envPath.default("/tmp/fills_{ts}.jsonl"),
       /** OBSERVER_MODE. @default true */
-      observerMode: z.boolean({ error: "expected true or false" }).default(true),
+      observerMode: bool().default(true),
     })
     .prefault({}),
   s3,
@@ -243,15 +248,9 @@ export const configSchema = z.strictObject({
         .strictObject(
           {
             /** Where to fetch from, as the host sees it: an absolute path, an ssh/https URL or user@host:path. */
-            remote: z.string({ error: "expected a git remote" }).superRefine((r, ctx) => {
-              const problem = gitRemoteProblem(r);
-              if (problem) ctx.addIssue({ code: "custom", message: problem, input: r });
-            }),
+            remote: gitRemote,
             /** Branch, tag or full commit id. */
-            ref: z.string({ error: "expected a git ref" }).superRefine((r, ctx) => {
-              const problem = gitRefProblem(r);
-              if (problem) ctx.addIssue({ code: "custom", message: problem, input: r });
-            }),
+            ref: ruled(z.string({ error: "expected a git ref" }), gitRefProblem),
           },
           { error: "expected an object with remote and ref" },
         )
@@ -260,4 +259,10 @@ export const configSchema = z.strictObject({
     .default({}),
 });
 
-export type StackConfig = z.infer<typeof configSchema>;
+export type SchemaConfig = z.infer<typeof configSchema>;
+export type HostSettings = z.infer<typeof hostSettings>;
+export type HostEntry = z.infer<typeof hostEntry>;
+export type ServicesConfig = SchemaConfig["services"];
+export type HostServicesConfig = NonNullable<HostEntry["services"]>;
+/** The parsed config as callers see it: `host` is always set (a fleet's first host; parse.ts gives every host). */
+export type StackConfig = Omit<SchemaConfig, "host" | "hosts"> & { readonly host: HostSettings };

@@ -54,6 +54,10 @@ function fieldProblem(text: string, field: (typeof FIELDS)[number]): string | un
     if (!m) return `${field.name} "${text}" is not a cron field`;
     const [, star, lo, hi, step] = m;
     if (step !== undefined && Number(step) < 1) return `${field.name} "${text}": step must be at least 1`;
+    // cron reads "5/10" as a bad field and then ignores the whole file.
+    if (step !== undefined && star !== "*" && hi === undefined) {
+      return `${field.name} "${text}": a step follows * or a range (such as ${lo}-${field.max}/${step}), not a single value`;
+    }
     if (star === "*") continue;
     for (const bound of [lo, hi]) {
       if (bound === undefined) continue;
@@ -80,5 +84,34 @@ export function scheduleProblem(schedule: string): string | undefined {
     const problem = fieldProblem(part, FIELDS[i]!);
     if (problem) return problem;
   }
+  const [, , dom, month, dow] = parts as [string, string, string, string, string];
+  if (!dayEverComes(dom, month, dow)) return `day of month "${dom}" never comes in month "${month}" (the job would never run)`;
   return undefined;
+}
+
+/** Days of each month, February in a leap year (a job on the 29th runs every four years). */
+const MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
+
+/** The values a valid field selects. */
+function values(text: string, field: (typeof FIELDS)[number]): Set<number> {
+  const value = (v: string): number => (/^\d+$/.test(v) ? Number(v) : (field.names as readonly string[]).indexOf(v.toLowerCase()) + field.min);
+  const out = new Set<number>();
+  for (const item of text.split(",")) {
+    const [range, step] = item.split("/") as [string, string | undefined];
+    const [lo, hi] = range === "*" ? [field.min, field.max] : ((r) => [value(r[0]!), value(r[1] ?? r[0]!)])(range.split("-"));
+    for (let v = lo; v <= hi; v += Number(step ?? 1)) out.add(v);
+  }
+  return out;
+}
+
+/**
+ * Whether some day matches, as cron decides it: when either day field starts
+ * with "*", a day must match both; otherwise either (so "0 0 31 2 1" runs on
+ * Mondays). Every valid date falls on every weekday in some year, so only a
+ * day of month that no selected month has can make a job never run.
+ */
+function dayEverComes(dom: string, month: string, dow: string): boolean {
+  if (!dom.startsWith("*") && !dow.startsWith("*")) return true;
+  const days = values(dom, FIELDS[2]);
+  return [...values(month, FIELDS[3])].some((m) => [...days].some((d) => d <= MONTH_DAYS[m - 1]!));
 }

@@ -6,6 +6,31 @@
  * one a shell reads literally.
  */
 
+/**
+ * Whether `remote` carries credentials: a password (`user:pass@`), any user
+ * part in a non-ssh URL (`https://token@host`), or a query (`?token=`). Only
+ * `ssh://user@host` and `user@host:path` name a user without a secret.
+ */
+export function remoteHasCredentials(remote: string): boolean {
+  const url = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/]*)/.exec(remote);
+  if (url) {
+    const [, scheme, authority] = url as unknown as [string, string, string];
+    const at = authority.lastIndexOf("@");
+    if (remote.includes("?")) return true;
+    if (at < 0) return false;
+    return authority.slice(0, at).includes(":") || !/^(ssh|git\+ssh|ssh\+git)$/i.test(scheme);
+  }
+  return /^[^/@]*:[^/@]*@/.test(remote);
+}
+
+/** The text with any URL credentials replaced by `***` (for messages that echo what was written). */
+export function maskCredentials(text: string): string {
+  return text
+    .replace(/([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/@\s"]*@/g, "$1***@")
+    .replace(/(^|[\s"=])[^\s"/@:=]+:[^\s"/@]*@/g, "$1***@")
+    .replace(/(\?)[^\s"#]+/g, "$1***");
+}
+
 /** Why `remote` is not an absolute path, an ssh/https/git/file URL or an scp-like `user@host:path`, or undefined. */
 export function gitRemoteProblem(remote: string): string | undefined {
   const path = /^\/[A-Za-z0-9_@+=:,./-]*$/;

@@ -73,3 +73,36 @@ export interface ModelInput {
   readonly s3: S3Settings;
   readonly cron: Readonly<Partial<Record<CronJobName, CronSettings>>>;
 }
+
+/** A jump host: always pinned. */
+export interface BastionTarget {
+  readonly address: string;
+  readonly port: number;
+  readonly user: string;
+  readonly hostKey: string;
+}
+
+/** Where and how one host is reached over SSH, as the stack config says (`quantlab:host` or an entry of `quantlab:hosts`). */
+export interface HostTarget {
+  readonly address: string;
+  /** @default 22 */
+  readonly port: number;
+  /** @default "root" */
+  readonly user: string;
+  /** Pinned OpenSSH host key line; absent exactly when insecureSkipHostKeyCheck is true. */
+  readonly hostKey?: string;
+  /** @default false */
+  readonly insecureSkipHostKeyCheck: boolean;
+  /** Authenticate with the ssh-agent at $SSH_AUTH_SOCK. @default false */
+  readonly useAgent: boolean;
+  /** @default none */
+  readonly bastion?: BastionTarget;
+}
+
+/** How `up` walks a fleet. */
+export interface RolloutSettings {
+  /** The first N hosts converge alone first. @default 1 with more than one host, 0 with one */
+  readonly canary?: number;
+  /** Hosts per wave after the canary: a number, or "N%" of all hosts (rounded down, at least 1). @default all the rest */
+  readonly batchSize?: number | string;
+}

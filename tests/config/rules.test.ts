@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { ConfigError, parseStackConfig } from "../../config/parse";
 import { runtimeDirProblem, servicePortProblem, loopbackPort } from "../../config/rules";
 import { distinctConfig, stackConfig, TEST_TOKENS } from "../fixtures/stack";
+import { leakedSecrets, messageOf } from "./leaks";
 
 type Config = Record<string, string>;
 
@@ -77,7 +78,7 @@ const CASES: Array<[title: string, config: Config, problems: string[]]> = [
     "a copy of Pulumi.sandbox.yaml lists the host and every secret",
     stackConfig("Pulumi.sandbox.yaml"),
     [
-      "quantlab:host: expected an object with address, port, user, hostKey, got nothing",
+      "quantlab:host: expected an object with address, port, user, hostKey (or a list of hosts in quantlab:hosts), got nothing",
       ...Object.keys(TEST_TOKENS)
         .sort()
         .map((t) => `quantlab:tokens.${t}: missing secret; set it with: openssl rand -hex 32 | npx quantlab secret --stack STACK --key tokens.${t}`),
@@ -89,6 +90,10 @@ const CASES: Array<[title: string, config: Config, problems: string[]]> = [
 describe("rules beyond types, all problems at once", () => {
   it.each(CASES)("%s", (_title, config, problems) => {
     expect(problemsOf(config)).toEqual(problems);
+  });
+
+  it("no message shows a secret", () => {
+    expect(leakedSecrets(CASES.map(([, config]) => messageOf(config)))).toEqual([]);
   });
 
   it("accepts the nearest good values (so the cases above fail for their own reason)", () => {

@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { distinctConfig, fileAt, planOf, TEST_TOKENS } from "../fixtures/stack";
-import type { HostPlan } from "../../hostfiles/plan";
+import { planHost, type HostPlan } from "../../hostfiles/plan";
+import { parseStackConfig } from "../../config/parse";
+import { resolveModel } from "../../model/model";
 
 const T = TEST_TOKENS;
 const HEADER = "# Managed by quantlab-infra (Pulumi): local edits are overwritten by the next `pulumi up`.\n";
@@ -98,7 +100,9 @@ describe("which variables each env file carries", () => {
   });
 
   it("a disabled callee is not called: its callers get no URL for it, nor for what it started after", () => {
-    const p = planOf(withServices({ featurexd: { enabled: false } }));
+    // parseStackConfig now refuses this config (labeld and console-ui call featurexd); the renderer still hands out no URL for it.
+    const { config } = parseStackConfig(distinctConfig());
+    const p = planHost(resolveModel({ ...config, services: { featurexd: { enabled: false, after: [] } } }), T);
     expect(p.units.find((u) => u.service === "labeld")!.after).toEqual(["replayd"]);
     expect(fileAt(p, "/etc/quantlab/labeld.env").content).toBe(envFile("quantlab-labeld.service", ["LABELD_PORT='3061'", `LABELD_TOKEN='${T.labeld}'`]));
     expect(p.files.map((f) => f.path)).not.toContain("/etc/quantlab/featurexd.env");
