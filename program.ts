@@ -1,61 +1,82 @@
 /**
  * The whole program as a function of the raw stack config, so tests drive it
  * under Pulumi mocks with any config. Config is parsed (and rejected, listing
- * every problem) before a single resource is registered.
+ * every problem) before a single resource is registered. Each host gets its
+ * own provider and its own QuantlabHost; the hosts of a rollout wave start
+ * after every host of the wave before recorded its generation (all its gates
+ * passed), so the waves are `dependsOn` edges of the one deployment.
  */
-import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, parseStackConfig } from "./config/parse";
+import { ConfigError, parseStackConfig, type ParseOptions } from "./config/parse";
+import { hostConfig, secretConfig, stableJson } from "./config/hostconfig";
 import { QuantlabBuckets } from "./components/buckets";
 import { QuantlabHost } from "./components/host";
-import type { BundleFile } from "./components/host";
-import { planHost } from "./hostfiles/plan";
+import { planHost, type HostPlan } from "./hostfiles/plan";
+import { readBundle } from "./provider/code";
+import { HostProvider } from "./provider/resources";
 
-/** Reads a local directory as bundle files (sorted, so the hash is stable). */
-export function readBundle(dir: string): BundleFile[] {
-  const out: BundleFile[] = [];
-  const walk = (rel: string): void => {
-    for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const relPath = rel ? `${rel}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) walk(relPath);
-      else if (entry.isFile()) {
-        const stat = fs.statSync(path.join(dir, relPath));
-        out.push({ path: relPath, content: fs.readFileSync(path.join(dir, relPath)), mode: (stat.mode & 0o111) !== 0 ? "0755" : "0644" });
-      }
-    }
-  };
-  walk("");
-  return out;
+/** The name a single-host stack (`quantlab:host`) gives its host's resources. */
+export const SINGLE_HOST_LABEL = "quantlab";
+
+export interface ProgramHost {
+  /** The host's name (`host` for the single-host form). */
+  readonly name: string;
+  /** The name of its resources. */
+  readonly label: string;
+  readonly plan: HostPlan;
+  readonly host: QuantlabHost;
 }
 
-export function runProgram(allConfig: Readonly<Record<string, string>>, projectDir: string = process.cwd()) {
+export function runProgram(allConfig: Readonly<Record<string, string>>, projectDir: string = process.cwd(), options: ParseOptions = {}) {
   let parsed;
   try {
-    parsed = parseStackConfig(allConfig);
+    parsed = parseStackConfig(allConfig, options);
   } catch (e) {
     // RunError: Pulumi prints the message alone, without a stack trace.
     if (e instanceof ConfigError) throw new pulumi.RunError(e.message);
     throw e;
   }
-  const { config, model, secrets } = parsed;
-  const plan = planHost(model, secrets.tokens);
+  const { config, secrets } = parsed;
+  const stack = `${pulumi.getProject()}/${pulumi.getStack()}`;
+  const buckets = new QuantlabBuckets("quantlab", { s3: parsed.model.s3 });
+  const secretsJson = stableJson(secretConfig(allConfig));
+  const code = config.code.localDir ? readBundle(path.resolve(projectDir, config.code.localDir)) : undefined;
+  const fleet = allConfig["quantlab:hosts"] !== undefined;
+  const byName = new Map(parsed.hosts.map((h) => [h.name, h]));
 
-  const buckets = new QuantlabBuckets("quantlab", { s3: model.s3 });
-  const host = new QuantlabHost("quantlab", {
-    address: config.host.address,
-    plan,
-    code: config.code.localDir
-      ? { root: model.runtime.backendRoot, user: model.runtime.user, files: readBundle(path.resolve(projectDir, config.code.localDir)) }
-      : undefined,
-    git: config.code.git ? { root: model.runtime.backendRoot, user: model.runtime.user, ...config.code.git } : undefined,
-  });
+  const hosts: ProgramHost[] = [];
+  let previousWave: pulumi.Resource[] = [];
+  for (const wave of parsed.rollout.waves) {
+    const thisWave: pulumi.Resource[] = [];
+    for (const name of wave) {
+      const h = byName.get(name)!;
+      const label = fleet ? name : SINGLE_HOST_LABEL;
+      const plan = planHost(h.model, secrets.tokens);
+      const provider = new HostProvider(label, { config: stableJson(hostConfig(parsed, h)), secrets: secretsJson, stack }, fleet && parsed.hosts.length === 1 ? { aliases: [{ name: SINGLE_HOST_LABEL }] } : undefined);
+      const rt = h.model.runtime;
+      const host = new QuantlabHost(label, {
+        provider,
+        plan,
+        stack,
+        keep: parsed.generations.keep,
+        after: previousWave,
+        ...(fleet && parsed.hosts.length === 1 ? { formerly: SINGLE_HOST_LABEL } : {}),
+        ...(code ? { code: { root: rt.backendRoot, user: rt.user, files: code } } : {}),
+        ...(config.code.git ? { git: { root: rt.backendRoot, user: rt.user, ...config.code.git } } : {}),
+      });
+      thisWave.push(host.generation);
+      hosts.push({ name, label, plan, host });
+    }
+    previousWave = thisWave;
+  }
+  const plan = hosts[0]!.plan;
 
   return {
     units: Object.fromEntries(plan.units.map((u) => [u.service, u.unit])),
     healthUrls: Object.fromEntries(plan.units.flatMap((u) => (u.health ? [[u.service, { url: u.health.url, bearerToken: u.health.token !== undefined }]] : []))),
     buckets: { compact: buckets.compactBucket, archive: buckets.archiveBucket, endpoint: buckets.endpoint },
     startupLevels: plan.levels,
-    host,
+    hosts,
   };
 }

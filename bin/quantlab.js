@@ -9,7 +9,7 @@ const { execFileSync } = require("child_process");
 
 const root = path.resolve(__dirname, "..");
 const stamp = path.join(root, "dist", ".build-stamp");
-const SOURCES = ["index.ts", "program.ts", "tsconfig.json", "tsconfig.build.json", "config", "components", "units", "envfiles", "hostfiles", "model", "provider", "cli"];
+const SOURCES = ["index.ts", "program.ts", "tsconfig.json", "tsconfig.build.json", "config", "components", "units", "envfiles", "hostfiles", "host", "model", "provider", "cli"];
 
 function newest(p) {
   let st;
@@ -34,4 +34,4 @@ require(path.join(root, "dist", "cli", "main.js"))
   .main(process.argv.slice(2))
   .then(async (code) => { process.exitCode = code; })
   .catch((e) => { console.error(`quantlab: ${e && e.message ? e.message : e}`); process.exitCode = e && e.name === "UsageError" ? 64 : 1; })
-  .finally(() => require(path.join(root, "dist", "provider", "ssh.js")).closeAll());
+  .finally(() => require(path.join(root, "dist", "host", "ssh.js")).closeAll());

@@ -16,11 +16,11 @@ import * as YAML from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
 import { runProgram } from "../program";
-import { TOKEN_NAMES } from "../model/catalog";
+import { PROVIDER_ENV } from "../provider/stub";
 import { configFromCliJson, type CliConfig } from "../config/cliJson";
 import { ROOT, STATE_DIR, TOOLS_BIN, TOOLS_DIR, sandboxDir } from "./paths";
 import { must, run } from "./run";
-import { Sandbox } from "./sandbox";
+import { readDoc, sandboxHosts, sandboxPassphrase, sandboxSecrets, writeSandboxConfig, type SandboxHosts } from "./sandboxStack";
 import { PULUMI, ensureToolchain } from "./toolchain";
 
 export const PROJECT = "quantlab-infra";
@@ -29,7 +29,7 @@ export interface StackOptions {
   readonly stack: string;
   /** Base stack config. @default Pulumi.<stack>.yaml in the project root */
   readonly configFile?: string;
-  /** Boot or reuse the sandbox host at .sandbox/<stack> and target it. @default false */
+  /** Boot or reuse the sandbox host(s) in .sandbox/<stack> and target them. @default false */
   readonly sandbox?: boolean;
 }
 
@@ -39,7 +39,8 @@ export interface OpenStack {
   readonly configFile: string;
   readonly workDir: string;
   readonly env: Record<string, string>;
-  readonly sandbox?: Sandbox;
+  /** The sandbox host(s) it targets, with --sandbox. */
+  readonly sandboxes?: SandboxHosts;
 }
 
 function baseEnv(backendDir: string, passphrase: string | undefined): Record<string, string> {
@@ -51,43 +52,12 @@ function baseEnv(backendDir: string, passphrase: string | undefined): Record<str
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
     PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+    // The host provider the resources' stubs load (provider/stub.ts): this project's compiled one.
+    [PROVIDER_ENV]: path.join(ROOT, "dist", "provider", "index.js"),
   };
   if (passphrase !== undefined) env.PULUMI_CONFIG_PASSPHRASE = passphrase;
   if (env.PULUMI_BACKEND_URL === `file://${backendDir}`) fs.mkdirSync(backendDir, { recursive: true });
   return env;
-}
-
-type StackDoc = { encryptionsalt?: string; secretsprovider?: string; config?: Record<string, unknown> };
-const readDoc = (file: string): StackDoc => (fs.existsSync(file) ? ((YAML.parse(fs.readFileSync(file, "utf8")) as StackDoc | null) ?? {}) : {});
-
-/** The sandbox's stack file: the base config, the sandbox's host, and the secrets set earlier (kept encrypted). */
-function writeSandboxConfig(base: string, target: string, sandbox: Sandbox): void {
-  const baseDoc = readDoc(base);
-  const old = readDoc(target);
-  const config: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(baseDoc.config ?? {})) if (k !== "quantlab:tokens" && k !== "quantlab:sshPrivateKey") config[k] = v;
-  config["quantlab:host"] = { address: sandbox.host.address, port: sandbox.host.port, user: sandbox.host.user, hostKey: sandbox.host.hostKey };
-  for (const k of ["quantlab:tokens", "quantlab:sshPrivateKey"]) if (old.config?.[k] !== undefined) config[k] = old.config[k];
-  config["quantlab:code"] = keepDeployedRef(config["quantlab:code"], old.config?.["quantlab:code"]);
-  if (config["quantlab:code"] === undefined) delete config["quantlab:code"];
-  const doc: StackDoc = { ...(old.encryptionsalt ? { encryptionsalt: old.encryptionsalt } : {}), config };
-  fs.writeFileSync(`${target}.tmp`, YAML.stringify(doc), { mode: 0o600 });
-  fs.renameSync(`${target}.tmp`, target);
-}
-
-type CodeDoc = { git?: { remote?: unknown; ref?: unknown } } | undefined;
-
-/** The ref `quantlab deploy --ref` set on the sandbox's stack survives the rewrite, while the base names the same remote. */
-export function keepDeployedRef(base: unknown, old: unknown): unknown {
-  const [b, o] = [base as CodeDoc, old as CodeDoc];
-  if (!b?.git || !o?.git || o.git.ref === undefined || b.git.remote !== o.git.remote) return base;
-  return { ...b, git: { ...b.git, ref: o.git.ref } };
-}
-
-function sandboxPassphrase(dir: string): string {
-  const file = path.join(dir, "passphrase");
-  if (!fs.existsSync(file)) fs.writeFileSync(file, crypto.randomBytes(24).toString("hex"), { mode: 0o600 });
-  return fs.readFileSync(file, "utf8").trim();
 }
 
 /** Sets a secret through the CLI with the value on stdin (the Automation API would put it in argv). */
@@ -108,14 +78,14 @@ export async function openStack(opts: StackOptions): Promise<OpenStack> {
   let workDir = ROOT;
   let configFile = base;
   let env: Record<string, string>;
-  let sandbox: Sandbox | undefined;
+  let sandboxes: SandboxHosts | undefined;
   if (opts.sandbox) {
     workDir = sandboxDir(opts.stack);
-    sandbox = await Sandbox.up(workDir);
+    sandboxes = await sandboxHosts(workDir, readDoc(base));
     env = baseEnv(path.join(workDir, "state"), sandboxPassphrase(workDir));
     configFile = path.join(workDir, `Pulumi.${opts.stack}.yaml`);
     fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(workDir, "Pulumi.yaml"));
-    writeSandboxConfig(base, configFile, sandbox);
+    writeSandboxConfig(readDoc(base), configFile, sandboxes);
   } else {
     if (base !== path.join(ROOT, `Pulumi.${opts.stack}.yaml`)) {
       throw new Error(`--config-file: outside --sandbox the stack's config is Pulumi.${opts.stack}.yaml in ${ROOT} (Pulumi keeps the stack's secrets salt there)`);
@@ -134,22 +104,11 @@ export async function openStack(opts: StackOptions): Promise<OpenStack> {
   const stack = await LocalWorkspace.createOrSelectStack({ stackName: opts.stack, projectName: PROJECT, program }, { workDir, envVars: env, pulumiCommand });
   skipResultQueries(stack);
 
-  if (sandbox) {
+  if (sandboxes) {
     const o = { workDir, env, stack: opts.stack, configFile };
-    const have = readDoc(configFile).config ?? {};
-    const tokens = (have["quantlab:tokens"] ?? {}) as Record<string, unknown>;
-    for (const t of TOKEN_NAMES) if (tokens[t] === undefined) await setSecret(o, `quantlab:tokens.${t}`, crypto.randomBytes(24).toString("hex"));
-    // The sandbox's key changes only with a new sandbox: set it again only then (one CLI call less per command).
-    const key = fs.readFileSync(sandbox.host.privateKeyPath, "utf8");
-    const keySet = path.join(workDir, "ssh-key-set.sha256");
-    const keyHash = crypto.createHash("sha256").update(key).digest("hex");
-    const current = have["quantlab:sshPrivateKey"] !== undefined && fs.existsSync(keySet) && fs.readFileSync(keySet, "utf8") === keyHash;
-    if (!current) {
-      await setSecret(o, "quantlab:sshPrivateKey", key);
-      fs.writeFileSync(keySet, keyHash, { mode: 0o600 });
-    }
+    await sandboxSecrets(configFile, workDir, sandboxes.privateKeyPath, (k, v) => setSecret(o, k, v));
   }
-  return { stack, configFile, workDir, env, sandbox };
+  return { stack, configFile, workDir, env, ...(sandboxes ? { sandboxes } : {}) };
 }
 
 /**

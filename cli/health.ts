@@ -1,18 +1,19 @@
 /**
- * The health table: each enabled unit's state and health endpoint. `health`
- * asks the host live (one SSH exec per unit, over one connection); `up`
- * prints what its own run last saw (the service resources' outputs), so it
- * opens no connection of its own.
+ * The health table `up` prints: each enabled unit's state and health as the
+ * run that just ended saw it (the service resources' outputs from its
+ * events), so it opens no connection of its own.
  */
-import type { HostPlan } from "../hostfiles/plan";
-import type { TokenName } from "../model/catalog";
-import { bearer, parseUnitState, unitStateScript } from "../provider/scripts";
-import type { SshConnection } from "../provider/ssh";
+import type { EngineEvent } from "@pulumi/pulumi/automation";
+import type { PlannedUnit } from "../hostfiles/plan";
+import type { StackContext } from "./context";
+import { serviceOutputs } from "./outcome";
+import { table } from "./table";
 
 export interface HealthRow {
+  readonly host?: string;
   readonly service: string;
   readonly unit: string;
-  /** active | inactive | failed | ... */
+  /** active | inactive */
   readonly state: string;
   /** HTTP status, or "-" without an endpoint. */
   readonly health: string;
@@ -20,9 +21,10 @@ export interface HealthRow {
   readonly ok: boolean;
 }
 
-export function healthRow(u: HostPlan["units"][number], state: { active: boolean; health?: string }): HealthRow {
+export function healthRow(u: PlannedUnit, state: { active: boolean; health?: string }, host?: string): HealthRow {
   const health = u.health ? (state.health ?? "no answer") : "-";
   return {
+    ...(host ? { host } : {}),
     service: u.service,
     unit: u.unit,
     state: state.active ? "active" : "inactive",
@@ -32,22 +34,19 @@ export function healthRow(u: HostPlan["units"][number], state: { active: boolean
   };
 }
 
-/** Live, on the host. */
-export async function checkHealth(host: SshConnection, plan: HostPlan, tokens: Readonly<Partial<Record<TokenName, string>>>): Promise<HealthRow[]> {
-  return Promise.all(
-    plan.units.map(async (u) => {
-      const token = u.health?.token ? tokens[u.health.token] : undefined;
-      const script = unitStateScript(u.unit, [], u.health ? { url: u.health.url, withToken: token !== undefined } : undefined);
-      const r = await host.exec(script, bearer(token));
-      if (r.code !== 0) throw new Error(`health of ${u.unit}: ${r.stderr.trim()}`);
-      return healthRow(u, parseUnitState(r.stdout));
+/** Every host's units as the run's events left them (a unit the run did not report is inactive). */
+export function healthFromEvents(ctx: StackContext, events: readonly EngineEvent[]): HealthRow[] {
+  const outputs = serviceOutputs(events);
+  return ctx.targets.flatMap((t) =>
+    t.plan.units.map((u) => {
+      const out = outputs.get(`${t.resource}:${u.unit}`) ?? {};
+      return healthRow(u, { active: out.active === true, ...(typeof out.health === "string" ? { health: out.health } : {}) }, ctx.fleet ? t.name : undefined);
     }),
   );
 }
 
 export function healthTable(rows: readonly HealthRow[]): string {
-  const head = ["service", "unit", "state", "health", "endpoint"];
-  const body = rows.map((r) => [r.service, r.unit, r.state, r.health, r.url ?? "-"]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  return [head, ...body].map((cols) => cols.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n");
+  const fleet = rows.some((r) => r.host);
+  const head = [...(fleet ? ["host"] : []), "service", "unit", "state", "health", "endpoint"];
+  return table(head, rows.map((r) => [...(fleet ? [r.host!] : []), r.service, r.unit, r.state, r.health, r.url ?? "-"]));
 }

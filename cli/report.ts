@@ -1,82 +1,104 @@
 /**
- * What a preview or a drift check means for the host, from the engine's
- * step events: which files and units differ from the stack and how, and
- * which services a run will restart because of which of their files.
+ * What a preview or a drift check means for the hosts, from the engine's
+ * step events: which files and units differ from the stack and how (the
+ * kinds table names the properties a kind compares), and which services a
+ * run will restart because of which of their files. In a fleet each line
+ * names its host.
  */
 import type { EngineEvent } from "@pulumi/pulumi/automation";
+import { differing } from "../provider/kind";
+import { KINDS, kindOfType, type KindName } from "../provider/kinds";
 import { restartCauses } from "../provider/service";
+import { hostOfUrn } from "./messages";
 
 export interface HostChange {
-  /** create | update | replace | delete | ... (the engine's op) */
+  /** create | update | replace | delete */
   readonly op: string;
-  readonly kind: (typeof KINDS)[number];
-  /** The file path, unit or bundle root. */
+  readonly kind: KindName;
+  /** The host, in a fleet. */
+  readonly host?: string;
+  /** The file path, unit or root ("host tools", "owner record", "generation" for the others). */
   readonly target: string;
-  /** The properties that differ (e.g. sha256, mode, active, /etc/quantlab/x.env). */
+  /** What differs (e.g. sha256, mode, active, /etc/quantlab/x.env). */
   readonly what: readonly string[];
 }
 
-const KINDS = ["HostTools", "HostFile", "HostService", "HostBundle", "HostCheckout"] as const;
-const CHANGING = new Set(["create", "update", "replace", "create-replacement", "delete", "delete-replaced"]);
+const CHANGING = new Set(["create", "update", "replace", "create-replacement", "delete"]);
 type Props = Record<string, unknown>;
+const NAMES: Partial<Record<KindName, string>> = { tools: "host tools", owner: "owner record", generation: "generation" };
 
-function changedKeys(olds: Props, news: Props): string[] {
-  const keys = ["sha256", "mode", "owner", "group", "onChange", "createParent", "files", "user", "probe", "enabled", "active"];
-  const keysOut = keys.filter((k) => k in news && JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
-  if ("probe" in olds && typeof olds.health === "string" && olds.health !== "200") keysOut.push(`health ${olds.health}`);
-  if ("reads" in news) {
-    // In a preview after a code change, a service's code fingerprint is unknown until the checkout has run.
-    const known = news.extra === undefined || typeof news.extra === "object";
-    keysOut.push(...restartCauses(olds as never, (known ? news : { ...news, extra: olds.extra }) as never), ...(known ? [] : ["code (if its directories changed)"]));
+/** What differs for one changed resource, in words. */
+function what(kind: KindName, olds: Props, news: Props): string[] {
+  const keys = differing(kind, olds, news);
+  switch (kind) {
+    case "service": {
+      // In a preview after a code change, a service's code fingerprint is unknown until the checkout has run.
+      const known = news.extra === undefined || typeof news.extra === "object";
+      const causes = restartCauses(olds as never, (known ? news : { ...news, extra: olds.extra }) as never);
+      const state = keys.filter((k) => k === "enabled" || k === "active" || k === "probe");
+      const health = olds.healthy === false ? [`health ${typeof olds.health === "string" ? olds.health : "failing"}`] : [];
+      return [...causes, ...state, ...health, ...(known ? [] : ["code (if its directories changed)"])];
+    }
+    case "checkout": {
+      const out = keys.filter((k) => k !== "current");
+      if (keys.includes("current")) out.push(`host has ${String(olds.commit ?? "?").slice(0, 12)}, not what ${String(news.ref)} names (or tracked files edited)`);
+      return out;
+    }
+    case "tools":
+      return Object.entries((olds.installed ?? {}) as Record<string, boolean>)
+        .filter(([, ok]) => !ok)
+        .map(([pkg]) => `missing ${pkg}`);
+    case "generation":
+      return ["the host's generation differs (a rollback, or this run's changes)"];
+    default:
+      return keys;
   }
-  if ("commit" in olds && "ref" in news) {
-    keysOut.push(...["remote", "ref", "paths"].filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k])));
-    if (olds.clean === false) keysOut.push("tracked files edited");
-    if (keysOut.length === 0) keysOut.push(`host has ${String(olds.commit).slice(0, 12)}, not what ${String(news.ref)} names`);
-  }
-  if ("installed" in olds) keysOut.push(...Object.entries(olds.installed as Record<string, boolean>).filter(([, ok]) => !ok).map(([pkg]) => `missing ${pkg}`));
-  return keysOut;
 }
 
-/** The host-level changes among the engine's step events (component and stack steps left out). */
-export function hostChanges(events: readonly EngineEvent[]): HostChange[] {
+/** The host-level changes among the engine's step events (provider, component and stack steps left out). */
+export function hostChanges(events: readonly EngineEvent[], fleet = false): HostChange[] {
   const changes: HostChange[] = [];
   for (const e of events) {
     const m = e.resourcePreEvent?.metadata;
     if (!m || !CHANGING.has(m.op)) continue;
-    const kind = KINDS.find((k) => m.type === `pulumi-nodejs:dynamic/quantlab:${k}`);
-    if (!kind || m.op === "delete-replaced") continue;
+    const kind = kindOfType(m.type);
+    if (!kind) continue;
     const olds = (m.old?.outputs ?? {}) as Props;
     const news = (m.new?.inputs ?? {}) as Props;
-    const target = kind === "HostTools" ? "host tools" : String(news.path ?? news.unit ?? news.root ?? olds.path ?? olds.unit ?? olds.root ?? m.urn);
-    const what = m.op === "create" ? ["missing on the host"] : m.op === "delete" ? ["no longer in the stack"] : changedKeys(olds, news);
-    changes.push({ op: m.op === "create-replacement" ? "replace" : m.op, kind, target, what });
+    const field = KINDS[kind].target;
+    const target = field ? String(news[field] ?? olds[field] ?? m.urn) : NAMES[kind]!;
+    const host = fleet ? hostOfUrn(m.urn) : undefined;
+    const words = m.op === "create" ? ["missing on the host"] : m.op === "delete" ? ["no longer in the stack"] : what(kind, olds, news);
+    changes.push({ op: m.op === "create-replacement" ? "replace" : m.op, kind, ...(host ? { host } : {}), target, what: words });
   }
   return changes;
 }
 
-const ORDER = { HostTools: 0, HostFile: 1, HostBundle: 2, HostCheckout: 2, HostService: 3 } as const;
-const sorted = (changes: readonly HostChange[]) => [...changes].sort((a, b) => ORDER[a.kind] - ORDER[b.kind] || a.target.localeCompare(b.target));
+const sorted = (changes: readonly HostChange[]) =>
+  [...changes].sort((a, b) => (a.host ?? "").localeCompare(b.host ?? "") || KINDS[a.kind].order - KINDS[b.kind].order || a.target.localeCompare(b.target));
+
+const prefix = (c: HostChange) => (c.host ? `${c.host}: ` : "");
 
 /** One line per changed host object, files first, each group by path or unit. */
 export function changesText(changes: readonly HostChange[]): string {
-  if (changes.length === 0) return "host matches the stack";
+  const shown = changes.filter((c) => c.kind !== "generation");
+  if (shown.length === 0) return "host matches the stack";
   return [
-    "host differs from the stack:",
-    ...sorted(changes).map((c) => `${c.op.padEnd(7)} ${c.kind.padEnd(11)} ${c.target}${c.what.length ? `  (${c.what.join(", ")})` : ""}`),
+    shown.some((c) => c.host) ? "hosts differ from the stack:" : "host differs from the stack:",
+    ...sorted(shown).map((c) => `${prefix(c)}${c.op.padEnd(7)} ${KINDS[c.kind].type.padEnd(11)} ${c.target}${c.what.length ? `  (${c.what.join(", ")})` : ""}`),
   ].join("\n");
 }
 
 /** Per service: will it (re)start, and why. */
 export function restartsText(changes: readonly HostChange[]): string {
-  const services = sorted(changes).filter((c) => c.kind === "HostService");
+  const services = sorted(changes).filter((c) => c.kind === "service");
   if (services.length === 0) return "restarts: none";
   return [
     "restarts:",
     ...services.map((c) => {
       const why = c.op === "create" ? "new unit" : c.op === "delete" ? "stopped and removed" : c.what.join(", ");
       const action = c.op === "delete" ? "stop" : c.op === "create" || c.what.every((w) => w === "active" || w === "enabled") ? "start" : "restart";
-      return `  ${c.target.padEnd(32)} ${action.padEnd(7)} (${why})`;
+      return `  ${prefix(c)}${c.target.padEnd(32)} ${action.padEnd(7)} (${why})`;
     }),
   ].join("\n");
 }

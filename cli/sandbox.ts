@@ -49,6 +49,13 @@ export class Sandbox {
     return r.stdout;
   }
 
+  /** Lets `publicKey` log in as root too (a fleet's hosts all accept the stack's key); idempotent. */
+  async authorize(publicKey: string): Promise<void> {
+    const line = publicKey.trim();
+    if (!/^ssh-ed25519 [A-Za-z0-9+/=]+( [\w@.-]+)?$/.test(line)) throw new Error("sandbox: not an ssh-ed25519 public key line");
+    await must("bash", [SCRIPT, "exec", this.stateDir, "sh", "-c", 'grep -qxF "$1" /root/.ssh/authorized_keys || printf "%s\\n" "$1" >> /root/.ssh/authorized_keys', "authorize", line]);
+  }
+
   async reboot(): Promise<void> {
     await must("bash", [SCRIPT, "reboot", this.stateDir]);
   }

@@ -1,30 +1,29 @@
 /**
- * QuantlabHost: ships one host plan (hostfiles/plan.ts) to one host, and
- * nothing else. Order: owner -> tools -> sysusers -> tmpfiles -> (code) -> every other file,
- * a service's env file after its unit file (a unit systemd rejects stops
- * its env file too, so the pair on disk stays consistent); each unit after
- * the files it reads and the units it starts after, so `dependsOn` here and
- * `After=` in the units are the same DAG.
+ * QuantlabHost: ships one host plan (hostfiles/plan.ts) to one host, through
+ * that host's own provider. Order: owner -> tools -> sysusers -> tmpfiles ->
+ * (code) -> every other file, a service's env file after its unit file (a
+ * unit systemd rejects stops its env file too, so the pair on disk stays
+ * consistent); each unit after the files it reads and the units it starts
+ * after, so `dependsOn` here and `After=` in the units are the same DAG;
+ * the generation last, once every service passed its gate.
  */
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import type { HostPlan } from "../hostfiles/plan";
 import type { ServiceName } from "../model/catalog";
-import { HostBundle, HostCheckout, HostFile, HostOwner, HostService, HostTools } from "../provider/resources";
-
-/** A file of the code bundle, relative to the backend root. */
-export interface BundleFile {
-  readonly path: string;
-  readonly content: Buffer;
-  /** Octal mode. */
-  readonly mode: string;
-}
+import { bundleHash, bundleIndex, type BundleFile } from "../provider/code";
+import { fingerprintOf } from "../provider/generation";
+import { HostBundle, HostCheckout, HostFile, HostGeneration, HostOwner, HostService, HostTools, type HostProvider } from "../provider/resources";
 
 export interface QuantlabHostArgs {
-  /** The host's address (`quantlab:host.address`): every resource's identity. */
-  readonly address: string;
+  /** The host's provider (its connection and config). */
+  readonly provider: HostProvider;
   /** Everything to put on the host. */
   readonly plan: HostPlan;
+  /** `<project>/<stack>`: the owner record. */
+  readonly stack: string;
+  /** Generations the host keeps. @default 10 */
+  readonly keep?: number;
   /** Code to place under `root`, owned by `user`. @default none (code is released out of band) */
   readonly code?: { readonly root: string; readonly user: string; readonly files: readonly BundleFile[] };
   /**
@@ -33,31 +32,44 @@ export interface QuantlabHostArgs {
    * @default none
    */
   readonly git?: { readonly root: string; readonly user: string; readonly remote: string; readonly ref: string };
+  /** Resources this host starts after (the previous wave's generations). @default none */
+  readonly after?: readonly pulumi.Resource[];
+  /**
+   * The name this host's resources had in a single-host stack (`quantlab`),
+   * when it is the one entry of `quantlab:hosts`: aliases keep them. @default none
+   */
+  readonly formerly?: string;
 }
 
 const sha256 = (data: string | Buffer): string => crypto.createHash("sha256").update(data).digest("hex");
 
 export class QuantlabHost extends pulumi.ComponentResource {
   readonly services: Readonly<Partial<Record<ServiceName, HostService>>>;
-  /** The host's owner record (this stack's claim). */
   readonly owner: HostOwner;
+  /** Recorded once every service of the host passed its gates. */
+  readonly generation: HostGeneration;
 
   constructor(name: string, args: QuantlabHostArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("quantlab:host:Host", name, {}, opts);
-    const { plan, address } = args;
-    const after = (...deps: (pulumi.Resource | undefined)[]) => ({ parent: this, dependsOn: deps.filter((d): d is pulumi.Resource => d !== undefined) });
+    super("quantlab:host:Host", name, {}, { ...opts, ...(args.formerly ? { aliases: [{ name: args.formerly }] } : {}) });
+    const { plan } = args;
+    const host = name;
+    const child = (suffix: string, deps: (pulumi.Resource | undefined)[]): pulumi.CustomResourceOptions => ({
+      parent: this,
+      provider: args.provider,
+      dependsOn: deps.filter((d): d is pulumi.Resource => d !== undefined),
+      ...(args.formerly ? { aliases: [{ name: `${args.formerly}:${suffix}` }] } : {}),
+    });
 
-    // The runbook's tools first: a host that cannot get them is not touched at all.
-    // One stack per host: claimed before anything else is touched.
-    const owner = new HostOwner(`${name}:owner`, { host: address, owner: `${pulumi.getProject()}/${pulumi.getStack()}` }, after());
+    // One stack per host: claimed before anything else is touched. Then the runbook's tools: a host that cannot get them is not touched at all.
+    const owner = new HostOwner(`${name}:owner`, { host, owner: args.stack }, child("owner", [...(args.after ?? [])]));
     this.owner = owner;
-    const tools = new HostTools(`${name}:tools`, { host: address, commands: Object.fromEntries(plan.tools.map((t) => [t.package, t.command])) }, after(owner));
+    const tools = new HostTools(`${name}:tools`, { host, commands: Object.fromEntries(plan.tools.map((t) => [t.package, t.command])), installed: Object.fromEntries(plan.tools.map((t) => [t.package, true])) }, child("tools", [owner]));
+
     const files = new Map<string, HostFile>();
     let sysusers: HostFile | undefined;
     let tmpfiles: HostFile | undefined;
     let code: HostBundle | HostCheckout | undefined;
     let checkout: HostCheckout | undefined;
-    const codeHash = args.code ? sha256(bundlePayload(args.code.files)) : undefined;
     const kindOf = new Map(plan.files.map((f) => [f.path, f.kind]));
     const unitFileOf = new Map(
       plan.units.flatMap((u) => {
@@ -65,63 +77,60 @@ export class QuantlabHost extends pulumi.ComponentResource {
         return unitFile ? u.reads.filter((p) => kindOf.get(p) === "env").map((env) => [env, unitFile] as const) : [];
       }),
     );
+    const hashes = new Map(plan.files.map((f) => [f.path, sha256(f.content)]));
     for (const f of plan.files) {
       const unitFile = unitFileOf.get(f.path);
-      const deps =
-        f.kind === "sysusers" ? after(tools) : f.kind === "tmpfiles" ? after(sysusers) : after(tmpfiles, code, unitFile ? files.get(unitFile) : undefined);
-      const file = new HostFile(`${name}:${f.path}`, {
-        host: address,
-        path: f.path,
-        content: f.secret ? pulumi.secret(f.content) : f.content,
-        sha256: sha256(f.content),
-        mode: f.mode,
-        owner: f.owner,
-        group: f.group,
-        onChange: f.onChange,
-        createParent: f.createParent,
-        verify: f.verify,
-      }, deps);
+      const deps = f.kind === "sysusers" ? [tools] : f.kind === "tmpfiles" ? [sysusers] : [tmpfiles, code, unitFile ? files.get(unitFile) : undefined];
+      const file = new HostFile(
+        `${name}:${f.path}`,
+        { host, path: f.path, sha256: hashes.get(f.path)!, mode: f.mode, owner: f.owner, group: f.group, onChange: f.onChange, createParent: f.createParent, verify: f.verify },
+        child(f.path, deps),
+      );
       files.set(f.path, file);
       if (f.kind === "sysusers") sysusers = file;
       if (f.kind === "tmpfiles") {
         tmpfiles = file;
-        if (args.code) code = new HostBundle(`${name}:code`, { host: address, ...bundleArgs(args.code) }, after(tmpfiles));
+        if (args.code) code = new HostBundle(`${name}:code`, { host, root: args.code.root, user: args.code.user, files: bundleIndex(args.code.files) }, child("code", [tmpfiles]));
         if (args.git) {
           const paths = [...new Set(plan.units.flatMap((u) => u.codeDirs))].sort();
-          code = checkout = new HostCheckout(`${name}:checkout`, { host: address, ...args.git, paths }, after(tmpfiles));
+          code = checkout = new HostCheckout(`${name}:checkout`, { host, ...args.git, paths, current: true }, child("checkout", [tmpfiles]));
         }
       }
     }
 
-    const hashes = new Map(plan.files.map((f) => [f.path, sha256(f.content)]));
+    const codeHash = args.code ? bundleHash(args.code.files) : undefined;
     const services: Partial<Record<ServiceName, HostService>> = {};
     for (const u of plan.units) {
-      services[u.service] = new HostService(`${name}:${u.unit}`, {
-        host: address,
-        unit: u.unit,
-        reads: Object.fromEntries(u.reads.map((p) => [p, hashes.get(p)!])),
-        extra: codeHash ? { code: codeHash } : checkout ? codeTrees(checkout, u.codeDirs) : {},
-        ...(u.health ? { probe: { url: u.health.url, ...(u.health.token ? { token: u.health.token } : {}) } } : {}),
-        healthTimeoutSeconds: u.healthTimeoutSeconds,
-      }, after(...u.reads.map((p) => files.get(p)), ...u.after.map((d) => services[d]), code));
+      services[u.service] = new HostService(
+        `${name}:${u.unit}`,
+        {
+          host,
+          unit: u.unit,
+          reads: Object.fromEntries(u.reads.map((p) => [p, hashes.get(p)!])),
+          extra: codeHash ? { code: codeHash } : checkout ? codeTrees(checkout, u.codeDirs) : {},
+          ...(u.health ? { probe: { url: u.health.url, ...(u.health.token ? { token: u.health.token } : {}) } } : {}),
+          healthTimeoutSeconds: u.healthTimeoutSeconds,
+          enabled: true,
+          active: true,
+          healthy: true,
+        },
+        child(u.unit, [...u.reads.map((p) => files.get(p)), ...u.after.map((d) => services[d]), code]),
+      );
     }
     this.services = services;
+
+    const all = Object.values(services) as HostService[];
+    const started = pulumi.all(all.map((s) => pulumi.all([s.unit, s.started]))).apply((pairs) => Object.fromEntries(pairs.filter(([, inv]) => inv).map(([unit, inv]) => [unit, inv!])));
+    const commit: pulumi.Input<string> = checkout ? checkout.commit : (codeHash ?? "none");
+    const trees: pulumi.Input<Record<string, string>> = checkout ? checkout.trees : {};
+    const fingerprint = pulumi.all([started, commit]).apply(([s, c]) => fingerprintOf({ files: Object.fromEntries(hashes), code: c, started: s }));
+    this.generation = new HostGeneration(
+      `${name}:generation`,
+      { host, keep: args.keep ?? 10, fingerprint, started, code: commit, trees },
+      child("generation", [...files.values(), ...all, code]),
+    );
     this.registerOutputs({});
   }
-}
-
-/** The bundle as the provider ships it: JSON of {path, mode, content(base64)}, sorted by path. */
-export function bundlePayload(files: readonly BundleFile[]): string {
-  return JSON.stringify([...files].sort((a, b) => a.path.localeCompare(b.path)).map((f) => ({ path: f.path, mode: f.mode, content: f.content.toString("base64") })));
-}
-
-function bundleArgs(code: NonNullable<QuantlabHostArgs["code"]>) {
-  return {
-    root: code.root,
-    user: code.user,
-    files: Object.fromEntries([...code.files].sort((a, b) => a.path.localeCompare(b.path)).map((f) => [f.path, `${f.mode} ${sha256(f.content)}`])),
-    payload: bundlePayload(code.files),
-  };
 }
 
 /** A service's code fingerprint from a checkout: `code:<dir>` -> the tree hash of each of its code directories. */

@@ -4,7 +4,7 @@
  * secrets, or a ConfigError that lists every problem with its key path.
  * Nothing here touches Pulumi, so the same code is tested without an engine.
  */
-import { configSchema, type SchemaConfig, type StackConfig } from "./schema";
+import { configSchema, type HostSettings, type SchemaConfig, type ServicesConfig, type StackConfig } from "./schema";
 import { requiredTokens, resolveModel, type Model } from "../model/model";
 import { SERVICE_NAMES, type TokenName } from "../model/catalog";
 import type { HostTarget } from "../model/input";
@@ -35,6 +35,8 @@ export interface ParsedHost {
   readonly name: string;
   readonly target: HostTarget;
   readonly model: Model;
+  /** Its connection settings and services as parsed (the stack's with its own merged over them): its single-host config. */
+  readonly settings: { readonly host: HostSettings; readonly services: ServicesConfig };
 }
 
 export interface ParsedStack {
@@ -142,7 +144,7 @@ export function parseStackConfig(all: Readonly<Record<string, string>>, options:
   problems.push(...secretIssues);
   if (problems.length > 0) throw new ConfigError(problems);
 
-  const hosts = fleet.map((h, i): ParsedHost => ({ name: h.name, target: targetOf(h.host), model: resolveModel(inputs[i]!) }));
+  const hosts = fleet.map((h, i): ParsedHost => ({ name: h.name, target: targetOf(h.host), model: resolveModel(inputs[i]!), settings: { host: h.host, services: h.services } }));
   const { host: _host, hosts: _hosts, ...rest } = config;
   return {
     config: { ...rest, host: fleet[0]!.host },

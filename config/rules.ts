@@ -4,6 +4,7 @@
  * Each returns the reason as the rest of an "expected ..." message, or
  * undefined when the value is fine.
  */
+import { OWNER_DIR, STATE_ROOT } from "../model/paths";
 import { PRIVILEGED_GROUPS, SYSTEM_PREFIXES, SYSTEM_USERS } from "./accounts";
 
 /**
@@ -29,6 +30,10 @@ export const SYSTEM_TREES = [
   "/var/lib/apt",
   "/var/lib/systemd",
   "/var/cache/apt",
+  // Root's trees the package itself writes (model/paths.ts ROOT_TREES): host scripts run as root may name only paths there.
+  "/var/log",
+  OWNER_DIR,
+  STATE_ROOT,
 ] as const;
 
 /** Shared directories that are fine to live under, never to be. */

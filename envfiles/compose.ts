@@ -5,15 +5,15 @@
  * (catalog `calls`) gets that one's URL and token. Startup order (`after`)
  * grants nothing. Pure: tokens arrive here as plain strings.
  */
-import { CATALOG, type ServiceName, type TokenName } from "../model/catalog";
+import { CATALOG, has, type Capability, type ServiceDefinition, type ServiceName, type TokenName } from "../model/catalog";
 import type { Model, ResolvedService } from "../model/model";
 import type { EnvVars } from "./render";
 
 /** The secret tokens by name (everything else an env file carries is in the model). */
 export type Tokens = Readonly<Partial<Record<TokenName, string>>>;
 
-/** Who reads a shared variable: services, and/or the core dotenv file. */
-type Reader = ServiceName | "dotenv";
+/** Who reads a shared variable: the services with one of these capabilities, and/or the core dotenv file. */
+type Reader = Capability | "dotenv";
 
 interface SharedVariable {
   readonly name: string;
@@ -23,23 +23,26 @@ interface SharedVariable {
 
 const flag = (on: boolean): string => (on ? "1" : "0");
 
-/** The runbook's table, plus the ExecutionEngine flags and the two directories. */
+/** The runbook's table ("Used By" as capabilities), plus the ExecutionEngine flags and the two directories. */
 export const SHARED_VARIABLES: readonly SharedVariable[] = [
-  { name: "S3_COMPACT_BUCKET", usedBy: ["replayd", "featurexd", "dotenv"], value: (m) => m.s3.compactBucket },
+  { name: "S3_COMPACT_BUCKET", usedBy: ["s3-compact", "dotenv"], value: (m) => m.s3.compactBucket },
   // "All S3 clients": the compact readers and strategyd's RunArchiveWriter.
-  { name: "S3_COMPACT_ENDPOINT", usedBy: ["replayd", "featurexd", "strategyd", "dotenv"], value: (m) => m.s3.endpoint },
-  { name: "RUN_ARCHIVE_S3_BUCKET", usedBy: ["strategyd", "dotenv"], value: (m) => m.s3.archiveBucket },
-  { name: "RUN_ARCHIVE_ENABLED", usedBy: ["strategyd", "dotenv"], value: (m) => flag(m.s3.archiveEnabled) },
+  { name: "S3_COMPACT_ENDPOINT", usedBy: ["s3-compact", "s3-archive", "dotenv"], value: (m) => m.s3.endpoint },
+  { name: "RUN_ARCHIVE_S3_BUCKET", usedBy: ["s3-archive", "dotenv"], value: (m) => m.s3.archiveBucket },
+  { name: "RUN_ARCHIVE_ENABLED", usedBy: ["s3-archive", "dotenv"], value: (m) => flag(m.s3.archiveEnabled) },
   // observer-api loads its config from core/.env (runbook, "Dotenv Files").
   { name: "OBSERVER_MODE", usedBy: ["dotenv"], value: (m) => flag(m.env.observerMode) },
   // The ExecutionEngine runs inside strategyd, backtestd and the worker's strategy scripts.
-  { name: "EXECUTION_STREAMING_MAXDD", usedBy: ["strategyd", "backtestd", "job-worker"], value: (m) => flag(m.env.executionStreamingMaxdd) },
-  { name: "EXECUTION_STREAM_FILLS", usedBy: ["strategyd", "backtestd", "job-worker"], value: (m) => flag(m.env.executionStreamFills) },
-  { name: "EXECUTION_FILLS_STREAM_PATH", usedBy: ["strategyd", "backtestd", "job-worker"], value: (m) => m.env.executionFillsStreamPath },
+  { name: "EXECUTION_STREAMING_MAXDD", usedBy: ["execution-engine"], value: (m) => flag(m.env.executionStreamingMaxdd) },
+  { name: "EXECUTION_STREAM_FILLS", usedBy: ["execution-engine"], value: (m) => flag(m.env.executionStreamFills) },
+  { name: "EXECUTION_FILLS_STREAM_PATH", usedBy: ["execution-engine"], value: (m) => m.env.executionFillsStreamPath },
   // Both observers read the runs strategyd, backtestd and the worker write.
-  { name: "STRATEGYD_RUNS_DIR", usedBy: ["observer", "observer-api"], value: (m) => m.runsDir },
-  { name: "COLLECTOR_SPOOL_DIR", usedBy: ["collector"], value: (m) => m.runtime.spoolDir },
+  { name: "STRATEGYD_RUNS_DIR", usedBy: ["reads-runs"], value: (m) => m.runsDir },
+  { name: "COLLECTOR_SPOOL_DIR", usedBy: ["writes-spool"], value: (m) => m.runtime.spoolDir },
 ];
+
+/** The shared variables a service reads. */
+export const readsVariable = (v: SharedVariable, def: ServiceDefinition): boolean => v.usedBy.some((r) => r !== "dotenv" && has(def, r));
 
 export const tokenVariable = (token: TokenName): string => `${token.toUpperCase()}_TOKEN`;
 
@@ -62,14 +65,14 @@ export function serviceEnv(model: Model, service: ResolvedService, tokens: Token
     if (token && !vars.some(([n]) => n === tokenVariable(token))) vars.push([tokenVariable(token), requireToken(tokens, token)]);
   }
   for (const v of SHARED_VARIABLES) {
-    if (v.usedBy.includes(def.name)) vars.push([v.name, v.value(model)]);
+    if (readsVariable(v, def)) vars.push([v.name, v.value(model)]);
   }
   return vars;
 }
 
 /** The enabled services that read core/.env themselves. */
 export function dotenvReaders(model: Model): ServiceName[] {
-  return model.services.filter((s) => s.def.readsDotenv).map((s) => s.def.name);
+  return model.services.filter((s) => has(s.def, "reads-dotenv")).map((s) => s.def.name);
 }
 
 /** The variables of core/.env. OBSERVER_TOKEN only when an observer is enabled. */

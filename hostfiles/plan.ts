@@ -5,7 +5,7 @@
  * exactly this list, and the offline tests judge exactly this list.
  */
 import type { Model, ResolvedService } from "../model/model";
-import { CATALOG, type ServiceName, type TokenName } from "../model/catalog";
+import { CATALOG, has, type ServiceName, type TokenName } from "../model/catalog";
 import { LOGROTATE_PATH, SYSUSERS_PATH, TMPFILES_PATH, cronFilePath, cronLogPath, envFilePath, unitFilePath } from "../model/paths";
 import { renderUnit, type UnitSpec } from "../units/render";
 import { renderDotenv, renderEnvFile } from "../envfiles/render";
@@ -81,7 +81,7 @@ function unitSpec(model: Model, svc: ResolvedService): UnitSpec {
     environmentFile: envFilePath(def.envFile),
     after: svc.after.map((d) => CATALOG[d].unit),
     port: svc.port,
-    readWritePaths: [...(def.writesRuns ? [model.runsDir] : []), ...(def.writesSpool ? [model.runtime.spoolDir] : [])],
+    readWritePaths: [...(has(def, "writes-runs") ? [model.runsDir] : []), ...(has(def, "writes-spool") ? [model.runtime.spoolDir] : [])],
     runtime: def.runtime,
   };
 }
@@ -107,13 +107,15 @@ function hostFiles(model: Model, tokens: Tokens, directories: readonly TmpfilesE
   return [
     { kind: "sysusers", path: SYSUSERS_PATH, content: renderSysusers({ user, group, home }), ...rootFile, onChange: "sysusers", createParent: true },
     { kind: "tmpfiles", path: TMPFILES_PATH, content: renderTmpfiles(directories), ...rootFile, onChange: "tmpfiles", createParent: true },
-    // Read by the services themselves: root-owned, readable by the runtime group only.
+    // Read by the services themselves, in core/ (the runtime user's tree): that user writes it (root never
+    // works in its tree), readable by the runtime group only. The tokens in it are those its readers hold anyway.
     {
       kind: "dotenv",
       path: model.dotenvPath,
       content: renderDotenv(dotenvReaders(model), dotenvEnv(model, tokens)),
       ...rootFile,
       mode: "0640",
+      owner: user,
       group,
       secret: true,
     },
@@ -130,7 +132,7 @@ function hostFiles(model: Model, tokens: Tokens, directories: readonly TmpfilesE
 
 function plannedUnit(model: Model, svc: ResolvedService): PlannedUnit {
   const { def, port } = svc;
-  const reads = [unitFilePath(def.unit), envFilePath(def.envFile), ...(def.readsDotenv ? [model.dotenvPath] : [])];
+  const reads = [unitFilePath(def.unit), envFilePath(def.envFile), ...(has(def, "reads-dotenv") ? [model.dotenvPath] : [])];
   const health =
     def.health && port !== undefined
       ? { url: `http://127.0.0.1:${port}${def.health.path}`, ...(def.health.auth && def.token ? { token: def.token } : {}) }

@@ -8,7 +8,9 @@ import { MANAGED_HEADER } from "../model/values";
 export interface TmpfilesEntry {
   readonly type: "d" | "f";
   readonly path: string;
+  /** Octal, or "-": systemd's default when created, and an existing directory is left as it is. */
   readonly mode: string;
+  /** A name, or "-" (root when created, never adjusted). */
   readonly user: string;
   readonly group: string;
   readonly purpose: string;
@@ -16,7 +18,7 @@ export interface TmpfilesEntry {
 
 export function renderTmpfiles(entries: readonly TmpfilesEntry[]): string {
   const lines = entries.flatMap((e) => {
-    if (!/^0[0-7]{3}$/.test(e.mode)) throw new Error(`tmpfiles ${e.path}: mode ${e.mode} is not an octal 0NNN mode`);
+    if (!/^0[0-7]{3}$/.test(e.mode) && e.mode !== "-") throw new Error(`tmpfiles ${e.path}: mode ${e.mode} is not an octal 0NNN mode or -`);
     if (/\s/.test(e.path)) throw new Error(`tmpfiles path ${JSON.stringify(e.path)} contains whitespace`);
     return [`# ${e.purpose}`, `${e.type} ${e.path} ${e.mode} ${e.user} ${e.group} -`];
   });

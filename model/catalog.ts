@@ -31,6 +31,31 @@ export type TokenName = (typeof TOKEN_NAMES)[number];
 /** Which hardening relaxations a runtime needs (see units/hardening.ts). */
 export type Runtime = "node" | "python";
 
+/**
+ * What a service does beyond listening, as closed data: everything that
+ * depends on it (env variables, writable paths, the dotenv readers, doctor's
+ * checks, log places, the runs command) reads these, never service names.
+ */
+export type Capability =
+  /** Reads `<backend>/core/.env` itself (runbook: "Dotenv Files"). */
+  | "reads-dotenv"
+  /** Writes the collector spool directory. */
+  | "writes-spool"
+  /** Writes the strategyd runs directory. */
+  | "writes-runs"
+  /** Reads the runs directory (the observers). */
+  | "reads-runs"
+  /** Reads the compact data bucket. */
+  | "s3-compact"
+  /** Writes run archives to the archive bucket. */
+  | "s3-archive"
+  /** Runs the ExecutionEngine (its streaming flags reach it). */
+  | "execution-engine"
+  /** Serves the runs over HTTP (`GET /api/runs`, with its token): what `quantlab runs` asks. */
+  | "runs-api";
+
+export const has = (def: Pick<ServiceDefinition, "caps">, cap: Capability): boolean => def.caps.includes(cap);
+
 export interface ServiceDefinition {
   readonly name: ServiceName;
   /** systemd unit name; the runbook's four names are kept as they are. */
@@ -57,12 +82,10 @@ export interface ServiceDefinition {
   readonly health?: { readonly path: string; readonly auth: boolean };
   /** The token this service checks (and its clients present). */
   readonly token?: TokenName;
-  /** Reads `<backend>/core/.env` itself (runbook: "Dotenv Files"). */
-  readonly readsDotenv: boolean;
-  /** Writes the collector spool directory. */
-  readonly writesSpool: boolean;
-  /** Writes the strategyd runs directory. */
-  readonly writesRuns: boolean;
+  /** What it does beyond listening (see Capability). */
+  readonly caps: readonly Capability[];
+  /** A log file it writes besides the journal, relative to its working directory. @default none */
+  readonly logFile?: string;
   /**
    * Startup dependencies (runbook, "Service Dependency Startup Order"), each
    * with the runbook's reason. Their levels are the runbook's four
@@ -93,9 +116,7 @@ export const CATALOG: Readonly<Record<ServiceName, ServiceDefinition>> = {
     port: 3030,
     health: { path: "/health", auth: false },
     token: "replayd",
-    readsDotenv: false,
-    writesSpool: false,
-    writesRuns: false,
+    caps: ["s3-compact"],
     after: [], // no dependencies: core data provider
     calls: [],
   },
@@ -110,9 +131,7 @@ export const CATALOG: Readonly<Record<ServiceName, ServiceDefinition>> = {
     command: ["/usr/bin/python3", "collector.py"],
     port: 9100,
     health: { path: "/health", auth: false },
-    readsDotenv: false,
-    writesSpool: true,
-    writesRuns: false,
+    caps: ["writes-spool"],
     after: [], // independent: writes to spool
     calls: [],
   },
@@ -128,9 +147,7 @@ export const CATALOG: Readonly<Record<ServiceName, ServiceDefinition>> = {
     port: 3051,
     health: { path: "/health", auth: true },
     token: "featurexd",
-    readsDotenv: false,
-    writesSpool: false,
-    writesRuns: false,
+    caps: ["s3-compact"],
     after: ["replayd"], // its data source first
     calls: ["replayd"], // consumes replayd's SSE
   },
@@ -146,9 +163,7 @@ export const CATALOG: Readonly<Record<ServiceName, ServiceDefinition>> = {
     port: 3061,
     health: { path: "/health", auth: true },
     token: "labeld",
-    readsDotenv: false,
-    writesSpool: false,
-    writesRuns: false,
+    caps: [],
     after: ["featurexd"], // its data source first
     calls: ["featurexd"], // reads featurexd's datasets
   },
@@ -164,9 +179,7 @@ export const CATALOG: Readonly<Record<ServiceName, ServiceDefinition>> = {
     port: 3031,
     health: { path: "/health", auth: true },
     token: "strategyd",
-    readsDotenv: false,
-    writesSpool: false,
-    writesRuns: true,
+    caps: ["writes-runs", "s3-archive", "execution-engine"],
     after: ["replayd"], // its data source first
     calls: ["replayd"], // consumes replayd's SSE
   },
@@ -182,9 +195,7 @@ export const CATALOG: Readonly<Record<ServiceName, ServiceDefinition>> = {
     port: 3041,
     health: { path: "/health", auth: true },
     token: "backtestd",
-    readsDotenv: false,
-    writesSpool: false,
-    writesRuns: true,
+    caps: ["writes-runs", "execution-engine"],
     after: ["replayd", "strategyd"], // spawns strategyd, reads replayd
     calls: ["replayd", "strategyd"], // the two APIs it drives
   },
@@ -197,9 +208,7 @@ export const CATALOG: Readonly<Record<ServiceName, ServiceDefinition>> = {
     runtime: "node",
     workingDir: "core",
     command: ["/usr/bin/node", "worker/job-worker.js"],
-    readsDotenv: true,
-    writesSpool: false,
-    writesRuns: true,
+    caps: ["reads-dotenv", "writes-runs", "execution-engine"],
     after: ["strategyd"], // spawns strategyd scripts
     calls: [], // spawns strategyd scripts as processes: no HTTP call
   },
@@ -214,9 +223,7 @@ export const CATALOG: Readonly<Record<ServiceName, ServiceDefinition>> = {
     code: ["core"], // runs core/observer/index.js from the root: its code is core, not the whole tree
     command: ["/usr/bin/node", "core/observer/index.js"],
     token: "observer",
-    readsDotenv: true,
-    writesSpool: false,
-    writesRuns: false,
+    caps: ["reads-dotenv", "reads-runs"],
     after: ["strategyd", "backtestd", "job-worker"], // monitors the runs these three produce
     calls: [], // reads the runs directory: no HTTP call
   },
@@ -232,9 +239,8 @@ export const CATALOG: Readonly<Record<ServiceName, ServiceDefinition>> = {
     port: 3000,
     health: { path: "/ping", auth: false },
     token: "observer",
-    readsDotenv: true,
-    writesSpool: false,
-    writesRuns: false,
+    caps: ["reads-dotenv", "reads-runs", "runs-api"],
+    logFile: "server.log",
     after: ["backtestd", "job-worker"], // serves the runs directory they write
     calls: [], // reads the runs directory: no HTTP call
   },
@@ -247,9 +253,7 @@ export const CATALOG: Readonly<Record<ServiceName, ServiceDefinition>> = {
     runtime: "node",
     workingDir: "console-ui",
     command: NPM_START,
-    readsDotenv: false,
-    writesSpool: false,
-    writesRuns: false,
+    caps: [],
     after: ["featurexd", "labeld", "strategyd", "backtestd"], // frontend over these backend APIs
     calls: ["featurexd", "labeld", "strategyd", "backtestd"], // the same four APIs
   },

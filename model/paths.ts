@@ -25,3 +25,16 @@ export const cronLogPath = (job: CronJobName): string => `/var/log/quantlab-${jo
 export const RUNS_DIR = "services/strategyd/runs";
 export const CORE_DIR = "core";
 export const DOTENV_FILE = "core/.env";
+
+/** Where the package keeps its own host state: the owner record, generations and their file store (root-only). */
+export const STATE_ROOT = "/var/lib/quantlab-infra";
+/** The owner record's directory (`<project>/<stack>` in `owner`). */
+export const OWNER_DIR = "/var/lib/quantlab";
+
+/**
+ * The trees root owns and the package writes into as root. No runtime
+ * directory may lie inside one (config/rules.ts), so a path here is never in
+ * a tree the runtime user can write; host scripts run as root may name only
+ * these (host/script.ts).
+ */
+export const ROOT_TREES = ["/etc", "/usr", "/bin", "/sbin", "/lib", "/var/log", OWNER_DIR, STATE_ROOT] as const;

@@ -1,10 +1,16 @@
 /**
- * HostBundle: a set of code files under a root, written by their owner
- * (the runtime user). read() hashes each file on the host.
+ * HostBundle: the code tree shipped from `code.localDir`, written by the
+ * runtime user who owns the backend tree. Its inputs list each file's mode
+ * and sha-256; the content is read from the project directory when it is
+ * written (checked against those hashes), so it is never in the state.
  */
-import type * as pulumi from "@pulumi/pulumi";
-import { run } from "./context";
-import { deleteBundleScript, statBundleScript, writeBundleScript } from "./scripts";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { BUNDLE_DEADLINE_S, deleteBundleScript, statBundleScript, writeBundleScript } from "../host/bundle";
+import { tarball } from "../host/tar";
+import type { HostContext } from "./context";
+import { providerOf, type Kind } from "./kind";
 
 export interface HostBundleInputs {
   readonly host: string;
@@ -14,46 +20,55 @@ export interface HostBundleInputs {
   readonly user: string;
   /** relative path -> "<mode> <sha256>" */
   readonly files: Readonly<Record<string, string>>;
-  /** JSON list of {path, mode, content(base64)}: what create/update write. */
-  readonly payload: string;
 }
 
 const label = (p: { root: string }) => `HostBundle ${p.root}`;
+const sha = (b: Buffer | string) => crypto.createHash("sha256").update(b).digest("hex");
+const list = (files: readonly string[]) => files.map((f) => `${f}\n`).join("");
 
-async function write(p: HostBundleInputs): Promise<HostBundleInputs> {
-  await run(p.host, label(p), writeBundleScript(p.root, p.user), p.payload);
-  return p;
+/** The local files, each checked against the hash the program planned. */
+function localFiles(c: HostContext, p: HostBundleInputs) {
+  const dir = c.parsed.config.code.localDir;
+  if (!dir) throw new Error(`${label(p)}: quantlab:code.localDir is not set in this host's config`);
+  return Object.entries(p.files).map(([rel, v]) => {
+    const [mode, want] = v.split(" ") as [string, string];
+    const content = fs.readFileSync(path.join(c.projectDir, dir, rel));
+    if (sha(content) !== want) throw new Error(`${label(p)}: ${dir}/${rel} changed while this run was planned; run up again`);
+    return { path: rel, mode, content };
+  });
 }
 
-export const bundle: pulumi.dynamic.ResourceProvider<HostBundleInputs, HostBundleInputs> = {
-  async create(inputs) {
-    return { id: `${inputs.host}:${inputs.root}`, outs: await write(inputs) };
+export const bundleKind: Kind<HostBundleInputs> = {
+  name: "bundle",
+  label,
+
+  async apply(c, p, olds) {
+    const gone = Object.keys(olds?.files ?? {}).filter((f) => !(f in p.files));
+    if (gone.length) await c.session.must(label(p), deleteBundleScript(p.root, p.user), { stdin: list(gone) });
+    const tar = tarball(localFiles(c, p));
+    await c.session.must(label(p), writeBundleScript(p.root, p.user, sha(tar)), { stdin: tar, deadline: BUNDLE_DEADLINE_S });
+    return p;
   },
 
-  async read(id, stored) {
-    const props = stored!;
-    const out = await run(props.host, label(props), statBundleScript(props.root, Object.keys(props.files)));
-    const hashes = Object.fromEntries(out.trim().split("\n").filter(Boolean).map((l) => [l.slice(65), l.slice(0, 64)] as const));
-    if (Object.keys(hashes).length === 0 || Object.values(hashes).every((h) => h === "absent")) return { id: "", props: {} as HostBundleInputs };
+  async observe(c, p) {
+    const out = await c.session.must(label(p), statBundleScript(p.root, p.user), { stdin: list(Object.keys(p.files)) });
+    const hashes = new Map(
+      out
+        .trim()
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => [l.slice(l.indexOf(" ") + 1), l.slice(0, l.indexOf(" "))] as const),
+    );
+    if (hashes.size === 0 || [...hashes.values()].every((h) => h === "absent")) return undefined;
     // Mode is not read back; a changed hash keeps the wanted mode so the diff names the content only.
-    const files = Object.fromEntries(Object.entries(props.files).map(([f, v]) => [f, `${v.split(" ")[0]} ${hashes[f] ?? "absent"}`]));
-    const refreshed = { ...props, files };
-    return { id, props: refreshed, inputs: refreshed };
+    const files = Object.fromEntries(Object.entries(p.files).map(([f, v]) => [f, `${v.split(" ")[0]} ${hashes.get(f) ?? "absent"}`]));
+    const seen = { ...p, files };
+    return { inputs: seen, outputs: seen };
   },
 
-  async diff(_id, olds, news) {
-    const replaces = (["host", "root"] as const).filter((k) => olds[k] !== news[k]);
-    const same = olds.user === news.user && JSON.stringify(olds.files) === JSON.stringify(news.files);
-    return { changes: replaces.length > 0 || !same, replaces, deleteBeforeReplace: true };
-  },
-
-  async update(_id, olds, news) {
-    const gone = Object.keys(olds.files).filter((f) => !(f in news.files));
-    if (gone.length > 0) await run(news.host, label(news), deleteBundleScript(news.root, gone));
-    return { outs: await write(news) };
-  },
-
-  async delete(_id, props) {
-    await run(props.host, label(props), deleteBundleScript(props.root, Object.keys(props.files)));
+  async remove(c, p) {
+    await c.session.must(label(p), deleteBundleScript(p.root, p.user), { stdin: list(Object.keys(p.files)) });
   },
 };
+
+export const bundle = providerOf(bundleKind);

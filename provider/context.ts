@@ -1,98 +1,99 @@
 /**
- * The provider's view of the stack: which host it may touch and how to log
- * in, read from the stack config the engine hands every provider (secrets
- * decrypted, kept in memory only). Resources carry only the host's address,
- * so a key rotation or a re-pinned host key needs no resource change.
+ * The provider's view of its host. Each host of a stack has its own
+ * provider resource (components/host.ts), configured with that host's
+ * single-host config and the stack's secrets: configure() parses them with
+ * the package's own parser (the same rules as the program), plans the host,
+ * and keeps it for the process (one provider process serves one host). The
+ * SSH key stays in memory; resources carry no connection details, so a
+ * rotated key, a re-pinned host key or a moved address needs no resource
+ * change.
  */
-import * as crypto from "crypto";
-import { connect, type SshConnection, type SshCredentials, type SshTarget } from "./ssh";
+import { parseStackConfig, type ParsedStack } from "../config/parse";
+import { planHost, type HostPlan } from "../hostfiles/plan";
+import { HostSession } from "../host/session";
+import { connect } from "../host/ssh";
+import type { TokenName } from "../model/catalog";
 
-export type ConfigGetter = (key: string) => string | undefined;
-
-interface HostConfig {
-  address: string;
-  port?: number;
-  user?: string;
-  hostKey?: string;
-  insecureSkipHostKeyCheck?: boolean;
-  useAgent?: boolean;
-  bastion?: { address: string; port?: number; user?: string; hostKey?: string };
+export interface HostProviderConfig {
+  /** JSON of the host's `quantlab:*` config map (config/hostconfig.ts), no secrets. */
+  readonly config: string;
+  /** JSON of the secret `quantlab:*` keys (tokens, SSH key and its passphrase). */
+  readonly secrets: string;
+  /** `<project>/<stack>`: who owns the host. */
+  readonly stack: string;
 }
 
-export interface Connection {
-  readonly target: SshTarget;
-  readonly credentials: SshCredentials;
-  /** The bearer tokens (`quantlab:tokens`), for health probes. */
-  readonly tokens: Readonly<Record<string, string>>;
+export interface HostContext {
+  readonly parsed: ParsedStack;
+  readonly plan: HostPlan;
+  /** `<project>/<stack>` */
+  readonly stack: string;
+  /** How messages name the host. */
+  readonly label: string;
+  /** The project directory (for code.localDir). */
+  readonly projectDir: string;
+  readonly session: HostSession;
+  /** The value of a bearer token, for a health probe. */
+  token(name: string): string;
+  /** Every secret value (tokens), for redaction. */
+  secrets(): string[];
 }
 
-/** The connection the stack config describes (`quantlab:host`, `quantlab:sshPrivateKey`, `quantlab:sshKeyPassphrase`). */
-export function connectionFromConfig(get: ConfigGetter): Connection {
-  const raw = get("quantlab:host");
-  if (!raw) throw new Error("host provider: quantlab:host is not set in the stack config");
-  const host = JSON.parse(raw) as HostConfig;
-  const bastion = host.bastion
-    ? { address: host.bastion.address, port: host.bastion.port ?? 22, user: host.bastion.user ?? "root", hostKey: host.bastion.hostKey }
-    : undefined;
-  return {
-    target: {
-      address: host.address,
-      port: host.port ?? 22,
-      user: host.user ?? "root",
-      hostKey: host.insecureSkipHostKeyCheck ? undefined : host.hostKey,
-      ...(bastion ? { bastion } : {}),
-    },
-    credentials: {
-      privateKey: get("quantlab:sshPrivateKey") || undefined,
-      passphrase: get("quantlab:sshKeyPassphrase") || undefined,
-      agent: host.useAgent ? process.env.SSH_AUTH_SOCK : undefined,
-    },
-    tokens: JSON.parse(get("quantlab:tokens") || "{}") as Record<string, string>,
+const KEY = Symbol.for("quantlab-infra.host-context");
+type Holder = { [KEY]?: HostContext };
+
+function parseInputs(raw: Record<string, unknown>): HostProviderConfig {
+  const get = (k: string): string => {
+    const v = raw[k];
+    if (typeof v !== "string") throw new Error(`quantlab host provider: its configuration lacks "${k}" (a stack deployed by an older version: run \`npx quantlab up\` once)`);
+    return v;
   };
+  return { config: get("config"), secrets: get("secrets"), stack: get("stack") };
 }
 
-const CONTEXT_KEY = Symbol.for("quantlab-infra.provider-connection");
-type Holder = { [CONTEXT_KEY]?: Connection };
-
-/** Called by the stubs' configure(): remembers the stack's connection for this provider process. */
-export function configure(get: ConfigGetter): void {
-  (globalThis as Holder)[CONTEXT_KEY] = connectionFromConfig(get);
+/** Called by the stub's configure() with the provider resource's inputs. */
+export function configure(raw: Record<string, unknown>, projectDir: string): void {
+  const inputs = parseInputs(raw);
+  const all = { ...(JSON.parse(inputs.config) as Record<string, string>), ...(JSON.parse(inputs.secrets) as Record<string, string>) };
+  const parsed = parseStackConfig(all);
+  const plan = planHost(parsed.model, parsed.secrets.tokens);
+  const target = parsed.config.host;
+  const label = target.address;
+  const tokens = parsed.secrets.tokens as Readonly<Partial<Record<TokenName, string>>>;
+  const secrets = (): string[] => Object.values(tokens).filter((v): v is string => typeof v === "string" && v.length > 0);
+  const ssh = {
+    address: target.address,
+    port: target.port,
+    user: target.user,
+    hostKey: target.insecureSkipHostKeyCheck ? undefined : target.hostKey,
+    ...(target.bastion ? { bastion: target.bastion } : {}),
+  };
+  const credentials = {
+    privateKey: parsed.secrets.sshPrivateKey || undefined,
+    passphrase: all["quantlab:sshKeyPassphrase"] || undefined,
+    agent: target.useAgent ? process.env.SSH_AUTH_SOCK : undefined,
+  };
+  const session = new HostSession(() => connect(ssh, credentials), label, secrets);
+  const context: HostContext = {
+    parsed,
+    plan,
+    stack: inputs.stack,
+    label,
+    projectDir,
+    session,
+    token(name) {
+      const value = tokens[name as TokenName];
+      if (!value) throw new Error(`quantlab:tokens.${name} is not set`);
+      return value;
+    },
+    secrets,
+  };
+  (globalThis as Holder)[KEY] = context;
 }
 
-/** The pooled SSH connection to the stack's host, for a resource that belongs to `address`. */
-export async function hostFor(address: string, resource: string): Promise<SshConnection> {
-  const conn = (globalThis as Holder)[CONTEXT_KEY];
-  if (!conn) throw new Error(`${resource}: the host provider was not configured (no stack config)`);
-  if (conn.target.address !== address) {
-    throw new Error(
-      `${resource}: belongs to host ${address}, but the stack now targets ${conn.target.address}; ` +
-        `destroy it on the old host first (point quantlab:host.address back), or drop it from the state with \`pulumi state delete\``,
-    );
-  }
-  return connect(conn.target, conn.credentials);
-}
-
-/** The value of a bearer token from the stack config, for a health probe's header. */
-export function tokenValue(name: string, resource: string): string {
-  const value = (globalThis as Holder)[CONTEXT_KEY]?.tokens[name];
-  if (!value) throw new Error(`${resource}: quantlab:tokens.${name} is not set`);
-  return value;
-}
-
-/** Every secret value the provider holds (the bearer tokens), for redacting text that leaves the host. */
-export function secretValues(): string[] {
-  return Object.values((globalThis as Holder)[CONTEXT_KEY]?.tokens ?? {}).filter((v) => v.length > 0);
-}
-
-export const sha256 = (text: string): string => crypto.createHash("sha256").update(text).digest("hex");
-
-/** Runs a script; throws `<resource>: <trimmed stderr>` on a non-zero exit. */
-export async function run(address: string, resource: string, script: string, stdin = ""): Promise<string> {
-  const host = await hostFor(address, resource);
-  const r = await host.exec(script, stdin);
-  if (r.code !== 0) {
-    const detail = (r.stderr.trim() || r.stdout.trim() || `exit status ${r.code}`).split("\n").slice(-30).join("\n");
-    throw new Error(`${resource} on ${address}: ${detail}`);
-  }
-  return r.stdout;
+/** The host this provider process serves. */
+export function context(): HostContext {
+  const c = (globalThis as Holder)[KEY];
+  if (!c) throw new Error("quantlab host provider: not configured (no provider configuration)");
+  return c;
 }

@@ -1,58 +1,82 @@
 /**
- * HostFile: one file on the host, written atomically, read back as its
- * sha-256, mode and owner. A missing file reads as gone; drift in any of
- * those shows as an update of exactly that property (the refreshed values
- * become the resource's inputs, so the engine's own diff names them).
+ * HostFile: one planned file on the host. Its inputs hold where, owner,
+ * mode and the content's sha-256, never the content: the provider takes the
+ * content from its own plan of the host (the same plan the program made,
+ * checked by the hash), so no file text, and no token inside one, is ever
+ * in the state.
  */
-import type * as pulumi from "@pulumi/pulumi";
-import { run, sha256 } from "./context";
-import { deleteFileScript, parseFileState, statFileScript, writeFileScript, type FileTarget } from "./scripts";
+import * as crypto from "crypto";
+import { deleteFileScript, parseFileState, statFileScript, writeFileScript, type FileTarget } from "../host/files";
+import { PRIVILEGED_GROUPS } from "../config/accounts";
+import { parsePreflight, preflightScript } from "../host/preflight";
+import { runtimeRoots } from "../hostfiles/layout";
+import type { HostContext } from "./context";
+import { providerOf, type Kind } from "./kind";
 
-/** A file on a host: where, with which owner and mode (FileTarget), and what. */
 export interface HostFileInputs extends FileTarget {
-  /** The host's address: the resource's identity (a new host is a new file). */
+  /** The host's name (labels only). */
   readonly host: string;
-  /** The content; a Pulumi secret when it holds tokens (stays ciphertext in state). */
-  readonly content: string;
-  /** sha-256 of `content`: what drift is measured by. */
+  /** sha-256 of the content: what drift is measured by. */
   readonly sha256: string;
 }
 
-const label = (p: { path: string }) => `HostFile ${p.path}`;
-
-async function write(p: HostFileInputs): Promise<HostFileInputs> {
-  const hash = sha256(p.content);
-  await run(p.host, label(p), writeFileScript(p, hash), p.content);
-  return { ...p, sha256: hash };
+function content(c: HostContext, p: HostFileInputs): string {
+  const planned = c.plan.files.find((f) => f.path === p.path);
+  if (!planned) throw new Error(`HostFile ${p.path}: not in this host's plan (the program and the provider disagree: run \`npm run build\`)`);
+  return planned.content;
 }
 
-/** Properties whose change rewrites the file in place. */
-const UPDATABLE = ["sha256", "mode", "owner", "group", "onChange", "createParent"] as const;
+/** Who reads and removes a file in the runtime user's tree (root never does). */
+const runtimeUser = (c: HostContext): string => c.parsed.model.runtime.user;
 
-export const file: pulumi.dynamic.ResourceProvider<HostFileInputs, HostFileInputs> = {
-  async create(inputs) {
-    return { id: `${inputs.host}:${inputs.path}`, outs: await write(inputs) };
+/**
+ * Before the rules that create the runtime user and its directories are
+ * written (and run), the host is asked whether they would take over what is
+ * not ours: the error names the config key and the owner.
+ */
+async function preflight(c: HostContext): Promise<void> {
+  const model = c.parsed.model;
+  const roots = runtimeRoots(model);
+  const out = await c.session.must("preflight", preflightScript({ user: model.runtime.user, group: model.runtime.group, dirs: roots.map((r) => r.path), privilegedGroups: Object.keys(PRIVILEGED_GROUPS) }));
+  const problems = parsePreflight(out).map((p) => {
+    switch (p.kind) {
+      case "foreign":
+        return `${roots.find((r) => r.path === p.dir)?.key ?? p.dir}: ${p.dir} exists on ${c.label} and belongs to ${p.owner} (uid ${p.uid}), not to the runtime user ${model.runtime.user}: refusing to take it over (choose a directory of its own, or remove or hand over that one first)`;
+      case "symlink":
+        return `${roots.find((r) => r.path === p.dir)?.key ?? p.dir}: ${p.dir} on ${c.label} is a symbolic link: refusing to follow it (a runtime directory must be a directory of its own)`;
+      case "privileged-uid":
+        return `quantlab:runtime.user: ${p.user} exists on ${c.label} with uid 0: refusing to run services as root`;
+      case "privileged-group":
+        return `quantlab:runtime.user: ${p.user} exists on ${c.label} and is in the privileged group ${p.group}: refusing to run services with its rights (choose an account of its own)`;
+    }
+  });
+  if (problems.length) throw new Error(`the host ${c.label} is not ready for this stack (nothing was changed):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+}
+
+export const fileKind: Kind<HostFileInputs> = {
+  name: "file",
+  label: (p) => `HostFile ${p.path}`,
+
+  async apply(c, p) {
+    const text = content(c, p);
+    const hash = crypto.createHash("sha256").update(text).digest("hex");
+    if (hash !== p.sha256) throw new Error(`HostFile ${p.path}: the provider's plan has other content than the program's (sha-256 ${hash.slice(0, 12)} vs ${p.sha256.slice(0, 12)}): run \`npm run build\``);
+    const kind = c.plan.files.find((f) => f.path === p.path)?.kind;
+    if (kind === "sysusers" || kind === "tmpfiles") await preflight(c);
+    await c.session.must(`HostFile ${p.path}`, writeFileScript(p, hash), { stdin: text });
+    return p;
   },
 
-  async read(id, stored) {
-    const props = stored!;
-    const state = parseFileState(await run(props.host, label(props), statFileScript(props.path)));
-    if (!state) return { id: "", props: {} as HostFileInputs };
-    const refreshed = { ...props, sha256: state.sha256, mode: state.mode, owner: state.owner, group: state.group };
-    return { id, props: refreshed, inputs: refreshed };
+  async observe(c, p) {
+    const state = parseFileState(await c.session.must(`HostFile ${p.path}`, statFileScript(p.path, runtimeUser(c))));
+    if (!state) return undefined;
+    const seen = { ...p, sha256: state.sha256, mode: state.mode, owner: state.owner, group: state.group };
+    return { inputs: seen, outputs: seen };
   },
 
-  async diff(_id, olds, news) {
-    const replaces = (["host", "path"] as const).filter((k) => olds[k] !== news[k]);
-    const changes = UPDATABLE.some((k) => olds[k] !== news[k]);
-    return { changes: changes || replaces.length > 0, replaces, deleteBeforeReplace: true };
-  },
-
-  async update(_id, _olds, news) {
-    return { outs: await write(news) };
-  },
-
-  async delete(_id, props) {
-    await run(props.host, label(props), deleteFileScript(props.path, props.onChange));
+  async remove(c, p) {
+    await c.session.must(`HostFile ${p.path}`, deleteFileScript(p.path, p.onChange, runtimeUser(c)));
   },
 };
+
+export const file = providerOf(fileKind);

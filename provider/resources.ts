@@ -1,99 +1,93 @@
 /**
- * The host resources as Pulumi sees them: typed wrappers over the dynamic
- * provider stubs, with types `pulumi-nodejs:dynamic/quantlab:<Kind>`.
+ * The host resources as Pulumi sees them: one provider resource per host
+ * (its configuration is the host's config and the stack's secrets), and one
+ * custom resource class per kind, of type `pulumi-nodejs:dynamic/quantlab:<Kind>`,
+ * served by that provider. Inputs are the kind's own (provider/*.ts), never
+ * file content or secrets.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { providerStub } from "./stub";
 import type { HostBundleInputs } from "./bundle";
 import type { HostCheckoutInputs } from "./checkout";
+import type { HostProviderConfig } from "./context";
 import type { HostFileInputs } from "./file";
-import type { HostOwnerInputs } from "./ownerResource";
+import type { HostGenerationInputs } from "./generation";
+import { KINDS, typeToken, type KindName } from "./kinds";
+import type { HostOwnerInputs } from "./owner";
 import type { HostServiceInputs } from "./service";
+import { stubText } from "./stub";
 import type { HostToolsInputs } from "./tools";
 
-/** HostFileInputs, with the content as a Pulumi input (pass a secret for files that hold tokens). */
-export type HostFileArgs = Omit<HostFileInputs, "content"> & { readonly content: pulumi.Input<string> };
+type Inputs<T> = { readonly [K in keyof T]: pulumi.Input<T[K]> };
 
-export class HostFile extends pulumi.dynamic.Resource {
+/** The provider of one host: a `pulumi-nodejs` provider whose configuration is that host's. */
+export class HostProvider extends pulumi.ProviderResource {
+  constructor(name: string, args: Omit<HostProviderConfig, "secrets"> & { readonly secrets: pulumi.Input<string> }, opts?: pulumi.CustomResourceOptions) {
+    super("pulumi-nodejs", name, { config: args.config, secrets: pulumi.secret(args.secrets), stack: args.stack }, opts);
+  }
+}
+
+/** A host resource of `kind`; `outputs` names the output properties beyond the inputs. */
+abstract class HostResource<I> extends pulumi.CustomResource {
+  protected constructor(kind: KindName, name: string, args: Inputs<I>, opts: pulumi.CustomResourceOptions | undefined, outputs: readonly string[] = []) {
+    const props: Record<string, unknown> = { ...args, __provider: stubText(kind) };
+    for (const o of outputs) props[o] ??= undefined;
+    super(typeToken(kind), name, props, opts);
+  }
+}
+
+export class HostOwner extends HostResource<HostOwnerInputs> {
+  declare readonly previous: pulumi.Output<string | undefined>;
+  constructor(name: string, args: Inputs<HostOwnerInputs>, opts?: pulumi.CustomResourceOptions) {
+    super("owner", name, args, opts, ["previous"]);
+  }
+}
+
+export class HostTools extends HostResource<HostToolsInputs> {
+  constructor(name: string, args: Inputs<HostToolsInputs>, opts?: pulumi.CustomResourceOptions) {
+    super("tools", name, args, opts);
+  }
+}
+
+export class HostFile extends HostResource<HostFileInputs> {
   declare readonly sha256: pulumi.Output<string>;
-  declare readonly path: pulumi.Output<string>;
-
-  constructor(name: string, args: HostFileArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providerStub("file"), name, { ...args }, { deleteBeforeReplace: true, ...opts }, "quantlab", "HostFile");
+  constructor(name: string, args: Inputs<HostFileInputs>, opts?: pulumi.CustomResourceOptions) {
+    super("file", name, args, opts);
   }
 }
 
-/** HostServiceInputs without the wanted state (always enabled and active), `extra` optional and a Pulumi input (code hashes are outputs). */
-export type HostServiceArgs = Omit<HostServiceInputs, "extra" | "enabled" | "active"> & {
-  /** name -> hash of other inputs (code). @default {} */
-  readonly extra?: pulumi.Input<Readonly<Record<string, pulumi.Input<string>>>>;
-};
-
-export class HostService extends pulumi.dynamic.Resource {
-  declare readonly unit: pulumi.Output<string>;
-  declare readonly active: pulumi.Output<boolean>;
-  /** HTTP status of the health endpoint at the last look. */
-  declare readonly health: pulumi.Output<string | undefined>;
-
-  constructor(name: string, args: HostServiceArgs, opts?: pulumi.CustomResourceOptions) {
-    const props = {
-      host: args.host,
-      unit: args.unit,
-      reads: args.reads,
-      extra: args.extra ?? {},
-      ...(args.probe ? { probe: args.probe } : {}),
-      ...(args.healthTimeoutSeconds !== undefined ? { healthTimeoutSeconds: args.healthTimeoutSeconds } : {}),
-      health: undefined,
-      enabled: true,
-      active: true,
-    };
-    super(providerStub("service"), name, props, { deleteBeforeReplace: true, ...opts }, "quantlab", "HostService");
+export class HostBundle extends HostResource<HostBundleInputs> {
+  constructor(name: string, args: Inputs<HostBundleInputs>, opts?: pulumi.CustomResourceOptions) {
+    super("bundle", name, args, opts);
   }
 }
 
-export type HostBundleArgs = HostBundleInputs;
-
-export class HostBundle extends pulumi.dynamic.Resource {
-  declare readonly files: pulumi.Output<Record<string, string>>;
-
-  constructor(name: string, args: HostBundleArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providerStub("bundle"), name, { ...args }, { deleteBeforeReplace: true, ...opts }, "quantlab", "HostBundle");
-  }
-}
-
-/** HostToolsInputs without `installed` (wanted: all). */
-export type HostToolsArgs = Omit<HostToolsInputs, "installed">;
-
-export class HostTools extends pulumi.dynamic.Resource {
-  declare readonly installed: pulumi.Output<Record<string, boolean>>;
-
-  constructor(name: string, args: HostToolsArgs, opts?: pulumi.CustomResourceOptions) {
-    const installed = Object.fromEntries(Object.keys(args.commands).map((k) => [k, true]));
-    super(providerStub("tools"), name, { host: args.host, commands: args.commands, installed }, { deleteBeforeReplace: true, ...opts }, "quantlab", "HostTools");
-  }
-}
-
-export type HostCheckoutArgs = HostCheckoutInputs;
-
-export class HostCheckout extends pulumi.dynamic.Resource {
+export class HostCheckout extends HostResource<HostCheckoutInputs> {
   /** The commit checked out on the host. */
   declare readonly commit: pulumi.Output<string>;
   /** Code directory -> tree hash at `commit`. */
   declare readonly trees: pulumi.Output<Record<string, string>>;
-
-  constructor(name: string, args: HostCheckoutArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providerStub("checkout"), name, { ...args, commit: undefined, clean: undefined, trees: undefined }, { deleteBeforeReplace: true, ...opts }, "quantlab", "HostCheckout");
+  constructor(name: string, args: Inputs<HostCheckoutInputs>, opts?: pulumi.CustomResourceOptions) {
+    super("checkout", name, args, opts, ["commit", "trees"]);
   }
 }
 
-/** HostOwnerInputs without `previous` (an output: the stack taken over from). */
-export type HostOwnerArgs = Omit<HostOwnerInputs, "previous">;
-
-export class HostOwner extends pulumi.dynamic.Resource {
-  /** The stack the host was taken over from, when it was. */
-  declare readonly previous: pulumi.Output<string | undefined>;
-
-  constructor(name: string, args: HostOwnerArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providerStub("owner"), name, { host: args.host, owner: args.owner, previous: undefined }, { deleteBeforeReplace: true, ...opts }, "quantlab", "HostOwner");
+export class HostService extends HostResource<HostServiceInputs> {
+  declare readonly unit: pulumi.Output<string>;
+  declare readonly active: pulumi.Output<boolean>;
+  /** The invocation this package last started (that passed its gate). */
+  declare readonly started: pulumi.Output<string | undefined>;
+  /** HTTP status of the health endpoint at the last look. */
+  declare readonly health: pulumi.Output<string | undefined>;
+  constructor(name: string, args: Inputs<HostServiceInputs>, opts?: pulumi.CustomResourceOptions) {
+    super("service", name, args, opts, ["started", "health"]);
   }
 }
+
+export class HostGeneration extends HostResource<HostGenerationInputs> {
+  declare readonly generation: pulumi.Output<number>;
+  constructor(name: string, args: Inputs<HostGenerationInputs>, opts?: pulumi.CustomResourceOptions) {
+    super("generation", name, args, opts, ["generation"]);
+  }
+}
+
+export { KINDS };

@@ -1,35 +1,19 @@
 /**
- * `quantlab status`: one table of every enabled service (unit state and
- * since when, main PID, memory, whether its port listens, health with its
- * token), the runbook's "Quick Health Check Script" done properly. Exit 1
- * when anything is down.
+ * `quantlab status` (also `health`): one table of every enabled service of
+ * every host: unit state and since when, main PID, memory, whether its port
+ * listens, health with its token (the runbook's "Quick Health Check Script"
+ * done properly). Exit 1, naming what is down, when anything is.
  */
-import type { HostPlan, PlannedUnit } from "../../hostfiles/plan";
-import { bearer, checkUnit, curlStatus, type HealthProbe } from "../../provider/scripts";
-import { age, bytes, isoSeconds, table } from "./table";
-import { probeToken, type Target } from "./target";
-
-/**
- * Prints the unit's properties (timestamps as @epoch), `memory <bytes>` summed
- * over the processes of its cgroup (the fallback where cgroup memory
- * accounting is off), `listening yes|no` for its port (lsof, one of the
- * runbook's tools the package installs), `health <code>`.
- */
-export function statusScript(unit: string, port: number | undefined, probe: HealthProbe | undefined): string {
-  checkUnit(unit);
-  if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) throw new Error(`invalid port ${port}`);
-  return [
-    `systemctl show --timestamp=unix -p LoadState,ActiveState,SubState,StateChangeTimestamp,MainPID,MemoryCurrent ${unit}`,
-    `cg=$(systemctl show -p ControlGroup --value ${unit})`,
-    // cgroup v2, or the unified / systemd hierarchy of a hybrid (v1) host.
-    `procs=; for d in /sys/fs/cgroup /sys/fs/cgroup/unified /sys/fs/cgroup/systemd; do if [ -n "$cg" ] && [ -r "$d$cg/cgroup.procs" ]; then procs="$d$cg/cgroup.procs"; break; fi; done`,
-    `if [ -n "$procs" ]; then echo "rss_kb $(for p in $(cat "$procs"); do awk '/^VmRSS:/ {print $2}' /proc/$p/status 2>/dev/null; done | awk '{s += $1} END {print s + 0}')"; fi`,
-    ...(port !== undefined ? [`if [ -n "$(lsof -nP -t -iTCP:${port} -sTCP:LISTEN)" ]; then echo "listening yes"; else echo "listening no"; fi`] : []),
-    ...(probe ? [`echo "health $(${curlStatus(probe)})"`] : []),
-  ].join("\n");
-}
+import type { PlannedUnit } from "../../hostfiles/plan";
+import { statusScript } from "../../host/ops/status";
+import { bearer } from "../../host/units";
+import type { Command, Invocation } from "../args";
+import { probeToken, stackContext, type StackContext, type Target } from "../context";
+import { age, bytes, isoSeconds, print, table } from "../table";
 
 export interface StatusRow {
+  /** The host, in a fleet. */
+  readonly host?: string;
   readonly service: string;
   readonly unit: string;
   /** systemd ActiveState (active, inactive, failed, activating, ...). */
@@ -50,7 +34,7 @@ export interface StatusRow {
 
 const NOT_SET = /^(\[not set\]|18446744073709551615|)$/;
 
-export function parseStatus(u: PlannedUnit, out: string): StatusRow {
+export function parseStatus(u: PlannedUnit, out: string, host?: string): StatusRow {
   const props: Record<string, string> = {};
   for (const line of out.split("\n")) {
     const eq = line.indexOf("=");
@@ -70,6 +54,7 @@ export function parseStatus(u: PlannedUnit, out: string): StatusRow {
     ...(u.health && health !== "200" ? [`health ${health ?? "?"}`] : []),
   ];
   return {
+    ...(host ? { host } : {}),
     service: u.service,
     unit: u.unit,
     state,
@@ -85,7 +70,9 @@ export function parseStatus(u: PlannedUnit, out: string): StatusRow {
 
 /** The status table and its summary line; `now` in epoch seconds. */
 export function statusText(rows: readonly StatusRow[], now: number): string {
+  const fleet = rows.some((r) => r.host);
   const body = rows.map((r) => [
+    ...(fleet ? [r.host!] : []),
     r.service,
     r.state === "active" ? r.state : r.state.toUpperCase(),
     r.since !== undefined ? `${isoSeconds(r.since)} (${age(now - r.since)})` : "-",
@@ -95,27 +82,38 @@ export function statusText(rows: readonly StatusRow[], now: number): string {
     r.health ?? (r.healthUrl ? "?" : "-"),
   ]);
   const down = rows.filter((r) => r.problems.length > 0);
+  const name = (r: StatusRow) => (r.host ? `${r.host}/${r.service}` : r.service);
   const summary =
-    down.length === 0
-      ? `all ${rows.length} services up`
-      : `DOWN (${down.length} of ${rows.length}): ${down.map((r) => `${r.service} (${r.problems.join(", ")})`).join("; ")}`;
-  return `${table(["service", "state", "since", "pid", "memory", "port", "health"], body)}\n\n${summary}`;
+    down.length === 0 ? `all ${rows.length} services up` : `DOWN (${down.length} of ${rows.length}): ${down.map((r) => `${name(r)} (${r.problems.join(", ")})`).join("; ")}`;
+  return `${table([...(fleet ? ["host"] : []), "service", "state", "since", "pid", "memory", "port", "health"], body)}\n\n${summary}`;
 }
 
-export async function collectStatus(t: Target, units: HostPlan["units"] = t.plan.units): Promise<StatusRow[]> {
+/** Every unit of a host (or the ones given), live, each over its own channel of the host's connection. */
+export async function hostStatus(ctx: StackContext, t: Target, units: readonly PlannedUnit[] = t.plan.units): Promise<StatusRow[]> {
   return Promise.all(
     units.map(async (u) => {
-      const token = probeToken(t, u);
+      const token = probeToken(ctx.tokens, u);
       const script = statusScript(u.unit, u.port, u.health ? { url: u.health.url, withToken: token !== undefined } : undefined);
-      const r = await t.host.exec(script, bearer(token));
-      return parseStatus(u, r.stdout);
+      return parseStatus(u, (await t.session.run(script, { stdin: bearer(token) })).stdout, ctx.fleet ? t.name : undefined);
     }),
   );
 }
 
-export async function statusCommand(t: Target, json: boolean, print: (s: string) => void): Promise<number> {
-  const rows = await collectStatus(t);
-  const ok = rows.every((r) => r.problems.length === 0);
-  print(json ? JSON.stringify({ ok, services: rows }, null, 2) : statusText(rows, Math.floor(Date.now() / 1000)));
-  return ok ? 0 : 1;
+export async function allStatus(ctx: StackContext): Promise<StatusRow[]> {
+  return (await Promise.all(ctx.targets.map((t) => hostStatus(ctx, t)))).flat();
 }
+
+export const status: Command = {
+  name: "status",
+  aliases: ["health"],
+  summary: "every enabled service: state, since, PID, memory, port, health; exit 1 when any is down",
+  synopsis: "",
+  json: true,
+  async run(inv: Invocation) {
+    const ctx = await stackContext(inv);
+    const rows = await allStatus(ctx);
+    const ok = rows.every((r) => r.problems.length === 0);
+    print(inv.json ? JSON.stringify({ ok, services: rows }, null, 2) : statusText(rows, Math.floor(Date.now() / 1000)));
+    return ok ? 0 : 1;
+  },
+};

@@ -5,8 +5,9 @@
  * dial retries and at most MAX_CHANNELS commands in flight per connection
  * (sshd's MaxSessions is 10; an 11th channel fails).
  *
- * A command is a script built by provider/scripts.ts from typed arguments;
- * file content and other payloads travel on its stdin, never in its text.
+ * A command is a script built by the host layer (host/script.ts) from checked
+ * values; file content and other payloads travel on its stdin, never in its
+ * text. Every command has a deadline (host/session.ts sets it).
  */
 import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
 import type { Readable } from "stream";
@@ -114,14 +115,18 @@ export class SshConnection {
     return this.closed === undefined;
   }
 
-  /** Runs `script` on the host with `stdin` (may be empty); resolves with its exit code and output. */
-  async exec(script: string, stdin = ""): Promise<ExecResult> {
+  /**
+   * Runs `command` on the host with `stdin` (may be empty); resolves with its
+   * exit code and output. After `timeoutMs` the channel is closed and the
+   * promise rejects (the command itself carries its own, shorter, deadline).
+   */
+  async exec(command: string, stdin: string | Buffer = "", timeoutMs = 0): Promise<ExecResult> {
     if (this.active >= MAX_CHANNELS) await new Promise<void>((resolve) => this.waiting.push(resolve));
     this.active++;
     try {
       for (let attempt = 1; ; attempt++) {
         try {
-          return await this.run(script, stdin);
+          return await this.run(command, stdin, timeoutMs);
         } catch (e) {
           // A refused channel ran nothing on the host: safe to ask again shortly.
           if (!(e instanceof ChannelRefused) || attempt >= CHANNEL_ATTEMPTS) throw e;
@@ -134,21 +139,32 @@ export class SshConnection {
     }
   }
 
-  private run(script: string, stdin: string): Promise<ExecResult> {
+  private run(command: string, stdin: string | Buffer, timeoutMs: number): Promise<ExecResult> {
     return new Promise((resolve, reject) => {
       if (this.closed) return reject(this.closed);
-      this.client.exec(script, (err: Error | undefined, channel: ClientChannel) => {
+      this.client.exec(command, (err: Error | undefined, channel: ClientChannel) => {
         if (err) return reject(new ChannelRefused(`${this.label}: ${err.message}`));
         const out: Buffer[] = [];
         const errOut: Buffer[] = [];
         let code: number | null = null;
+        let expired = false;
+        const timer =
+          timeoutMs > 0
+            ? setTimeout(() => {
+                expired = true;
+                channel.close();
+              }, timeoutMs)
+            : undefined;
         channel.on("data", (d: Buffer) => out.push(d));
         channel.stderr.on("data", (d: Buffer) => errOut.push(d));
         channel.on("exit", (c: number | null) => (code = c));
         channel.on("close", () => {
+          if (timer) clearTimeout(timer);
+          if (expired) return reject(new SshError(`${this.label}: no answer within ${Math.round(timeoutMs / 1000)} s (channel closed)`));
           if (code === null) return reject(new SshError(`${this.label}: command ended without an exit status (connection lost?)`));
           resolve({ code, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(errOut).toString("utf8") });
         });
+        channel.on("error", () => undefined);
         channel.end(stdin);
       });
     });
@@ -238,12 +254,19 @@ async function dial(target: Omit<SshTarget, "bastion">, creds: SshCredentials, s
 async function open(target: SshTarget, creds: SshCredentials): Promise<SshConnection> {
   if (!target.bastion) return new SshConnection(await dial(target, creds), describeTarget(target));
   const jump = await dial(target.bastion, creds);
-  const stream = await new Promise<Readable>((resolve, reject) =>
-    jump.forwardOut("127.0.0.1", 0, target.address, target.port, (err, ch) =>
-      err ? reject(new SshError(`bastion ${describeTarget(target.bastion!)} cannot reach ${target.address}:${target.port}: ${err.message}`)) : resolve(ch),
-    ),
-  );
-  return new SshConnection(await dial(target, creds, stream), `${describeTarget(target)} via ${target.bastion.address}`, jump);
+  try {
+    const stream = await new Promise<Readable>((resolve, reject) =>
+      jump.forwardOut("127.0.0.1", 0, target.address, target.port, (err, ch) =>
+        err ? reject(new SshError(`bastion ${describeTarget(target.bastion!)} cannot reach ${target.address}:${target.port}: ${err.message}`)) : resolve(ch),
+      ),
+    );
+    return new SshConnection(await dial(target, creds, stream), `${describeTarget(target)} via ${target.bastion.address}`, jump);
+  } catch (e) {
+    // A failed hop must not keep the jump connection (and the process) alive.
+    jump.end();
+    setTimeout(() => jump.destroy(), END_GRACE_MS).unref();
+    throw e;
+  }
 }
 
 type Pool = Map<string, Promise<SshConnection>>;

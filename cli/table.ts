@@ -2,7 +2,14 @@
 
 export function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  return [head, ...rows].map((cols) => cols.map((c, i) => (c ?? "").padEnd(widths[i]!)).join("  ").trimEnd()).join("\n");
+  return [head, ...rows]
+    .map((cols) =>
+      cols
+        .map((c, i) => (c ?? "").padEnd(widths[i]!))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 /** 1536 -> "1.5K", 47185920 -> "45.0M". */
@@ -28,3 +35,6 @@ export function age(seconds: number): string {
 
 /** Epoch seconds -> "2026-11-24 14:22:14Z". */
 export const isoSeconds = (epoch: number): string => new Date(epoch * 1000).toISOString().replace("T", " ").replace(/\.\d{3}Z$/, "Z");
+
+/** Writes a line (adding the newline) to stdout. */
+export const print = (text: string): void => void process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);

@@ -1,85 +1,26 @@
 /**
  * `quantlab doctor [SERVICE]`: the runbook's "Troubleshooting" recipes, run
- * on the host and judged: unit state, recent journal errors, who holds the
- * port, env files present with the expected keys (key names only: values
- * never leave the host), health; for the collector its spool directory
- * (exists, owner, free space, newest file) and the /metrics queue size; for
- * the services that use S3, whether the endpoint answers. Ends with a
- * verdict per service and what to do next; exit 1 when a service fails.
+ * on each host (host/ops/doctor.ts) and judged here: unit state, recent
+ * journal errors, who holds the port, env files present with the expected
+ * keys (key names only: values never leave the host), health; for a service
+ * that writes the spool its directory (exists, owner, free space, newest
+ * file) and the /metrics queue size; for the S3 users whether the endpoint
+ * answers. Ends with a verdict per service and what to do next; exit 1 when
+ * a service fails.
  */
-import type { PlannedUnit } from "../../hostfiles/plan";
+import { has } from "../../model/catalog";
 import { TMPFILES_PATH } from "../../model/paths";
-import { checkPath, checkUnit, type HealthProbe } from "../../provider/scripts";
-import { bearer, curlStatus } from "../../provider/scripts";
-import { age, bytes, table } from "./table";
-import { pickUnits, probeToken, type Target } from "./target";
+import type { PlannedUnit } from "../../hostfiles/plan";
+import { doctorScript, parseSections, type DoctorSpec } from "../../host/ops/doctor";
+import { bearer } from "../../host/units";
+import type { Command, Invocation } from "../args";
+import { probeToken, stackContext, type StackContext, type Target } from "../context";
+import { age, bytes, print, table } from "../table";
+import { pickUnits } from "./restart";
 
-/** Journal lines that name a problem. */
-const ERROR_PATTERN = "error|fail|refused|denied|exception|traceback|eaddrinuse|killed|cannot|missing";
-export const ERROR_LINES = 8;
 /** Less free space than this on the spool's filesystem is a warning. */
 export const SPOOL_MIN_FREE_BYTES = 1024 ** 3;
 const S3_URL = /^https?:\/\/[A-Za-z0-9._~:@/+-]+$/;
-const MARK = "::doctor::";
-
-export interface DoctorSpec {
-  readonly unit: string;
-  readonly port?: number;
-  readonly probe?: HealthProbe;
-  /** Env files the service reads (its own, and the dotenv). */
-  readonly envFiles: readonly string[];
-  /** The collector's spool directory. */
-  readonly spoolDir?: string;
-  /** The S3 endpoint, for services that use it. */
-  readonly s3Endpoint?: string;
-}
-
-/** One script per service; each finding's raw data under a `::doctor:: <section>` line. */
-export function doctorScript(s: DoctorSpec): string {
-  checkUnit(s.unit);
-  s.envFiles.forEach(checkPath);
-  if (s.spoolDir) checkPath(s.spoolDir);
-  if (s.s3Endpoint !== undefined && !S3_URL.test(s.s3Endpoint)) throw new Error(`invalid S3 endpoint ${JSON.stringify(s.s3Endpoint)}`);
-  const section = (name: string) => `echo '${MARK} ${name}'`;
-  const lines = [
-    ...(s.probe?.withToken ? ["hdr=$(cat)"] : []),
-    section("state"),
-    `systemctl show --timestamp=unix -p LoadState,ActiveState,SubState,Result,NRestarts,StateChangeTimestamp ${s.unit}`,
-    section("errors"),
-    `journalctl --no-pager -o short-iso --since -24h -n 500 -u ${s.unit} | grep -iE '${ERROR_PATTERN}' | tail -n ${ERROR_LINES}`,
-  ];
-  if (s.port !== undefined) {
-    lines.push(
-      section("port"),
-      // The runbook's `lsof -i :PORT`, with the holder's cgroup (= its unit).
-      `lsof -nP -t -iTCP:${s.port} -sTCP:LISTEN | sort -u | while read -r pid; do echo "holder $pid $(cat /proc/$pid/comm 2>/dev/null) $(sed -n 's/^0:://p' /proc/$pid/cgroup 2>/dev/null)"; done`,
-    );
-  }
-  for (const f of s.envFiles) {
-    lines.push(section(`env ${f}`), `if [ -f ${f} ]; then echo present; sed -n 's/^\\([A-Za-z_][A-Za-z0-9_]*\\)=.*/key \\1/p' ${f}; else echo absent; fi`);
-  }
-  if (s.probe) lines.push(section("health"), `${s.probe.withToken ? `printf '%s\\n' "$hdr" | ` : ""}${curlStatus(s.probe)}; echo`);
-  if (s.spoolDir) {
-    const d = s.spoolDir;
-    lines.push(
-      section("spool"),
-      `if [ -d ${d} ]; then stat -c 'owner %U %G %a' ${d}; df -Pk ${d} | awk 'NR == 2 {print "free_kb", $4}'; echo "newest $(find ${d} -maxdepth 1 -type f -printf '%T@ %f\\n' | sort -n | tail -n 1)"; echo "now $(date +%s)"; else echo absent; fi`,
-    );
-    if (s.port !== undefined) lines.push(section("metrics"), `curl -s --max-time 5 http://127.0.0.1:${s.port}/metrics | head -c 65536; echo`);
-  }
-  if (s.s3Endpoint !== undefined) lines.push(section("s3"), `curl -s -o /dev/null -w '%{http_code}' --max-time 5 ${s.s3Endpoint}; echo`);
-  return lines.join("\n");
-}
-
-export function parseSections(out: string): Map<string, string[]> {
-  const sections = new Map<string, string[]>();
-  let current: string[] | undefined;
-  for (const line of out.split("\n")) {
-    if (line.startsWith(`${MARK} `)) sections.set(line.slice(MARK.length + 1), (current = []));
-    else if (current && line !== "") current.push(line);
-  }
-  return sections;
-}
 
 export type Level = "ok" | "warn" | "fail";
 
@@ -212,14 +153,15 @@ export function doctorText(ds: readonly Diagnosis[]): string {
 /** Keys of a rendered env file (KEY='value' lines). */
 export const envKeys = (content: string): string[] => [...content.matchAll(/^([A-Za-z_][A-Za-z0-9_]*)=/gm)].map((m) => m[1]!);
 
-function expected(t: Target, u: PlannedUnit): { spec: DoctorSpec; want: Expected } {
+function expected(ctx: StackContext, t: Target, u: PlannedUnit): { spec: DoctorSpec; want: Expected } {
   const files = t.plan.files.filter((f) => (f.kind === "env" || f.kind === "dotenv") && u.reads.includes(f.path));
   const keys = Object.fromEntries(files.map((f) => [f.path, envKeys(f.content)]));
-  // The S3 users: services whose own env file carries the endpoint (the dotenv carries it for every reader).
-  const usesS3 = files.some((f) => f.kind === "env" && keys[f.path]!.includes("S3_COMPACT_ENDPOINT"));
-  const spoolDir = u.service === "collector" ? t.model.runtime.spoolDir : undefined;
-  const token = probeToken(t, u);
-  const endpoint = usesS3 && S3_URL.test(t.model.s3.endpoint) ? t.model.s3.endpoint : undefined;
+  const svc = t.host.model.services.find((s) => s.def.name === u.service)!;
+  const usesS3 = has(svc.def, "s3-compact") || has(svc.def, "s3-archive");
+  const spoolDir = has(svc.def, "writes-spool") ? t.host.model.runtime.spoolDir : undefined;
+  const token = probeToken(ctx.tokens, u);
+  const endpoint = usesS3 && S3_URL.test(t.host.model.s3.endpoint) ? t.host.model.s3.endpoint : undefined;
+  const runtime = t.host.model.runtime;
   return {
     spec: {
       unit: u.unit,
@@ -228,29 +170,44 @@ function expected(t: Target, u: PlannedUnit): { spec: DoctorSpec; want: Expected
       envFiles: files.map((f) => f.path),
       ...(spoolDir ? { spoolDir } : {}),
       ...(endpoint ? { s3Endpoint: endpoint } : {}),
+      runtimeUser: runtime.user,
     },
     want: {
       service: u.service,
       ...(u.port !== undefined ? { port: u.port } : {}),
       ...(u.health ? { healthUrl: u.health.url } : {}),
       envKeys: keys,
-      runtimeUser: t.model.runtime.user,
-      runtimeGroup: t.model.runtime.group,
+      runtimeUser: runtime.user,
+      runtimeGroup: runtime.group,
       ...(spoolDir ? { spoolDir } : {}),
       ...(endpoint ? { s3Endpoint: endpoint } : {}),
     },
   };
 }
 
-export async function doctorCommand(t: Target, names: readonly string[], json: boolean, print: (s: string) => void): Promise<number> {
-  const units = pickUnits(t.plan, names, "doctor");
-  const ds = await Promise.all(
-    units.map(async (u) => {
-      const { spec, want } = expected(t, u);
-      const r = await t.host.exec(doctorScript(spec), bearer(probeToken(t, u)));
-      return diagnose(want, u.unit, r.stdout);
-    }),
-  );
-  print(json ? JSON.stringify({ ok: ds.every((d) => d.verdict !== "fail"), services: ds }, null, 2) : doctorText(ds));
-  return ds.some((d) => d.verdict === "fail") ? 1 : 0;
-}
+export const doctor: Command = {
+  name: "doctor",
+  summary: "the troubleshooting recipes per service, with a verdict and the next step; exit 1 when one fails",
+  synopsis: "[SERVICE]",
+  json: true,
+  positionals: { min: 0, max: 1, what: "at most one service" },
+  async run(inv: Invocation) {
+    const ctx = await stackContext(inv);
+    const all = await Promise.all(
+      ctx.targets.map(async (t) => {
+        const units = pickUnits(t.plan, inv.positionals, "doctor", inv.commands);
+        return Promise.all(
+          units.map(async (u) => {
+            const { spec, want } = expected(ctx, t, u);
+            const r = await t.session.run(doctorScript(spec), { stdin: bearer(probeToken(ctx.tokens, u)), deadline: 60 });
+            const d = diagnose(want, u.unit, r.stdout);
+            return ctx.fleet ? { ...d, service: `${t.name}/${d.service}` } : d;
+          }),
+        );
+      }),
+    );
+    const ds = all.flat();
+    print(inv.json ? JSON.stringify({ ok: ds.every((d) => d.verdict !== "fail"), services: ds }, null, 2) : doctorText(ds));
+    return ds.some((d) => d.verdict === "fail") ? 1 : 0;
+  },
+};

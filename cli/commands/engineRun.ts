@@ -1,0 +1,52 @@
+/**
+ * Running the engine for a command: the stack's program through the
+ * Automation API, reading every host first in the same pass (`--refresh
+ * --run-program`: each host is read with its provider configured from the
+ * stack file as it is now, so a rotated key, a re-pinned host key or a moved
+ * address needs nothing else), the engine's events collected for the
+ * reports, SIGINT turned into one clean cancel, and failures turned into the
+ * package's own message.
+ */
+import type { EngineEvent } from "@pulumi/pulumi/automation";
+import { Cancellation, EXIT_INTERRUPTED, interruptedText } from "../interrupt";
+import { engineFailure } from "../messages";
+import type { StackContext } from "../context";
+
+export interface EngineRun {
+  readonly events: EngineEvent[];
+  /** What every engine operation takes: config file, events, cancel signal. */
+  readonly common: {
+    readonly configFile: string;
+    readonly color: "never";
+    readonly onEvent: (e: EngineEvent) => void;
+    readonly signal: AbortSignal;
+    readonly onError: (s: string) => void;
+  };
+  /** Streams the engine's output to stdout (and watches it for the CLI's own cancel). */
+  readonly onOutput: (s: string) => void;
+}
+
+/** Runs `op` with the engine; exits 130 after an interrupt, throws the package's message on failure. */
+export async function withEngine(what: string, ctx: StackContext, op: (run: EngineRun) => Promise<number>): Promise<number> {
+  const events: EngineEvent[] = [];
+  const cancel = new Cancellation(what);
+  const run: EngineRun = {
+    events,
+    common: { configFile: ctx.o.configFile, color: "never", onEvent: (e) => events.push(e), signal: cancel.signal, onError: (s) => cancel.saw(s) },
+    onOutput: (s) => {
+      cancel.saw(s);
+      process.stdout.write(s);
+    },
+  };
+  try {
+    return await op(run);
+  } catch (e) {
+    if (cancel.interrupted) {
+      process.stderr.write(`quantlab: ${interruptedText(what, ctx.o.stack.name)}\n`);
+      return EXIT_INTERRUPTED;
+    }
+    throw engineFailure(what, events, e, ctx.o.stack.name, ctx.fleet);
+  } finally {
+    cancel.dispose();
+  }
+}

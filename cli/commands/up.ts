@@ -1,0 +1,40 @@
+/** `quantlab up`: read every host, converge it (waves of hosts, each health-gated), print the health table. */
+import type { EngineEvent } from "@pulumi/pulumi/automation";
+import type { Command, Invocation } from "../args";
+import { stackContext, type StackContext } from "../context";
+import { healthFromEvents, healthTable } from "../health";
+import { typeToken } from "../../provider/kinds";
+import { print } from "../table";
+import { withEngine } from "./engineRun";
+
+/** The stacks a take-over took the hosts from (HostOwner outputs in the run's events). */
+function takenOver(events: readonly EngineEvent[]): string[] {
+  return events.flatMap((e) => {
+    const m = e.resOutputsEvent?.metadata;
+    return m?.type === typeToken("owner") && typeof m.new?.outputs?.previous === "string" ? [m.new.outputs.previous as string] : [];
+  });
+}
+
+/** Converges the stack; 0 when every service of every host is active and healthy. */
+export async function converge(ctx: StackContext, takeOver: boolean): Promise<number> {
+  if (takeOver) ctx.o.stack.workspace.envVars.QUANTLAB_TAKE_OVER = "1";
+  return withEngine("up", ctx, async (run) => {
+    // In a fleet a failing host is rolled back and the hosts beside it in its wave run to their end; later waves wait on all of it.
+    await ctx.o.stack.up({ ...run.common, onOutput: run.onOutput, refresh: true, runProgram: true, ...(ctx.fleet ? { continueOnError: true } : {}) });
+    for (const previous of new Set(takenOver(run.events))) print(`quantlab: took the host over from stack ${previous}`);
+    const rows = healthFromEvents(ctx, run.events);
+    print(`\n${healthTable(rows)}`);
+    return rows.every((r) => r.ok) ? 0 : 1;
+  });
+}
+
+export const up: Command = {
+  name: "up",
+  summary: "read every host, converge it, print the health table",
+  synopsis: "",
+  host: false,
+  options: { "take-over": { type: "boolean", help: "claim hosts another stack holds" } },
+  async run(inv: Invocation) {
+    return converge(await stackContext(inv), inv.options["take-over"] === true);
+  },
+};

@@ -1,0 +1,109 @@
+/**
+ * A sandbox stack: everything in .sandbox/<stack>/. The host (or, for a
+ * fleet, one host per entry of `quantlab:hosts` at .sandbox/<stack>/<name>,
+ * booted at the same time), a stack file made from the base config plus each
+ * sandbox's address and host key, random tokens for every token the base
+ * lacks and the SSH key (all stored encrypted, never in a tracked file), its
+ * own passphrase (0600) and its own backend.
+ */
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { TOKEN_NAMES } from "../model/catalog";
+import { must } from "./run";
+import { Sandbox } from "./sandbox";
+
+type StackDoc = { encryptionsalt?: string; secretsprovider?: string; config?: Record<string, unknown> };
+export const readDoc = (file: string): StackDoc => (fs.existsSync(file) ? ((YAML.parse(fs.readFileSync(file, "utf8")) as StackDoc | null) ?? {}) : {});
+
+const SECRET_KEYS = ["quantlab:tokens", "quantlab:sshPrivateKey", "quantlab:sshKeyPassphrase"];
+const NAME = /^[a-z0-9-]{1,40}$/;
+
+/** The entry names of a base config's `quantlab:hosts`, or undefined for a single-host config. */
+export function fleetNames(base: StackDoc): string[] | undefined {
+  const hosts = base.config?.["quantlab:hosts"];
+  if (!Array.isArray(hosts)) return undefined;
+  return hosts.map((h, i) => {
+    const name = (h as { name?: unknown })?.name;
+    if (typeof name !== "string" || !NAME.test(name)) throw new Error(`quantlab:hosts.${i}.name: expected a host name of [a-z0-9-] (a sandbox host is booted per entry)`);
+    return name;
+  });
+}
+
+export interface SandboxHosts {
+  /** The single host, or one per fleet entry by name. */
+  readonly hosts: ReadonlyMap<string | undefined, Sandbox>;
+  /** The private key every host of the stack accepts. */
+  readonly privateKeyPath: string;
+}
+
+/** Boots (or reuses) the stack's sandbox host(s), in parallel; a fleet's hosts all accept the stack's own key. */
+export async function sandboxHosts(dir: string, base: StackDoc): Promise<SandboxHosts> {
+  const names = fleetNames(base);
+  if (!names) {
+    const sandbox = await Sandbox.up(dir);
+    return { hosts: new Map([[undefined, sandbox]]), privateKeyPath: sandbox.host.privateKeyPath };
+  }
+  const key = path.join(dir, "id_ed25519");
+  fs.mkdirSync(dir, { recursive: true });
+  if (!fs.existsSync(key)) await must("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", `quantlab-sandbox-stack`, "-f", key]);
+  const pub = fs.readFileSync(`${key}.pub`, "utf8");
+  const hosts = await Promise.all(
+    names.map(async (n) => {
+      const sandbox = await Sandbox.up(path.join(dir, n));
+      await sandbox.authorize(pub);
+      return [n, sandbox] as const;
+    }),
+  );
+  return { hosts: new Map(hosts), privateKeyPath: key };
+}
+
+type CodeDoc = { git?: { remote?: unknown; ref?: unknown } } | undefined;
+
+/** The ref `quantlab deploy --ref` set on the sandbox's stack survives the rewrite, while the base names the same remote. */
+export function keepDeployedRef(base: unknown, old: unknown): unknown {
+  const [b, o] = [base as CodeDoc, old as CodeDoc];
+  if (!b?.git || !o?.git || o.git.ref === undefined || b.git.remote !== o.git.remote) return base;
+  return { ...b, git: { ...b.git, ref: o.git.ref } };
+}
+
+const connection = (s: Sandbox) => ({ address: s.host.address, port: s.host.port, user: s.host.user, hostKey: s.host.hostKey });
+
+/** The sandbox's stack file: the base config with each sandbox's connection, and the secrets set earlier (kept encrypted). */
+export function writeSandboxConfig(base: StackDoc, target: string, sandboxes: SandboxHosts): void {
+  const old = readDoc(target);
+  const config: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(base.config ?? {})) if (!SECRET_KEYS.includes(k)) config[k] = v;
+  const single = sandboxes.hosts.get(undefined);
+  if (single) config["quantlab:host"] = connection(single);
+  else config["quantlab:hosts"] = (base.config!["quantlab:hosts"] as Record<string, unknown>[]).map((h) => ({ ...h, ...connection(sandboxes.hosts.get(h.name as string)!) }));
+  for (const k of SECRET_KEYS) if (old.config?.[k] !== undefined) config[k] = old.config[k];
+  config["quantlab:code"] = keepDeployedRef(config["quantlab:code"], old.config?.["quantlab:code"]);
+  if (config["quantlab:code"] === undefined) delete config["quantlab:code"];
+  const doc: StackDoc = { ...(old.encryptionsalt ? { encryptionsalt: old.encryptionsalt } : {}), config };
+  fs.writeFileSync(`${target}.tmp`, YAML.stringify(doc), { mode: 0o600 });
+  fs.renameSync(`${target}.tmp`, target);
+}
+
+export function sandboxPassphrase(dir: string): string {
+  const file = path.join(dir, "passphrase");
+  if (!fs.existsSync(file)) fs.writeFileSync(file, crypto.randomBytes(24).toString("hex"), { mode: 0o600 });
+  return fs.readFileSync(file, "utf8").trim();
+}
+
+/** The secrets a sandbox stack sets itself: each missing token, and the SSH key when it changed. */
+export async function sandboxSecrets(configFile: string, workDir: string, privateKeyPath: string, set: (key: string, value: string) => Promise<void>): Promise<void> {
+  const have = readDoc(configFile).config ?? {};
+  const tokens = (have["quantlab:tokens"] ?? {}) as Record<string, unknown>;
+  for (const t of TOKEN_NAMES) if (tokens[t] === undefined) await set(`quantlab:tokens.${t}`, crypto.randomBytes(24).toString("hex"));
+  // The key changes only with a new sandbox: set it again only then (one CLI call less per command).
+  const key = fs.readFileSync(privateKeyPath, "utf8");
+  const keySet = path.join(workDir, "ssh-key-set.sha256");
+  const keyHash = crypto.createHash("sha256").update(key).digest("hex");
+  const current = have["quantlab:sshPrivateKey"] !== undefined && fs.existsSync(keySet) && fs.readFileSync(keySet, "utf8") === keyHash;
+  if (!current) {
+    await set("quantlab:sshPrivateKey", key);
+    fs.writeFileSync(keySet, keyHash, { mode: 0o600 });
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * The config one host's provider is configured with: a single-host stack
+ * config (the `quantlab:*` keys, defaults applied, keys sorted), the same
+ * text whether the host came from `quantlab:host` or from an entry of
+ * `quantlab:hosts`, so moving a stack between the two changes nothing. The
+ * provider parses it again with parseStackConfig (secrets added), so it
+ * never reads a host's config without the schema.
+ */
+import type { ParsedHost, ParsedStack } from "./parse";
+
+/** JSON with object keys sorted at every level: the same value is the same text. */
+export function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v !== null && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
+/** `quantlab:<key>` -> JSON text of one host's single-host config, without secrets. */
+export function hostConfig(parsed: ParsedStack, host: ParsedHost): Record<string, string> {
+  const c = parsed.config;
+  const keys = {
+    host: host.settings.host,
+    runtime: c.runtime,
+    services: host.settings.services,
+    env: c.env,
+    s3: c.s3,
+    cron: c.cron,
+    code: c.code,
+    generations: parsed.generations,
+  };
+  return Object.fromEntries(Object.entries(keys).map(([k, v]) => [`quantlab:${k}`, stableJson(v)]));
+}
+
+/** The stack's secrets as config keys (added to a host config inside the provider only). */
+export function secretConfig(all: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(["quantlab:tokens", "quantlab:sshPrivateKey", "quantlab:sshKeyPassphrase"].flatMap((k) => (all[k] !== undefined && all[k] !== "" ? [[k, all[k]!]] : [])));
+}

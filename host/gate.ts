@@ -1,0 +1,186 @@
+/**
+ * The health gate, the one way anything this package (re)starts is judged,
+ * for `up`, `restart` and a rollback alike. Two steps, both run on the host
+ * over the one connection (endpoints are asked on the host's loopback; a
+ * bearer token arrives on stdin and reaches curl on its stdin):
+ *
+ * - gateScript, per unit: (re)start without waiting on systemd's job, then
+ *   poll until the unit is active in a new invocation and, with an endpoint,
+ *   the endpoint answers 200 (asked only once the new invocation is active,
+ *   so the process being replaced cannot answer), or the deadline ends. The
+ *   next startup level may start as soon as it passes.
+ * - settleScript, once per run for every unit it started: each must still be
+ *   active in the invocation that passed, for at least the settle time since
+ *   it became active (a service that dies after starting, endpoint or not, is
+ *   caught here), its endpoint still 200. One wait for the whole run, in
+ *   parallel, instead of a settle per level.
+ */
+import { curlStatus, type HealthProbe } from "./units";
+import { asUser, lines, root, ROOT_WHO, type Script } from "./script";
+import { int, path, probeUrl, sha256, unit as unitValue, user, word } from "./values";
+
+/** A (re)started unit must stay up, in the same invocation, this long before a run may record it as good. */
+export const SETTLE_SECONDS = 3;
+/** Journal lines shown for a unit that failed its gate. */
+export const JOURNAL_LINES = 30;
+
+export interface GateArgs {
+  readonly unit: string;
+  /** "restart" (something it reads changed, or it was unhealthy) or "start" (it was merely stopped). */
+  readonly how: "restart" | "start";
+  /** Health endpoint on the host's loopback. @default none */
+  readonly probe?: HealthProbe;
+  /** The whole gate, (re)start included, must pass within this many seconds. */
+  readonly timeoutSeconds: number;
+  /**
+   * Files that must hold exactly these sha-256 before anything is
+   * (re)started (the version this run means to start). A mismatch fails the
+   * script, and nothing is touched. @default {} (no check)
+   */
+  readonly expect?: Readonly<Record<string, string>>;
+  /** Who hashes an expected file in the runtime user's tree (root never reads there). */
+  readonly reader?: string;
+}
+
+const journal = (u: ReturnType<typeof unitValue>): Script => root`journalctl -u ${u} -n ${int(JOURNAL_LINES, 1, 1000)} --no-pager -o short-iso 2>&1`;
+
+/** Reads ActiveState, InvocationID and MainPID of the unit into $state, $inv, $pid with one systemctl call. */
+const lookFunction = (u: ReturnType<typeof unitValue>): Script[] => [
+  root`look() {`,
+  root`  state=""; inv=""; pid=0`,
+  root`  while IFS='=' read -r k v; do case "$k" in ActiveState) state=$v ;; InvocationID) inv=$v ;; MainPID) pid=$v ;; esac; done <<EOF`,
+  root`$(systemctl show -p ActiveState -p InvocationID -p MainPID ${u})`,
+  root`EOF`,
+  root`}`,
+];
+
+/**
+ * Prints `gate passed <ms> <invocation>`, or `gate failed <reason>`, a
+ * `journal:` line and the unit's last journal lines (see parseGate); always
+ * exits 0, except 1 when an `expect` file differs (nothing was touched).
+ */
+export function gateScript(g: GateArgs): Script {
+  const u = unitValue(g.unit);
+  const timeout = int(g.timeoutSeconds, 1, 3600);
+  const ms = int(g.timeoutSeconds * 1000, 1000, 3_600_000);
+  const probe = g.probe;
+  const fresh = g.how === "restart" ? root` && [ "$inv" != "$before" ]` : root``;
+  const curl = probe ? (probe.withToken ? root`code=$(printf '%s\n' "$header" | ${curlStatus(probe, 2)})` : root`code=$(${curlStatus(probe, 2)})`) : root``;
+  const poll = probe
+    ? [
+        root`  look`,
+        root`  if [ "$state" = active ]${fresh}; then ${curl}; [ "$code" = 200 ] && pass; fi`,
+        root`  [ "$(now)" -lt "$deadline" ] || fail "no 200 from $url within ${timeout} s (unit $state, last answer $code)"`,
+      ]
+    : [
+        root`  look`,
+        root`  if [ "$state" = active ]${fresh} && [ "$pid" != 0 ]; then pass; fi`,
+        root`  [ "$(now)" -lt "$deadline" ] || fail "not active within ${timeout} s (unit $state)"`,
+      ];
+  return lines(ROOT_WHO, [
+    root`set -u`,
+    ...(probe?.withToken ? [root`IFS= read -r header || true`] : []),
+    ...Object.entries(g.expect ?? {}).map(([p, sha]) => {
+      const file = path(p);
+      if (file.tree === "runtime" && !g.reader) throw new TypeError(`gate: ${p} is in the runtime user's tree: name its reader`);
+      const hash = file.tree === "root" ? root`sha256sum < ${file} | cut -c1-64` : root`${asUser(user(g.reader!))`sha256sum < ${file} | cut -c1-64`}`;
+      return root`[ "$( { ${hash}; } 2>/dev/null)" = ${sha256(sha)} ] || { printf '%s on the host is not the version this run expects (nothing restarted; the next up refreshes first and rewrites it)\n' ${word(p)} >&2; exit 1; }`;
+    }),
+    ...(probe ? [root`url=${probeUrl(probe.url)}`] : []),
+    root`now() { date +%s%3N; }`,
+    root`start=$(now)`,
+    root`deadline=$((start + ${ms}))`,
+    root`pass() { echo "gate passed $(( $(now) - start )) $inv"; exit 0; }`,
+    root`fail() { echo "gate failed $1"; echo "journal:"; ${journal(u)}; exit 0; }`,
+    ...lookFunction(u),
+    root`look`,
+    root`before=$inv`,
+    g.how === "restart"
+      ? root`err=$(systemctl enable --quiet ${u} 2>&1 && systemctl restart --no-block ${u} 2>&1) || fail "systemctl restart ${u}: $(printf '%s' "$err" | tr '\n' ' ')"`
+      : root`err=$(systemctl enable --quiet ${u} 2>&1 && systemctl start --no-block ${u} 2>&1) || fail "systemctl start ${u}: $(printf '%s' "$err" | tr '\n' ' ')"`,
+    ...(probe ? [root`code=000`] : []),
+    root`while :; do`,
+    ...poll,
+    root`  sleep 0.25`,
+    root`done`,
+  ]);
+}
+
+export type GateResult =
+  | { readonly passed: true; readonly ms: number; readonly invocation: string }
+  | { readonly passed: false; readonly reason: string; readonly journal: readonly string[] };
+
+/** Parses gateScript's output. */
+export function parseGate(out: string): GateResult {
+  const outLines = out.replace(/\n$/, "").split("\n");
+  const passed = /^gate passed (\d+) ?(\S*)$/.exec(outLines[0] ?? "");
+  if (passed) return { passed: true, ms: Number(passed[1]), invocation: passed[2] ?? "" };
+  const failed = /^gate failed (.*)$/.exec(outLines[0] ?? "");
+  if (failed && outLines[1] === "journal:") return { passed: false, reason: failed[1]!, journal: outLines.slice(2) };
+  throw new Error(`unexpected health gate output ${JSON.stringify(out.slice(0, 200))}`);
+}
+
+export interface Started {
+  readonly unit: string;
+  /** The invocation that passed its gate. */
+  readonly invocation: string;
+  readonly probe?: HealthProbe;
+}
+
+/**
+ * Waits until every unit has been active for `settleSeconds` in the invocation
+ * that passed its gate (or fails at once when one is not active any more or
+ * runs a new invocation: it died and restarted), then asks each endpoint once
+ * more. Prints `settled <unit>` or `unsettled <unit> <reason>` followed by a
+ * `journal:` block, per unit. Token header lines arrive on stdin, one per
+ * unit with a token, in order.
+ */
+export function settleScript(units: readonly Started[], settleSeconds = SETTLE_SECONDS): Script {
+  const settle = int(settleSeconds, 1, 600);
+  let tokens = 0;
+  const checks = units.map((s) => {
+    const u = unitValue(s.unit);
+    const inv = s.invocation ? word(s.invocation) : word("-");
+    const curl = s.probe
+      ? s.probe.withToken
+        ? root`code=$(printf '%s\n' "\${headers[${int(tokens++, 0, 999)}]}" | ${curlStatus(s.probe, 5)}); [ "$code" = 200 ] || bad ${u} "health answers $code"`
+        : root`code=$(${curlStatus(s.probe, 5)}); [ "$code" = 200 ] || bad ${u} "health answers $code"`
+      : root`:`;
+    return { u, inv, curl };
+  });
+  return lines(ROOT_WHO, [
+    root`set -u`,
+    root`headers=(); while IFS= read -r l; do headers+=("$l"); done`,
+    root`bad() { echo "unsettled $1 $2"; echo "journal:"; journalctl -u "$1" -n ${int(JOURNAL_LINES, 1, 1000)} --no-pager -o short-iso 2>&1; echo "end journal"; }`,
+    // Seconds each unit has been active: now minus ActiveEnterTimestampMonotonic (both monotonic, in microseconds).
+    root`up_for() { local t; t=$(systemctl show -p ActiveEnterTimestampMonotonic --value "$1"); echo $(( ($(cut -d' ' -f1 /proc/uptime | tr -d .)0000 - t) / 1000000 )); }`,
+    root`wait_for=0`,
+    ...checks.map((c) => root`s=$(up_for ${c.u}); [ "$s" -ge ${settle} ] || { [ $((${settle} - s)) -le "$wait_for" ] || wait_for=$((${settle} - s)); }`),
+    root`[ "$wait_for" -le 0 ] || sleep "$wait_for"`,
+    ...checks.flatMap((c) => [
+      root`st=$(systemctl show -p ActiveState -p InvocationID ${c.u} | sort | tr '\n' ' ')`,
+      root`case "$st" in "ActiveState=active InvocationID="${c.inv}" ") ${c.curl}; [ "\${code:-200}" = 200 ] && echo "settled "${c.u} ;; *) bad ${c.u} "not running the invocation that passed its gate (now: $st)" ;; esac`,
+      root`code=`,
+    ]),
+  ]);
+}
+
+export type SettleResult = { readonly unit: string; readonly settled: true } | { readonly unit: string; readonly settled: false; readonly reason: string; readonly journal: readonly string[] };
+
+/** Parses settleScript's output, one result per unit. */
+export function parseSettle(out: string): SettleResult[] {
+  const results: SettleResult[] = [];
+  const outLines = out.split("\n");
+  for (let i = 0; i < outLines.length; i++) {
+    const line = outLines[i]!;
+    const ok = /^settled (\S+)$/.exec(line);
+    const bad = /^unsettled (\S+) (.*)$/.exec(line);
+    if (ok) results.push({ unit: ok[1]!, settled: true });
+    else if (bad && outLines[i + 1] === "journal:") {
+      const end = outLines.indexOf("end journal", i + 2);
+      results.push({ unit: bad[1]!, settled: false, reason: bad[2]!, journal: outLines.slice(i + 2, end < 0 ? undefined : end) });
+      if (end > 0) i = end;
+    }
+  }
+  return results;
+}

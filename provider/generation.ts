@@ -1,0 +1,128 @@
+/**
+ * HostGeneration: the last resource of a host. Once every service of the
+ * run passed its gate, it checks that they all stayed up (the settle, one
+ * wait for the whole run) and records what the host now runs as a new
+ * generation (host/generations.ts). Its fingerprint (the files' hashes,
+ * the code, the services' invocations) changes exactly when the host did,
+ * so a no-op records nothing. When the settle fails, the host goes back to
+ * its last generation and the run fails.
+ */
+import * as crypto from "crypto";
+import * as path from "path";
+import { stableJson } from "../config/hostconfig";
+import { recordGenerationScript, type StoredFile } from "../host/generations";
+import { failureText } from "../host/report";
+import { generations, settle, type GenerationRecord } from "../host/rollout";
+import { writtenByRoot } from "../host/files";
+import type { HostContext } from "./context";
+import { hostRun, rollbackHost } from "./hostrun";
+import { providerOf, type Kind } from "./kind";
+import { planUnits } from "./units";
+import { bundleIndex, readBundle } from "./code";
+
+export interface HostGenerationInputs {
+  readonly host: string;
+  /** How many generations the host keeps. */
+  readonly keep: number;
+  /** What the host runs, as one hash: changes exactly when a file, the code or a service's invocation does. */
+  readonly fingerprint: string;
+  /** unit -> the invocation that passed its gate. */
+  readonly started: Readonly<Record<string, string>>;
+  /** The code: the commit checked out (git), or the bundle's hash. */
+  readonly code: string;
+  /** git only: code directory -> tree hash, for the record. */
+  readonly trees: Readonly<Record<string, string>>;
+}
+
+export interface HostGenerationOutputs extends HostGenerationInputs {
+  /** The generation recorded. */
+  readonly generation: number;
+}
+
+const LABEL = "HostGeneration";
+
+/** The fingerprint of what the host runs. */
+export function fingerprintOf(parts: { files: Readonly<Record<string, string>>; code: string; started: Readonly<Record<string, string>> }): string {
+  return crypto.createHash("sha256").update(stableJson(parts)).digest("hex");
+}
+
+function record(c: HostContext, p: HostGenerationInputs, previous?: GenerationRecord): GenerationRecord & { fingerprint: string } {
+  const sha = (t: string) => crypto.createHash("sha256").update(t).digest("hex");
+  const files = Object.fromEntries(
+    c.plan.files.map((f) => [f.path, { path: f.path, mode: f.mode, owner: f.owner, group: f.group, onChange: f.onChange, createParent: f.createParent, verify: f.verify, sha256: sha(f.content) }]),
+  );
+  const code = c.parsed.config.code;
+  const rt = c.parsed.model.runtime;
+  const codeRecord: GenerationRecord["code"] = code.git
+    ? { kind: "git", root: rt.backendRoot, user: rt.user, commit: p.code, paths: Object.keys(p.trees).sort(), trees: p.trees }
+    : code.localDir
+      ? { kind: "bundle", root: rt.backendRoot, user: rt.user, files: bundleFiles(c, code.localDir) }
+      : { kind: "none" };
+  const units = planUnits(c.plan);
+  const changed = previous
+    ? [
+        ...Object.keys(files).filter((f) => previous.files[f]?.sha256 !== files[f]!.sha256),
+        ...Object.keys(previous.files).filter((f) => !(f in files)),
+        ...(JSON.stringify(previous.code) !== JSON.stringify(codeRecord) ? ["code"] : []),
+      ]
+    : ["first generation"];
+  return { time: new Date().toISOString(), stack: c.stack, files, code: codeRecord, units, changed, fingerprint: p.fingerprint };
+}
+
+function bundleFiles(c: HostContext, localDir: string): Record<string, { mode: string; sha256: string }> {
+  return Object.fromEntries(
+    Object.entries(bundleIndex(readBundle(path.join(c.projectDir, localDir)))).map(([rel, v]) => {
+      const [mode, sha256] = v.split(" ") as [string, string];
+      return [rel, { mode, sha256 }];
+    }),
+  );
+}
+
+function stored(c: HostContext, gen: GenerationRecord): StoredFile[] {
+  const user = c.parsed.model.runtime.user;
+  const files = Object.values(gen.files).map((f) => ({ path: f.path, sha256: f.sha256, ...(writtenByRoot(f.path) ? {} : { reader: user }) }));
+  const code = gen.code.kind === "bundle" ? Object.entries(gen.code.files).map(([rel, f]) => ({ path: `${(gen.code as { root: string }).root}/${rel}`, sha256: f.sha256, reader: user })) : [];
+  return [...files, ...code];
+}
+
+export const generationKind: Kind<HostGenerationInputs, HostGenerationOutputs> = {
+  name: "generation",
+  label: () => LABEL,
+
+  async apply(c, p) {
+    const run = hostRun();
+    return run.op(LABEL, async () => {
+      const units = planUnits(c.plan);
+      const started = Object.entries(p.started).map(([unit, invocation]) => {
+        const u = units.find((x) => x.unit === unit);
+        return { unit, invocation, ...(u?.probe ? { probe: { url: u.probe.url, withToken: u.probe.token !== undefined }, ...(u.probe.token ? { token: u.probe.token } : {}) } : {}) };
+      });
+      const settled = await settle(c.session, started, (t) => c.token(t));
+      const bad = settled.find((s) => !s.settled);
+      if (bad && !bad.settled) {
+        const rollback = await rollbackHost(c, bad.unit, [...run.started.keys()]);
+        throw new Error(failureText({ resource: `HostService ${bad.unit}`, host: c.label, reason: `did not stay up after passing its gate: ${bad.reason}`, changed: [], journal: bad.journal, rollback }));
+      }
+      const listed = await generations(c.session);
+      const previous = listed.generations.find((g) => g.n === listed.current)?.record;
+      const gen = record(c, p, previous);
+      const out = await c.session.must(LABEL, recordGenerationScript(stored(c, gen), p.keep), { stdin: JSON.stringify(gen), deadline: 120 });
+      const n = /^generation (\d+)$/m.exec(out)?.[1];
+      if (!n) throw new Error(`${LABEL} on ${c.label}: unexpected answer ${JSON.stringify(out.slice(0, 200))}`);
+      return { ...p, generation: Number(n) };
+    });
+  },
+
+  async observe(c, stored) {
+    const listed = await generations(c.session);
+    const current = listed.generations.find((g) => g.n === listed.current);
+    if (!current) return undefined;
+    const seen = { ...stored, fingerprint: (current.record as GenerationRecord & { fingerprint?: string }).fingerprint ?? "" };
+    return { inputs: seen, outputs: { ...seen, generation: current.n } };
+  },
+
+  // Generations are the host's history, kept with its data: removing the stack leaves them.
+  async remove() {},
+};
+
+export const generation = providerOf(generationKind);
