@@ -36,7 +36,8 @@ function what(kind: KindName, olds: Props, news: Props): string[] {
       const known = news.extra === undefined || typeof news.extra === "object";
       const causes = restartCauses(olds as never, (known ? news : { ...news, extra: olds.extra }) as never);
       const state = keys.filter((k) => k === "enabled" || k === "active" || k === "probe");
-      const health = olds.healthy === false ? [`health ${typeof olds.health === "string" ? olds.health : "failing"}`] : [];
+      // Unhealthy while running: a stopped unit is unhealthy too, and "active" says it already.
+      const health = olds.healthy === false && olds.active !== false ? [`health ${typeof olds.health === "string" ? olds.health : "failing"}`] : [];
       return [...causes, ...state, ...health, ...(known ? [] : ["code (if its directories changed)"])];
     }
     case "checkout": {
@@ -79,9 +80,14 @@ const sorted = (changes: readonly HostChange[]) =>
 
 const prefix = (c: HostChange) => (c.host ? `${c.host}: ` : "");
 
-/** One line per changed host object, files first, each group by path or unit. */
+const CODE_UNKNOWN = "code (if its directories changed)";
+
+/** A service that differs only in code a checkout has yet to fetch: the checkout's line says it. */
+const onlyUnknownCode = (c: HostChange) => c.kind === "service" && c.op === "update" && c.what.length === 1 && c.what[0] === CODE_UNKNOWN;
+
+/** One line per changed host object, files first, each group by path or unit; the generation and the services that wait on a checkout are not lines of their own. */
 export function changesText(changes: readonly HostChange[]): string {
-  const shown = changes.filter((c) => c.kind !== "generation");
+  const shown = changes.filter((c) => c.kind !== "generation" && !onlyUnknownCode(c));
   if (shown.length === 0) return "host matches the stack";
   return [
     shown.some((c) => c.host) ? "hosts differ from the stack:" : "host differs from the stack:",

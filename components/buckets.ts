@@ -42,9 +42,12 @@ export class QuantlabBuckets extends pulumi.ComponentResource {
 
   private bucket(name: string, bucketName: string, region: string, opts: { versioned: boolean; expireDays?: number }): Aws.s3.Bucket {
     const aws = awsSdk();
-    const child = { parent: this };
-    // Data must outlive the stack: protect refuses a destroy, retainOnDelete keeps it if protect is lifted.
-    const bucket = new aws.s3.Bucket(name, { bucket: bucketName, region, forceDestroy: false }, { ...child, protect: true, retainOnDelete: true });
+    // Data and what guards it must outlive the stack: protect refuses a destroy, retainOnDelete keeps each
+    // one if protect is lifted. That holds for the bucket's safeguards too (public access block, encryption,
+    // versioning, lifecycle): a destroy that removed them before the protected bucket refused would leave
+    // the data unguarded.
+    const child = { parent: this, protect: true, retainOnDelete: true };
+    const bucket = new aws.s3.Bucket(name, { bucket: bucketName, region, forceDestroy: false }, child);
     new aws.s3.BucketPublicAccessBlock(`${name}-private`, {
       bucket: bucket.id,
       region,

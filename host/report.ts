@@ -34,7 +34,7 @@ export function rollbackText(rb: Rollback): string[] {
   const restarted = r.gates.map((g) => g.unit);
   if (bad.length === 0) {
     return [
-      `rolled back: the host is back on generation ${o.generation} (${did}${restarted.length ? `; restarted ${restarted.join(", ")}, each passed its gate again` : ""})`,
+      `rolled back: the host is back on generation ${o.generation} in ${(r.ms / 1000).toFixed(1)} s (${did}${restarted.length ? `; restarted ${restarted.join(", ")}, each passed its gate again` : ""})`,
       "the next `up` tries this change again: fix the config (or the code) first",
     ];
   }

@@ -97,6 +97,8 @@ export interface RestoreOutcome {
   /** Each restarted unit's gate, in startup order, then the settle. */
   readonly gates: readonly { readonly unit: string; readonly result: GateResult }[];
   readonly settled: readonly SettleResult[];
+  /** Milliseconds from the start of the restore to its last gate (or settle). */
+  readonly ms: number;
 }
 
 /** A whole-host rollback after a failure in a run. */
@@ -128,6 +130,7 @@ export interface RestoreArgs {
  * every gate and the settle pass.
  */
 export async function restoreGeneration(s: HostSession, a: RestoreArgs, tokens: Tokens): Promise<RestoreOutcome> {
+  const t0 = Date.now();
   const restored: string[] = [];
   const removed: string[] = [];
   const changedPaths = new Set<string>();
@@ -164,7 +167,7 @@ export async function restoreGeneration(s: HostSession, a: RestoreArgs, tokens: 
   for (const level of levels) {
     const results = await Promise.all(restart.filter((u) => u.level === level).map(async (u) => ({ unit: u.unit, result: await gate(s, u, "restart", tokens) })));
     gates.push(...results);
-    if (results.some((r) => !r.result.passed)) return { restored, removed, stopped, gates, settled: [] };
+    if (results.some((r) => !r.result.passed)) return { restored, removed, stopped, gates, settled: [], ms: Date.now() - t0 };
   }
   const started = gates.map(({ unit, result }) => {
     const u = restart.find((x) => x.unit === unit)!;
@@ -173,7 +176,7 @@ export async function restoreGeneration(s: HostSession, a: RestoreArgs, tokens: 
   });
   const settled = await settle(s, started, tokens);
   if (settled.every((r) => r.settled)) await s.must("mark generation", markCurrentScript(a.n));
-  return { restored, removed, stopped, gates, settled };
+  return { restored, removed, stopped, gates, settled, ms: Date.now() - t0 };
 }
 
 /** Puts the generation's code back; true when anything changed. */

@@ -11,6 +11,7 @@ import { PRIVILEGED_GROUPS } from "../config/accounts";
 import { parsePreflight, preflightScript } from "../host/preflight";
 import { runtimeRoots } from "../hostfiles/layout";
 import type { HostContext } from "./context";
+import { hostRun } from "./hostrun";
 import { providerOf, type Kind } from "./kind";
 
 export interface HostFileInputs extends FileTarget {
@@ -63,12 +64,14 @@ export const fileKind: Kind<HostFileInputs> = {
     if (hash !== p.sha256) throw new Error(`HostFile ${p.path}: the provider's plan has other content than the program's (sha-256 ${hash.slice(0, 12)} vs ${p.sha256.slice(0, 12)}): run \`npm run build\``);
     const kind = c.plan.files.find((f) => f.path === p.path)?.kind;
     if (kind === "sysusers" || kind === "tmpfiles") await preflight(c);
+    hostRun().wroteFile(p.path);
     await c.session.must(`HostFile ${p.path}`, writeFileScript(p, hash), { stdin: text });
     return p;
   },
 
   async observe(c, p) {
     const state = parseFileState(await c.session.must(`HostFile ${p.path}`, statFileScript(p.path, runtimeUser(c))));
+    hostRun().sawFile(p.path, state?.sha256 ?? "absent");
     if (!state) return undefined;
     const seen = { ...p, sha256: state.sha256, mode: state.mode, owner: state.owner, group: state.group };
     return { inputs: seen, outputs: seen };

@@ -91,16 +91,18 @@ export const generationKind: Kind<HostGenerationInputs, HostGenerationOutputs> =
 
   async apply(c, p) {
     const run = hostRun();
-    return run.op(LABEL, async () => {
+    return run.op(LABEL, async (awaitRollback) => {
       const units = planUnits(c.plan);
-      const started = Object.entries(p.started).map(([unit, invocation]) => {
+      // The units this run (re)started must have stayed up in the invocation that passed their gate; the others
+      // were not touched (after a reboot their invocations are systemd's own, not the ones recorded).
+      const started = [...run.started.entries()].map(([unit, invocation]) => {
         const u = units.find((x) => x.unit === unit);
         return { unit, invocation, ...(u?.probe ? { probe: { url: u.probe.url, withToken: u.probe.token !== undefined }, ...(u.probe.token ? { token: u.probe.token } : {}) } : {}) };
       });
       const settled = await settle(c.session, started, (t) => c.token(t));
       const bad = settled.find((s) => !s.settled);
       if (bad && !bad.settled) {
-        const rollback = await rollbackHost(c, bad.unit, [...run.started.keys()]);
+        const rollback = await awaitRollback(() => rollbackHost(c, bad.unit, [...run.started.keys()]));
         throw new Error(failureText({ resource: `HostService ${bad.unit}`, host: c.label, reason: `did not stay up after passing its gate: ${bad.reason}`, changed: [], journal: bad.journal, rollback }));
       }
       const listed = await generations(c.session);

@@ -10,29 +10,63 @@ import { generations, restoreGeneration, type GenerationRecord, type Rollback, t
 import type { HostContext } from "./context";
 import { rolloutUnits } from "./units";
 
+/** One operation in flight: it may be waiting on the rollback itself (then the rollback must not wait on it). */
+interface InFlight {
+  waiting: boolean;
+}
+
 class HostRun {
   /** unit -> the invocation that passed its gate in this run. */
   readonly started = new Map<string, string>();
-  private readonly inFlight = new Set<Promise<unknown>>();
+  /**
+   * path -> its sha-256 (or "absent") as this run first found it, for the files this run rewrote. A
+   * service is read after the files it depends on were written (the refresh runs with the program), so
+   * this is how it still sees the files as its running process read them: the host before this run.
+   */
+  readonly before = new Map<string, string>();
+  private readonly seen = new Map<string, string>();
+
+  /** A file as a refresh found it (the first look of the run wins). */
+  sawFile(path: string, sha: string): void {
+    if (!this.seen.has(path)) this.seen.set(path, sha);
+  }
+
+  /** This run rewrote the file: what it held before stays what its readers started with. */
+  wroteFile(path: string): void {
+    if (!this.before.has(path)) this.before.set(path, this.seen.get(path) ?? "absent");
+  }
+
+  /** A file's hash as the host held it before this run: the pre-write one for a file this run rewrote, else `now`. */
+  beforeRun(path: string, now: string): string {
+    return this.before.get(path) ?? now;
+  }
+  private readonly inFlight = new Set<InFlight>();
   rollback?: Promise<Rollback>;
 
-  /** Runs a host operation, counted as in flight; refused once the host was rolled back. */
-  async op<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs a host operation, counted as in flight; refused once the host was
+   * rolled back, and failed when a rollback happened while it ran. `fn` gets
+   * the means to wait for the rollback it causes.
+   */
+  async op<T>(what: string, fn: (awaitRollback: (r: () => Promise<Rollback>) => Promise<Rollback>) => Promise<T>): Promise<T> {
     if (this.rollback) throw new Error(`${what}: not done: ${await rolledBackText(this.rollback)}`);
-    const p = fn();
-    this.inFlight.add(p);
+    const me: InFlight = { waiting: false };
+    this.inFlight.add(me);
     try {
-      const result = await p;
+      const result = await fn(async (start) => {
+        me.waiting = true;
+        return start();
+      });
       if (this.rollback) throw new Error(`${what}: undone: ${await rolledBackText(this.rollback)}`);
       return result;
     } finally {
-      this.inFlight.delete(p);
+      this.inFlight.delete(me);
     }
   }
 
-  /** Operations in flight other than `self`, settled. */
-  async quiet(self?: Promise<unknown>): Promise<void> {
-    await Promise.allSettled([...this.inFlight].filter((p) => p !== self));
+  /** Until every operation in flight has ended or is itself waiting on the rollback. */
+  async quiet(): Promise<void> {
+    while ([...this.inFlight].some((f) => !f.waiting)) await new Promise((r) => setTimeout(r, 100));
   }
 }
 

@@ -62,10 +62,10 @@ async function apply(c: HostContext, p: HostServiceInputs, olds?: HostServiceOut
   const how = !olds || causes.length > 0 || olds.healthy === false || changed.includes("probe") ? "restart" : "start";
   const unit = planUnits(c.plan).find((u) => u.unit === p.unit);
   if (!unit) throw new Error(`${label(p)}: not in this host's plan (the program and the provider disagree: run \`npm run build\`)`);
-  return run.op(label(p), async () => {
+  return run.op(label(p), async (awaitRollback) => {
     const result = await gate(c.session, { ...unit, timeoutSeconds: p.healthTimeoutSeconds }, how, (t) => c.token(t), { files: p.reads, reader: c.parsed.model.runtime.user });
     if (!result.passed) {
-      const rollback = await rollbackHost(c, p.unit, [p.unit]);
+      const rollback = await awaitRollback(() => rollbackHost(c, p.unit, [p.unit]));
       throw new Error(failureText({ resource: label(p), host: c.label, reason: result.reason, changed: causes.length ? causes : changed, journal: result.journal, rollback }));
     }
     run.started.set(p.unit, result.invocation);
@@ -84,7 +84,10 @@ export const serviceKind: Kind<HostServiceInputs, HostServiceOutputs> = {
     if (!state.loaded) return undefined;
     const healthy = state.active && (stored.probe === undefined || state.health === "200");
     const { started, health: _h, ...inputs } = stored;
-    const seen = { ...inputs, reads: state.reads, enabled: state.enabled, active: state.active, healthy };
+    // The files as the running process read them: a file this run already rewrote counts as it was before.
+    const run = hostRun();
+    const reads = Object.fromEntries(Object.entries(state.reads).map(([path, sha]) => [path, run.beforeRun(path, sha)]));
+    const seen = { ...inputs, reads, enabled: state.enabled, active: state.active, healthy };
     return { inputs: seen, outputs: { ...seen, ...(started ? { started } : {}), ...(state.health ? { health: state.health } : {}) } };
   },
 

@@ -45,8 +45,8 @@ const afterHeader = (out: string): string[] => out.slice(out.lastIndexOf("host d
 /** The engine's "Resources:" summary. */
 const resourceSummary = (out: string): string => /Resources:\n([\s\S]*?)\n\n/.exec(out)?.[1]?.trim() ?? "";
 
-/** Every file and unit of the plan, the host owner record, the host tools, the code bundle, and the stack with its two components. */
-const resourceCount = (): number => h.plan.files.length + h.plan.units.length + 1 + 1 + 1 + 3;
+/** Every file and unit of the plan, the host owner record, the host tools, the code bundle, the generation, the host's provider, and the stack with its two components. */
+const resourceCount = (): number => h.plan.files.length + h.plan.units.length + 1 + 1 + 1 + 1 + 1 + 3;
 
 /** The secrets no scan may find in plaintext: every token, and the base64 body lines of the SSH key. */
 function secretValues(): string[] {
@@ -115,7 +115,9 @@ describe("quantlab up on a fresh Debian host, through the real engine", () => {
 
     const before = await unitStates(sandbox, unitsOf(h));
     const up = await timed("one-change up", () => mustQuantlab("up"));
-    expect(resourceSummary(up.stdout)).toBe(`~ 6 updated\n    ${resourceCount() - 6} unchanged`);
+    // The three env files, their three readers, the generation the run records once they passed, and the
+    // host's provider (its configuration is the host's config).
+    expect(resourceSummary(up.stdout)).toBe(`~ 8 updated\n    ${resourceCount() - 8} unchanged`);
     const after = await unitStates(sandbox, unitsOf(h));
     expect(unitsOf(h).filter((u) => after[u]!.ActiveEnterTimestampMonotonic !== before[u]!.ActiveEnterTimestampMonotonic).sort()).toEqual([...readers].sort());
     expect(readers.filter((u) => after[u]!.MainPID === before[u]!.MainPID)).toEqual([]);

@@ -8,7 +8,11 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { decryptedConfig, openStack } from "../../cli/engine";
 import { ROOT, sandboxDir } from "../../cli/paths";
-import { run, type RunResult } from "../../cli/run";
+
+const SANDBOX_SCRIPT = path.join(ROOT, "scripts", "sandbox.sh");
+import { spawn } from "child_process";
+import * as crypto from "crypto";
+import { must, run, type RunResult } from "../../cli/run";
 import { Sandbox } from "../../cli/sandbox";
 import { parseStackConfig, type ParsedStack } from "../../config/parse";
 import { planHost, type HostPlan } from "../../hostfiles/plan";
@@ -151,3 +155,139 @@ export async function removeSandbox(dir: string): Promise<void> {
   await run("bash", [path.join(ROOT, "scripts", "sandbox.sh"), "down", dir]);
   fs.rmSync(dir, { recursive: true, force: true });
 }
+
+/**
+ * A stack the way a real host is run (no --sandbox): `Pulumi.<name>.yaml` in
+ * the project root (removed by dispose()), secrets set through `quantlab
+ * secret` with a passphrase, its own file backend in a temp directory.
+ */
+export class RealStack {
+  readonly file: string;
+  private readonly backend: string;
+  readonly env: NodeJS.ProcessEnv;
+
+  constructor(readonly name: string, config: Record<string, unknown>) {
+    this.file = path.join(ROOT, `Pulumi.${name}.yaml`);
+    this.backend = fs.mkdtempSync(path.join(require("os").tmpdir(), "quantlab-realstack-"));
+    fs.writeFileSync(this.file, YAML.stringify({ config }));
+    this.env = { ...process.env, PULUMI_CONFIG_PASSPHRASE: `pass-${name}`, PULUMI_BACKEND_URL: `file://${this.backend}` };
+  }
+
+  quantlab(command: string, extra: readonly string[] = [], input?: string): Promise<RunResult> {
+    return run(process.execPath, [path.join(ROOT, "bin", "quantlab.js"), command, "--stack", this.name, ...extra], { cwd: ROOT, env: this.env, ...(input !== undefined ? { input } : {}) });
+  }
+
+  /** Sets each secret through `quantlab secret` (value on stdin). */
+  async secrets(values: Readonly<Record<string, string>>): Promise<void> {
+    for (const [key, value] of Object.entries(values)) {
+      const r = await this.quantlab("secret", ["--key", key], value);
+      if (r.code !== 0) throw new Error(`secret ${key}: ${r.stderr}`);
+    }
+  }
+
+  dispose(): void {
+    fs.rmSync(this.file, { force: true });
+    fs.rmSync(this.backend, { recursive: true, force: true });
+  }
+}
+
+export interface Running {
+  readonly pid: number;
+  output(): string;
+  /** Resolves once `re` has matched `count` times in stdout+stderr. */
+  waitFor(re: RegExp, count?: number): Promise<void>;
+  signal(sig: NodeJS.Signals): void;
+  /** Closes the read end of its stdout, as `| head` does once it has its lines. */
+  closeStdout(): void;
+  readonly done: Promise<RunResult>;
+}
+
+/** The operator command as a child process, its output watched as it comes. */
+export function start(s: SandboxStack, command: string, ...extra: string[]): Running {
+  const env = { ...process.env };
+  delete env.PULUMI_BACKEND_URL;
+  const child = spawn(process.execPath, [path.join(ROOT, "bin", "quantlab.js"), command, "--stack", s.name, "--sandbox", "--config-file", s.base, ...extra], {
+    cwd: ROOT,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  const waiters: (() => void)[] = [];
+  const poke = () => waiters.splice(0).forEach((w) => w());
+  child.stdout.on("data", (d) => ((stdout += d), poke()));
+  child.stderr.on("data", (d) => ((stderr += d), poke()));
+  const done = new Promise<RunResult>((resolve) =>
+    child.on("close", (code) => {
+      s.transcript.push(stdout, stderr);
+      poke();
+      resolve({ code: code ?? -1, stdout, stderr });
+    }),
+  );
+  let exited = false;
+  void done.then(() => (exited = true));
+  return {
+    pid: child.pid!,
+    output: () => stdout + stderr,
+    signal: (sig) => child.kill(sig),
+    closeStdout: () => child.stdout.destroy(),
+    done,
+    waitFor(re, count = 1) {
+      const global = new RegExp(re.source, `${re.flags.replace("g", "")}g`);
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (((stdout + stderr).match(global)?.length ?? 0) >= count) return resolve();
+          if (exited) return reject(new Error(`${command} ended before ${re} matched ${count} time(s):\n${stdout}\n${stderr}`));
+          waiters.push(check);
+        };
+        check();
+      });
+    },
+  };
+}
+
+
+
+/** sshd's session processes on the host, seen from outside SSH. */
+export async function sshSessions(dir: string): Promise<string[]> {
+  const ps = await must("bash", [SANDBOX_SCRIPT, "exec", dir, "ps", "-eo", "pid=,args="]);
+  return ps
+    .split("\n")
+    .map((l) => /^\s*(\d+) sshd: (?!\/usr\/sbin\/sshd)/.exec(l)?.[1])
+    .filter((p): p is string => p !== undefined);
+}
+
+/** Commands still running under sshd's sessions (a session of its own holds no command when idle). */
+export async function sessionCommands(dir: string): Promise<string[]> {
+  const sessions = new Set(await sshSessions(dir));
+  const ps = await must("bash", [SANDBOX_SCRIPT, "exec", dir, "ps", "-eo", "pid=,ppid=,args="]);
+  return ps
+    .split("\n")
+    .map((l) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null && sessions.has(m[2]!))
+    .map((m) => `${m[1]} ${m[3]}`);
+}
+
+/**
+ * After the link comes back, the host's side of a cut session lives on
+ * until TCP notices the peer is gone, and a command it was running (e.g. a
+ * restart) may still finish: the next up starts once no such command runs,
+ * as an operator would after an outage. (Idle sessions may linger for TCP's
+ * keepalive time, holding nothing.) Bounded: fails after 5 minutes.
+ */
+export async function waitForStale(dir: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if ((await sessionCommands(dir)).length === 0) return;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  throw new Error(`commands of the cut run still running on the host: ${(await sessionCommands(dir)).join("; ")}`);
+}
+
+/** The host side of the sandbox's veth pair (scripts/sandbox.sh: qlh-<sha256 of the state dir>). */
+export function vethOf(dir: string): string {
+  return `qlh-${crypto.createHash("sha256").update(fs.realpathSync(dir)).digest("hex").slice(0, 8)}`;
+}
+
+/** Takes the sandbox's link down or up (from this machine). */
+export const setLink = (dir: string, state: "up" | "down") => must("ip", ["link", "set", vethOf(dir), state]);
+

@@ -8,7 +8,6 @@
  * file left anywhere on the host. One sandbox host serves every scenario;
  * each starts from `destroy`, so each cut lands in a fresh `up`.
  */
-import { spawn } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
@@ -17,7 +16,7 @@ import { ROOT } from "../../cli/paths";
 import { must, run, type RunResult } from "../../cli/run";
 import type { Sandbox } from "../../cli/sandbox";
 import { expectConverged, type HostUnderTest } from "./checks";
-import { removeSandbox, SandboxStack, stopwatch } from "./host";
+import { removeSandbox, SandboxStack, setLink, sshSessions, start, stopwatch, vethOf, waitForStale, type Running } from "./host";
 
 const NAME = `e2e-int-${process.pid}`;
 const SCRIPT = path.join(ROOT, "scripts", "sandbox.sh");
@@ -27,60 +26,6 @@ let sandbox: Sandbox;
 let h: HostUnderTest;
 
 /** A running operator command whose output can be watched. */
-interface Running {
-  readonly pid: number;
-  output(): string;
-  /** Resolves once `re` has matched `count` times in stdout+stderr. */
-  waitFor(re: RegExp, count?: number): Promise<void>;
-  signal(sig: NodeJS.Signals): void;
-  /** Closes the read end of its stdout, as `| head` does once it has its lines. */
-  closeStdout(): void;
-  readonly done: Promise<RunResult>;
-}
-
-function start(s: SandboxStack, command: string, ...extra: string[]): Running {
-  const env = { ...process.env };
-  delete env.PULUMI_BACKEND_URL;
-  const child = spawn(process.execPath, [path.join(ROOT, "bin", "quantlab.js"), command, "--stack", s.name, "--sandbox", "--config-file", s.base, ...extra], {
-    cwd: ROOT,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  const waiters: (() => void)[] = [];
-  const poke = () => waiters.splice(0).forEach((w) => w());
-  child.stdout.on("data", (d) => ((stdout += d), poke()));
-  child.stderr.on("data", (d) => ((stderr += d), poke()));
-  const done = new Promise<RunResult>((resolve) =>
-    child.on("close", (code) => {
-      s.transcript.push(stdout, stderr);
-      poke();
-      resolve({ code: code ?? -1, stdout, stderr });
-    }),
-  );
-  let exited = false;
-  void done.then(() => (exited = true));
-  return {
-    pid: child.pid!,
-    output: () => stdout + stderr,
-    signal: (sig) => child.kill(sig),
-    closeStdout: () => child.stdout.destroy(),
-    done,
-    waitFor(re, count = 1) {
-      const global = new RegExp(re.source, `${re.flags.replace("g", "")}g`);
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          if (((stdout + stderr).match(global)?.length ?? 0) >= count) return resolve();
-          if (exited) return reject(new Error(`${command} ended before ${re} matched ${count} time(s):\n${stdout}\n${stderr}`));
-          waiters.push(check);
-        };
-        check();
-      });
-    },
-  };
-}
-
 async function mustQuantlab(s: SandboxStack, command: string, ...extra: string[]): Promise<RunResult> {
   const r = await s.quantlab(command, ...extra);
   expect(r.code, `quantlab ${command}:\n${r.stdout}\n${r.stderr}`).toBe(0);
@@ -89,52 +34,14 @@ async function mustQuantlab(s: SandboxStack, command: string, ...extra: string[]
 
 /** Kills sshd's session processes on the host (every login; the listener stays), from outside SSH. */
 async function killSshSessions(): Promise<number> {
-  const pids = await sshSessions();
+  const pids = await sshSessions(stack.dir);
   if (pids.length > 0) await must("bash", [SCRIPT, "exec", stack.dir, "kill", "-9", ...pids]);
   return pids.length;
 }
 
-/** sshd's session processes on the host, seen from outside SSH. */
-async function sshSessions(): Promise<string[]> {
-  const ps = await must("bash", [SCRIPT, "exec", stack.dir, "ps", "-eo", "pid=,args="]);
-  return ps
-    .split("\n")
-    .map((l) => /^\s*(\d+) sshd: (?!\/usr\/sbin\/sshd)/.exec(l)?.[1])
-    .filter((p): p is string => p !== undefined);
-}
-
-/** Commands still running under sshd's sessions (a session of its own holds no command when idle). */
-async function sessionCommands(): Promise<string[]> {
-  const sessions = new Set(await sshSessions());
-  const ps = await must("bash", [SCRIPT, "exec", stack.dir, "ps", "-eo", "pid=,ppid=,args="]);
-  return ps
-    .split("\n")
-    .map((l) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l))
-    .filter((m): m is RegExpExecArray => m !== null && sessions.has(m[2]!))
-    .map((m) => `${m[1]} ${m[3]}`);
-}
-
-/**
- * After the link comes back, the host's side of a cut session lives on
- * until TCP notices the peer is gone, and a command it was running (e.g. a
- * restart) may still finish: the next up starts once no such command runs,
- * as an operator would after an outage. (Idle sessions may linger for TCP's
- * keepalive time, holding nothing.) Bounded: fails after 5 minutes.
- */
-async function waitForStaleSessions(): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if ((await sessionCommands()).length === 0) return;
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  throw new Error(`commands of the cut run still running on the host: ${(await sessionCommands()).join("; ")}`);
-}
-
-/** The host side of the sandbox's veth pair (scripts/sandbox.sh: qlh-<sha256 of the state dir>). */
-function vethName(): string {
-  return `qlh-${crypto.createHash("sha256").update(fs.realpathSync(stack.dir)).digest("hex").slice(0, 8)}`;
-}
-
-const link = (state: "up" | "down") => must("ip", ["link", "set", vethName(), state]);
+const waitForStaleSessions = () => waitForStale(stack.dir);
+const link = (state: "up" | "down") => setLink(stack.dir, state);
+const vethName = () => vethOf(stack.dir);
 
 /** Temp files of HostFile writes, bundle extracts and the owner record, anywhere on the host. */
 const tempFiles = async (): Promise<string> => sandbox.sh("find / -xdev -name '*.quantlab-*' 2>/dev/null; exit 0");
