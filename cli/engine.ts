@@ -17,6 +17,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
 import { runProgram } from "../program";
 import { PROVIDER_ENV } from "../provider/stub";
+import { HANDSHAKES_ENV } from "../host/handshakes";
 import { configFromCliJson, type CliConfig } from "../config/cliJson";
 import { ROOT, STATE_DIR, TOOLS_BIN, TOOLS_DIR, sandboxDir } from "./paths";
 import { must, run } from "./run";
@@ -54,6 +55,8 @@ function baseEnv(backendDir: string, passphrase: string | undefined): Record<str
     PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
     // The host provider the resources' stubs load (provider/stub.ts): this project's compiled one.
     [PROVIDER_ENV]: path.join(ROOT, "dist", "provider", "index.js"),
+    // The handshake slots every provider process of a run shares (host/handshakes.ts).
+    [HANDSHAKES_ENV]: path.join(backendDir, "..", ".handshakes"),
   };
   if (passphrase !== undefined) env.PULUMI_CONFIG_PASSPHRASE = passphrase;
   if (env.PULUMI_BACKEND_URL === `file://${backendDir}`) fs.mkdirSync(backendDir, { recursive: true });

@@ -11,6 +11,7 @@
  */
 import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
 import type { Readable } from "stream";
+import { withHandshake } from "./handshakes";
 
 /** Where to connect. Every field comes from the stack config (`quantlab:host`). */
 export interface SshTarget {
@@ -243,7 +244,7 @@ function dialOnce(target: Omit<SshTarget, "bastion">, creds: SshCredentials, soc
 async function dial(target: Omit<SshTarget, "bastion">, creds: SshCredentials, sock?: Readable): Promise<Client> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await dialOnce(target, creds, sock);
+      return await withHandshake(() => dialOnce(target, creds, sock));
     } catch (e) {
       if ((e as { permanent?: boolean }).permanent || attempt >= DIAL_ATTEMPTS || sock) throw e;
       await new Promise((r) => setTimeout(r, RETRY_DELAY_MS * attempt));

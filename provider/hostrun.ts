@@ -57,7 +57,11 @@ class HostRun {
         me.waiting = true;
         return start();
       });
-      if (this.rollback) throw new Error(`${what}: undone: ${await rolledBackText(this.rollback)}`);
+      if (this.rollback) {
+        // Done, but the host went back meanwhile: this operation no longer holds the rollback up.
+        me.waiting = true;
+        throw new Error(`${what}: undone: ${await rolledBackText(this.rollback)}`);
+      }
       return result;
     } finally {
       this.inFlight.delete(me);

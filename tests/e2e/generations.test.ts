@@ -22,7 +22,7 @@ const SRC = "/srv/quantlab-src";
 const BACKEND = "/home/deploy/quantlab-backend";
 const GIT = "git -c user.name=quantlab-test -c user.email=test@quantlab.invalid";
 /** replayd's gate deadline in this stack: short, so a bad commit fails fast. */
-const DEADLINE_S = 8;
+const DEADLINE_S = 15;
 const { timings, timed, report } = stopwatch();
 
 let stack: SandboxStack;

@@ -163,14 +163,14 @@ export async function removeSandbox(dir: string): Promise<void> {
  */
 export class RealStack {
   readonly file: string;
-  private readonly backend: string;
+  readonly backendDir: string;
   readonly env: NodeJS.ProcessEnv;
 
   constructor(readonly name: string, config: Record<string, unknown>) {
     this.file = path.join(ROOT, `Pulumi.${name}.yaml`);
-    this.backend = fs.mkdtempSync(path.join(require("os").tmpdir(), "quantlab-realstack-"));
+    this.backendDir = fs.mkdtempSync(path.join(require("os").tmpdir(), "quantlab-realstack-"));
     fs.writeFileSync(this.file, YAML.stringify({ config }));
-    this.env = { ...process.env, PULUMI_CONFIG_PASSPHRASE: `pass-${name}`, PULUMI_BACKEND_URL: `file://${this.backend}` };
+    this.env = { ...process.env, PULUMI_CONFIG_PASSPHRASE: `pass-${name}`, PULUMI_BACKEND_URL: `file://${this.backendDir}` };
   }
 
   quantlab(command: string, extra: readonly string[] = [], input?: string): Promise<RunResult> {
@@ -187,7 +187,7 @@ export class RealStack {
 
   dispose(): void {
     fs.rmSync(this.file, { force: true });
-    fs.rmSync(this.backend, { recursive: true, force: true });
+    fs.rmSync(this.backendDir, { recursive: true, force: true });
   }
 }
 

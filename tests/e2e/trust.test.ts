@@ -66,7 +66,7 @@ describe("the runtime user's links never lead root", () => {
         "echo decoy-run > /root/decoys/runs/run-1.json",
         "echo decoy-log > /root/decoys/observer-api/server.log",
         "echo decoy-file > /root/decoys/package.json",
-        "chmod 0600 /root/decoys/*/* /root/decoys/package.json",
+        "chmod 0600 /root/decoys/collector/collector.py /root/decoys/core/.env /root/decoys/runs/run-1.json /root/decoys/observer-api/server.log /root/decoys/package.json",
         // /root is 0700: the runtime user cannot read the decoys; the links still point there.
         "chmod 0755 /root /root/decoys",
       ].join(" && "),
@@ -84,24 +84,27 @@ describe("the runtime user's links never lead root", () => {
     );
     const commands: string[][] = [["status"], ["doctor"], ["logs", "observer-api"], ["run", "ml"], ["generations"], ["drift"], ["preview"], ["up"], ["restart", "--all"], ["destroy"]];
     const codes: Record<string, number> = {};
-    for (const c of commands) {
-      const r = await timed(`${c.join(" ")} through the links`, () => stack.quantlab(c[0]!, ...c.slice(1)));
-      codes[c.join(" ")] = r.code;
-      expect([c.join(" "), await decoys()]).toEqual([c.join(" "), before]);
+    try {
+      for (const c of commands) {
+        const r = await timed(`${c.join(" ")} through the links`, () => stack.quantlab(c[0]!, ...c.slice(1)));
+        codes[c.join(" ")] = r.code;
+        expect([c.join(" "), await decoys()]).toEqual([c.join(" "), before]);
+      }
+      // up could not rewrite the code through the links (the runtime user may not write root's decoys); the decoys kept owner and mode.
+      expect(codes.up).toBe(1);
+      expect(await sandbox.sh("stat -c '%a %U' /root/decoys/core/.env /root/decoys/collector/collector.py")).toBe("600 root\n600 root\n");
+    } finally {
+      // Put the tree back and converge again: the next scenarios start from a healthy host.
+      await asDeploy(
+        [
+          `cd ${backend}`,
+          "rm -f collector core services/strategyd/runs services/replayd/package.json core.real/observer-api/server.log",
+          "mv collector.real collector && mv core.real core && mv services/strategyd/runs.real services/strategyd/runs",
+        ].join(" && "),
+      );
+      await sandbox.sh("rm -rf /root/decoys && chmod 0700 /root");
+      await mustQuantlab("up");
     }
-    // The commands did run (they failed where the tree was broken, never by touching the decoys).
-    expect(codes.status).toBeDefined();
-    expect(await sandbox.sh("stat -c '%a %U' /root/decoys/core/.env /root/decoys/collector/collector.py")).toBe("600 root\n600 root\n");
-    // Put the tree back and converge from scratch: the next scenarios start from a healthy host.
-    await asDeploy(
-      [
-        `cd ${backend}`,
-        "rm -f collector core services/strategyd/runs services/replayd/package.json core.real/observer-api/server.log",
-        "mv collector.real collector && mv core.real core && mv services/strategyd/runs.real services/strategyd/runs",
-      ].join(" && "),
-    );
-    await sandbox.sh("rm -rf /root/decoys && chmod 0700 /root");
-    await mustQuantlab("up");
   });
 });
 
