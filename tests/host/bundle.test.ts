@@ -129,14 +129,22 @@ describe("under a real shell, as the runtime user", () => {
     expect([r.status, r.stderr]).toEqual([1, `directory '${path.join(scratch.dir, "nowhere")}' does not exist\n`]);
   });
 
-  it("a write stopped at its deadline while the tarball is still arriving leaves nothing behind", async () => {
+  it("a write stopped at its deadline mid-upload changes no file; what it may leave is a staging entry the next write clears", async () => {
+    // timeout signals the script and then its group, so a busy host can cut the EXIT trap short: the next write's cleanup is the guarantee.
     const dir = backend();
+    fs.mkdirSync(path.join(dir, "core"));
+    fs.writeFileSync(path.join(dir, "core", "index.js"), "old\n");
     const p = spawn("bash", ["-c", commandLine(writeBundleScript(dir, "qlrun", A), 1)], { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
     p.stdin.write(tarball(files).subarray(0, 512));
     const code = await new Promise<number | null>((resolve) => p.on("close", resolve));
     p.stdin.destroy();
     expect(code).toBe(124);
-    expect(tree(dir)).toEqual([]);
+    expect(tree(dir).filter((f) => !f.startsWith(".quantlab-stage."))).toEqual(["core/", "core/index.js"]);
+    expect(fs.readFileSync(path.join(dir, "core", "index.js"), "utf8")).toBe("old\n");
+    const old = new Date(Date.now() - 120_000);
+    for (const f of fs.readdirSync(dir).filter((f) => f.startsWith(".quantlab-stage."))) fs.utimesSync(path.join(dir, f), old, old);
+    expect(write(dir, tarball(files.slice(0, 1))).status).toBe(0);
+    expect(tree(dir)).toEqual(["core/", "core/index.js"]);
   });
 
   it("what a killed run left (a staging directory, its tarball) goes once a minute old; another run's fresh ones stay", () => {
