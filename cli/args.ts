@@ -103,8 +103,11 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
     const m = (e as Error).message;
     const unknown = /Unknown option '([^']+)'/.exec(m);
     const missing = /Option '(?:-\w, )?(--[\w-]+) <value>' argument missing/.exec(m);
+    // `--stack --json`: the next word is an option, not the value.
+    const ambiguous = /Option '(--?[\w-]+)' argument is ambiguous/.exec(m);
     if (unknown) fail(`${command.name}: unknown option "${unknown[1]}"${dash < 0 && passThrough.length === 0 && command.passThrough ? " (arguments for the job go after --)" : ""}`, commands);
     if (missing) fail(`${missing[1]} needs a value`, commands);
+    if (ambiguous) fail(`${ambiguous[1]} needs a value`, commands);
     fail(`${command.name}: ${m}`, commands);
   }
   const values = parsed.values as Record<string, string | boolean | undefined>;
