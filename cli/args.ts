@@ -62,11 +62,13 @@ const COMMON = {
 /** The usage of every command, from the table. */
 export function usage(commands: readonly Command[]): string {
   const lines = commands.map((c) => {
+    // An option the synopsis names already (deploy's --ref) is not listed twice.
     const own = Object.entries(c.options ?? {})
+      .filter(([k]) => !c.synopsis.includes(`--${k}`))
       .map(([k, o]) => `[--${k}${o.type === "string" ? ` ${o.value}` : ""}]`)
       .join(" ");
     const tail = [c.synopsis, own, "--stack NAME [--sandbox]", c.host === false ? "" : "[--host NAME]", c.json ? "[--json]" : "", c.passThrough ? `[-- ${c.passThrough}]` : ""].filter(Boolean).join(" ");
-    return `  quantlab ${c.name}${c.aliases?.length ? `|${c.aliases.join("|")}` : ""} ${tail}`.replace(/ +/g, " ").trimEnd();
+    return `  ${`quantlab ${c.name}${c.aliases?.length ? `|${c.aliases.join("|")}` : ""} ${tail}`.replace(/ +/g, " ").trimEnd()}`;
   });
   return ["usage:", ...lines, "", "Everything after -- goes to the command as it is: put --stack and the other options before it."].join("\n");
 }
