@@ -62,11 +62,13 @@ const COMMON = {
 /** The usage of every command, from the table. */
 export function usage(commands: readonly Command[]): string {
   const lines = commands.map((c) => {
+    // An option the synopsis names already (deploy's --ref) is not listed twice.
     const own = Object.entries(c.options ?? {})
+      .filter(([k]) => !c.synopsis.includes(`--${k}`))
       .map(([k, o]) => `[--${k}${o.type === "string" ? ` ${o.value}` : ""}]`)
       .join(" ");
     const tail = [c.synopsis, own, "--stack NAME [--sandbox]", c.host === false ? "" : "[--host NAME]", c.json ? "[--json]" : "", c.passThrough ? `[-- ${c.passThrough}]` : ""].filter(Boolean).join(" ");
-    return `  quantlab ${c.name}${c.aliases?.length ? `|${c.aliases.join("|")}` : ""} ${tail}`.replace(/ +/g, " ").trimEnd();
+    return `  ${`quantlab ${c.name}${c.aliases?.length ? `|${c.aliases.join("|")}` : ""} ${tail}`.replace(/ +/g, " ").trimEnd()}`;
   });
   return ["usage:", ...lines, "", "Everything after -- goes to the command as it is: put --stack and the other options before it."].join("\n");
 }
@@ -103,8 +105,11 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
     const m = (e as Error).message;
     const unknown = /Unknown option '([^']+)'/.exec(m);
     const missing = /Option '(?:-\w, )?(--[\w-]+) <value>' argument missing/.exec(m);
+    // `--stack --json`: the next word is an option, not the value.
+    const ambiguous = /Option '(--?[\w-]+)' argument is ambiguous/.exec(m);
     if (unknown) fail(`${command.name}: unknown option "${unknown[1]}"${dash < 0 && passThrough.length === 0 && command.passThrough ? " (arguments for the job go after --)" : ""}`, commands);
     if (missing) fail(`${missing[1]} needs a value`, commands);
+    if (ambiguous) fail(`${ambiguous[1]} needs a value`, commands);
     fail(`${command.name}: ${m}`, commands);
   }
   const values = parsed.values as Record<string, string | boolean | undefined>;

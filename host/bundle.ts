@@ -19,12 +19,11 @@ export function writeBundleScript(rootDir: string, owner: string, sha: string): 
     u`set -eu`,
     u`[ -d ${dir} ] || { echo "directory ${dir} does not exist" >&2; exit 1; }`,
     u`cd ${dir}`,
-    // A staging directory of a cut run: gone once a minute old.
-    u`find . -maxdepth 1 -name '.quantlab-stage.*' -type d -mmin +1 -exec rm -rf -- {} +`,
+    // A staging directory (or its tarball) of a run killed before its trap ran: gone once a minute old.
+    u`find . -maxdepth 1 -name '.quantlab-stage.*' -mmin +1 -exec rm -rf -- {} +`,
     u`stage=$(mktemp -d .quantlab-stage.XXXXXX)`,
-    u`trap 'rm -rf -- "$stage"' EXIT`,
-    u`cat > "$stage.tar"`,
     u`trap 'rm -rf -- "$stage" "$stage.tar"' EXIT`,
+    u`cat > "$stage.tar"`,
     u`[ "$(sha256sum < "$stage.tar" | cut -c1-64)" = ${sha256(sha)} ] || { echo "code arrived incomplete (checksum mismatch)" >&2; exit 1; }`,
     u`tar -x --no-same-owner -f "$stage.tar" -C "$stage"`,
     u`(cd "$stage" && find . -type f -print0) | while IFS= read -r -d '' f; do mkdir -p -- "$(dirname -- "$f")"; mv -f -- "$stage/$f" "$f"; done`,

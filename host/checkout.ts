@@ -89,10 +89,15 @@ export function checkoutStateScript(t: Pick<CheckoutTarget, "root" | "user" | "p
   ]);
 }
 
-/** Lists the remote's refs matching `ref` (`<sha>\t<name>` lines). */
+/**
+ * Lists the remote's refs matching `ref` (`<sha>\t<name>` lines), with an
+ * annotated tag's peeled line (`refs/tags/<ref>^{}`, the commit it names),
+ * which a pattern of `ref` alone does not match.
+ */
 export function lsRemoteScript(t: Pick<CheckoutTarget, "root" | "user" | "remote" | "ref">): Script {
   const u = asUser(user(t.user));
-  return lines({ kind: "user", user: t.user }, [u`set -eu`, u`cd ${path(t.root)} 2>/dev/null || cd /`, u`git ls-remote ${gitRemote(t.remote)} ${gitRef(t.ref)}`]);
+  const ref = gitRef(t.ref);
+  return lines({ kind: "user", user: t.user }, [u`set -eu`, u`cd ${path(t.root)} 2>/dev/null || cd /`, u`git ls-remote ${gitRemote(t.remote)} ${ref} ${ref}'^{}'`]);
 }
 
 /** Removes what the checkout put there: the tracked files and the repository; untracked files (data, env) stay. */

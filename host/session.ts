@@ -4,6 +4,7 @@
  * `timeout`, and on this side by closing the channel a little later), and
  * hands back its output with every secret of the stack redacted.
  */
+import { StringDecoder } from "string_decoder";
 import { redact } from "./redact";
 import type { Script } from "./script";
 import type { ExecResult, SshConnection } from "./ssh";
@@ -66,17 +67,48 @@ export class HostSession {
     throw new HostCommandError(`${what} on ${this.label}: ${detail}`, r);
   }
 
-  /** Runs the script and hands its output over as it arrives (`logs -f`); no deadline: stop() ends it. */
+  /**
+   * Runs the script and hands its output over as it arrives (`logs -f`), a
+   * whole line at a time (so a secret cut across two chunks is still
+   * redacted) and the rest when it ends; no deadline: stop() ends it.
+   */
   async stream(script: Script, onStdout: (d: string) => void, onStderr: (d: string) => void): Promise<{ done: Promise<number>; stop(): void }> {
     const conn = await this.connection();
     const s = this.secrets();
-    return conn.stream(script.commandLine, (d) => onStdout(redact(d.toString(), s)), (d) => onStderr(redact(d.toString(), s)));
+    const out = wholeLines((t) => onStdout(redact(t, s)));
+    const err = wholeLines((t) => onStderr(redact(t, s)));
+    const h = await conn.stream(script.commandLine, out.push, err.push);
+    const done = h.done.then((code) => {
+      out.flush();
+      err.flush();
+      return code;
+    });
+    return { done, stop: () => h.stop() };
   }
 
   /** Redacts the stack's secrets from text (journal lines an operator reads). */
   redact(text: string): string {
     return redact(text, this.secrets());
   }
+}
+
+/** Chunks in, whole lines out (decoded as UTF-8 across chunk boundaries); flush() hands over the rest. */
+function wholeLines(emit: (text: string) => void): { push(d: Buffer): void; flush(): void } {
+  const decoder = new StringDecoder("utf8");
+  let rest = "";
+  return {
+    push: (d) => {
+      const text = rest + decoder.write(d);
+      const cut = text.lastIndexOf("\n") + 1;
+      rest = text.slice(cut);
+      if (cut > 0) emit(text.slice(0, cut));
+    },
+    flush: () => {
+      const text = rest + decoder.end();
+      rest = "";
+      if (text) emit(text);
+    },
+  };
 }
 
 const tail = (text: string): string => text.trim().split("\n").slice(-30).join("\n");

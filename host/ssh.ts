@@ -9,6 +9,7 @@
  * values; file content and other payloads travel on its stdin, never in its
  * text. Every command has a deadline (host/session.ts sets it).
  */
+import * as os from "os";
 import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
 import type { Readable } from "stream";
 import { withHandshake } from "./handshakes";
@@ -56,6 +57,15 @@ export class SshError extends Error {
     this.name = "SshError";
   }
 }
+
+/**
+ * How a command ended, as a shell would say it: its exit status, or 128 plus
+ * the signal's number when a signal killed it (sshd then sends exit-signal,
+ * not exit-status, which ssh2 hands over as "SIGKILL"; `timeout -k` ends
+ * that way when it has to kill).
+ */
+const exitStatus = (code: number | null, signal?: string): number | null =>
+  code ?? (signal ? 128 + (os.constants.signals[(signal.startsWith("SIG") ? signal : `SIG${signal}`) as NodeJS.Signals] ?? 0) : null);
 
 /** The server refused to open a channel (too many sessions): nothing ran. */
 class ChannelRefused extends SshError {}
@@ -158,7 +168,7 @@ export class SshConnection {
             : undefined;
         channel.on("data", (d: Buffer) => out.push(d));
         channel.stderr.on("data", (d: Buffer) => errOut.push(d));
-        channel.on("exit", (c: number | null) => (code = c));
+        channel.on("exit", (c: number | null, signal?: string) => (code = exitStatus(c, signal)));
         channel.on("close", () => {
           if (timer) clearTimeout(timer);
           if (expired) return reject(new SshError(`${this.label}: no answer within ${Math.round(timeoutMs / 1000)} s (channel closed)`));
@@ -197,7 +207,7 @@ export class SshConnection {
         let code: number | null = null;
         channel.on("data", onStdout);
         channel.stderr.on("data", onStderr);
-        channel.on("exit", (c: number | null) => (code = c));
+        channel.on("exit", (c: number | null, signal?: string) => (code = exitStatus(c, signal)));
         const done = new Promise<number>((res) =>
           channel.on("close", () => {
             release();

@@ -15,7 +15,7 @@ export interface TarFile {
 const BLOCK = 512;
 
 function field(buf: Buffer, offset: number, length: number, text: string): void {
-  buf.write(text, offset, Math.min(length, Buffer.byteLength(text)), "ascii");
+  buf.write(text, offset, Math.min(length, Buffer.byteLength(text)), "utf8");
 }
 
 const octal = (n: number, width: number): string => n.toString(8).padStart(width - 1, "0") + "\0";

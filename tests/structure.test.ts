@@ -1,9 +1,11 @@
 /**
  * The folder layering of the non-test sources, read from their import
  * statements: model/ at the bottom, then the renderers (units/, envfiles/,
- * hostfiles/, which holds the plan), then config/ parsing; everything else
- * (components, program, scripts, ...) on top. Imports only point down, no
- * folder-level cycle, and nothing below the top imports @pulumi/*.
+ * hostfiles/, which holds the plan), then config/ parsing, then host/
+ * (everything that runs on a host: scripts, the session, the transport);
+ * everything else (components, program, scripts, ...) on top. Imports only
+ * point down, no folder-level cycle, and nothing below the top imports
+ * @pulumi/*.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -11,13 +13,13 @@ import { describe, expect, it } from "vitest";
 import { ROOT } from "./fixtures/stack";
 
 /**
- * Bottom first. The first PURE folders are plain code (no @pulumi/*); then
- * the host provider (the transport), the components, the program (the root
- * folder: program.ts, index.ts) and the operator command. A folder not listed
- * is on top, above all of these.
+ * Bottom first. The first PURE folders are plain code (no @pulumi/*), the
+ * host layer last among them; then the host provider, the components, the
+ * program (the root folder: program.ts, index.ts) and the operator command.
+ * A folder not listed is on top, above all of these.
  */
-const LAYERS = ["model", "units", "envfiles", "hostfiles", "config", "provider", "components", ".", "cli"] as const;
-const PURE = 5;
+const LAYERS = ["model", "units", "envfiles", "hostfiles", "config", "host", "provider", "components", ".", "cli"] as const;
+const PURE = 6;
 
 interface Import {
   /** Importing file, relative to the root. */
@@ -120,8 +122,10 @@ describe("folder layering of the sources", () => {
       ". -> components",
       ". -> config",
       ". -> hostfiles",
+      ". -> provider",
       "cli -> .",
       "cli -> config",
+      "cli -> host",
       "cli -> hostfiles",
       "cli -> model",
       "cli -> provider",
@@ -130,9 +134,13 @@ describe("folder layering of the sources", () => {
       "components -> provider",
       "config -> model",
       "envfiles -> model",
+      "host -> model",
       "hostfiles -> envfiles",
       "hostfiles -> model",
       "hostfiles -> units",
+      "provider -> config",
+      "provider -> host",
+      "provider -> hostfiles",
       "provider -> model",
       "units -> model",
     ]);
@@ -157,11 +165,16 @@ describe("the layering checks catch a regression", () => {
         { file: "envfiles/compose.ts", spec: "@pulumi/pulumi" },
         { file: "hostfiles/plan.ts", spec: "../envfiles/compose" },
         { file: "components/host.ts", spec: "../hostfiles/plan" },
+        { file: "host/gate.ts", spec: "../provider/service" },
+        { file: "host/session.ts", spec: "@pulumi/pulumi" },
+        { file: "provider/file.ts", spec: "../host/files" },
       ]),
     ).toEqual([
       "model/model.ts imports ../config/schema: config/ is not below model/",
       "units/render.ts imports ../hostfiles/plan: hostfiles/ is not below units/",
       "envfiles/compose.ts imports @pulumi/pulumi (no @pulumi/* below the top)",
+      "host/gate.ts imports ../provider/service: provider/ is not below host/",
+      "host/session.ts imports @pulumi/pulumi (no @pulumi/* below the top)",
     ]);
   });
 

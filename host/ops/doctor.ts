@@ -8,7 +8,7 @@
  */
 import { curlStatus, type HealthProbe } from "../units";
 import { asUser, lines, root, ROOT_WHO, type Script } from "../script";
-import { httpUrl, int, path, unit as unitValue, user } from "../values";
+import { httpUrl, int, path, unit as unitValue, user, word } from "../values";
 
 export const ERROR_LINES = 8;
 export const MARK = "::doctor::";
@@ -49,7 +49,8 @@ export function doctorScript(s: DoctorSpec): Script {
   for (const f of s.envFiles) {
     const file = path(f);
     const who = file.tree === "root" ? root : as;
-    out.push(root`printf '::doctor:: env %s\n' ${file}`, root`${who`if [ -f ${file} ]; then echo present; sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)=.*/key \1/p' ${file}; else echo absent; fi`}`);
+    // The section line names the file as text: it reads nothing, so root may print a runtime user's path.
+    out.push(root`printf '::doctor:: env %s\n' ${word(file.raw)}`, root`${who`if [ -f ${file} ]; then echo present; sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)=.*/key \1/p' ${file}; else echo absent; fi`}`);
   }
   if (s.probe) out.push(sectionOf("health"), s.probe.withToken ? root`printf '%s\n' "$hdr" | ${curlStatus(s.probe)}; echo` : root`${curlStatus(s.probe)}; echo`);
   if (s.spoolDir) {

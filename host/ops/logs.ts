@@ -6,7 +6,7 @@
  * connection) it stops the readers and exits, so nothing is left running.
  */
 import { asUser, lines, root, ROOT_WHO, type Script } from "../script";
-import { int, path, since as sinceValue, unit as unitValue, user } from "../values";
+import { int, path, since as sinceValue, unit as unitValue, user, word } from "../values";
 
 export type LogSource = { readonly kind: "journal"; readonly units: readonly string[] } | { readonly kind: "file"; readonly path: string };
 
@@ -33,7 +33,8 @@ function reader(s: LogSource, o: LogOptions, runtimeUser: string): Script {
 }
 
 const heading = (s: LogSource): Script =>
-  s.kind === "journal" ? root`echo "==> journal of "${s.units.map(unitValue)}" <=="` : root`echo "==> "${path(s.path).tree === "root" ? path(s.path) : path(s.path)}" <=="`;
+  // The file's name as text (the heading reads nothing, so a path in the runtime user's tree is fine).
+  s.kind === "journal" ? root`echo "==> journal of "${s.units.map(unitValue)}" <=="` : root`echo "==> "${word(path(s.path).raw)}" <=="`;
 
 /** The script that prints (or follows) the sources. */
 export function logsScript(sources: readonly LogSource[], o: LogOptions, runtimeUser: string): Script {

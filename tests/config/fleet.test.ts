@@ -137,6 +137,13 @@ describe("the single-host form is a fleet of one", () => {
         name: "host",
         target: { address: "10.9.8.7", port: 2222, user: "ops", hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFixtureHostKeyFixtureHostKeyFixture01", insecureSkipHostKeyCheck: false, useAgent: false },
         model: p.model,
+        settings: {
+          host: { address: "10.9.8.7", port: 2222, user: "ops", hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFixtureHostKeyFixtureHostKeyFixture01", insecureSkipHostKeyCheck: false, useAgent: false },
+          services: {
+            replayd: { after: [], enabled: true, port: 4030 },
+            strategyd: { after: [], enabled: true, healthTimeoutSeconds: 45, port: 4031, workingDir: "apps/strategy" },
+          },
+        },
       },
     ]);
     expect([p.rollout, p.generations]).toEqual([{ waves: [["host"]], maxFailedHosts: 0 }, { keep: 10 }]);

@@ -40,6 +40,8 @@ const CASES: Array<[title: string, config: Config, problems: string[]]> = [
   ["spool dir inside /etc", withKey("runtime", { spoolDir: "/etc/quantlab/spool" }), [`quantlab:runtime.spoolDir: expected a directory outside /etc ${SYSTEM}, got "/etc/quantlab/spool"`]],
   ["backend root inside /usr", withKey("runtime", { backendRoot: "/usr/local/quantlab" }), [`quantlab:runtime.backendRoot: expected a directory outside /usr ${SYSTEM}, got "/usr/local/quantlab"`]],
   ["home is /root", withKey("runtime", { home: "/root", backendRoot: "/srv/ql/backend" }), [`quantlab:runtime.home: expected a directory outside /root ${SYSTEM}, got "/root"`]],
+  ["spool dir inside the owner record's tree (root's)", withKey("runtime", { spoolDir: "/var/lib/quantlab/spool" }), [`quantlab:runtime.spoolDir: expected a directory outside /var/lib/quantlab ${SYSTEM}, got "/var/lib/quantlab/spool"`]],
+  ["spool dir inside the generation store (root's)", withKey("runtime", { spoolDir: "/var/lib/quantlab-infra/spool" }), [`quantlab:runtime.spoolDir: expected a directory outside /var/lib/quantlab-infra ${SYSTEM}, got "/var/lib/quantlab-infra/spool"`]],
   ["spool dir inside dpkg's database", withKey("runtime", { spoolDir: "/var/lib/dpkg/spool" }), [`quantlab:runtime.spoolDir: expected a directory outside /var/lib/dpkg ${SYSTEM}, got "/var/lib/dpkg/spool"`]],
   ["spool dir inside /lib64", withKey("runtime", { spoolDir: "/lib64/q" }), [`quantlab:runtime.spoolDir: expected a directory outside /lib64 ${SYSTEM}, got "/lib64/q"`]],
   ["spool dir in /run (gone at every boot)", withKey("runtime", { spoolDir: "/run/quantlab" }), [`quantlab:runtime.spoolDir: expected a directory outside /run ${SYSTEM}, got "/run/quantlab"`]],
@@ -100,7 +102,7 @@ describe("rules beyond types, all problems at once", () => {
     const near = withService(
       "labeld",
       { port: 1024 },
-      withKey("runtime", { home: "/home/ql", backendRoot: "/opt/quantlab/backend", spoolDir: "/var/lib/quantlab/spool" }, withKey("s3", { endpoint: "http://127.0.0.1:9000" })),
+      withKey("runtime", { home: "/home/ql", backendRoot: "/opt/quantlab/backend", spoolDir: "/var/lib/quantlab-spool" }, withKey("s3", { endpoint: "http://127.0.0.1:9000" })),
     );
     expect(() => parseStackConfig(near)).not.toThrow();
   });

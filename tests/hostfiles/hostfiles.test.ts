@@ -48,8 +48,8 @@ d /srv/qlhome/backend/services/strategyd 0755 qlrun qlgrp -
 d /srv/qlhome/backend/core 0755 qlrun qlgrp -
 # strategyd runs (never deleted)
 d /srv/qlhome/backend/services/strategyd/runs 0750 qlrun qlgrp -
-# parent of the collector spool
-d /data/ql 0755 root root -
+# parent of the collector spool (created if missing, never adjusted)
+d /data/ql - - - -
 # collector spool (never deleted)
 d /data/ql/spool 0750 qlrun qlgrp -
 # log of cron job ml

@@ -15,7 +15,7 @@ describe("planHost", () => {
     expect(plan.files.map((f) => `${f.kind} ${f.path} ${f.mode} ${f.owner}:${f.group} secret=${f.secret} ${f.onChange}${f.createParent ? " +parent" : ""}${f.verify === "none" ? "" : ` verify=${f.verify}`}`)).toEqual([
       `sysusers /etc/sysusers.d/quantlab.conf ${ROOT_0644} secret=false sysusers +parent`,
       `tmpfiles /etc/tmpfiles.d/quantlab.conf ${ROOT_0644} secret=false tmpfiles +parent`,
-      "dotenv /srv/qlhome/backend/core/.env 0640 root:qlgrp secret=true none",
+      "dotenv /srv/qlhome/backend/core/.env 0640 qlrun:qlgrp secret=true none",
       ...[
         ["quantlab-replayd.service", "replayd.env"],
         ["quantlab-collector.service", "collector.env"],

@@ -27,12 +27,13 @@ describe("code from git", () => {
       [
         "quantlab:checkout",
         {
-          host: "quantlab-prod-1.internal.example.com",
+          host: "quantlab",
           root: "/home/deploy/quantlab-backend",
           user: "deploy",
           remote: "git@git.example.com:quantlab/backend.git",
           ref: "v2026.01",
           paths: ["collector", "console-ui", "core", "core/observer-api", "services/backtestd", "services/featurexd", "services/labeld", "services/replayd", "services/strategyd"],
+          current: true,
         },
       ],
     ]);

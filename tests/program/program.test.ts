@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { recordRegistrations, settled, type Registration } from "./engine";
 import { prodConfigWithSecrets, TEST_PRIVATE_KEY, TEST_TOKENS } from "../fixtures/stack";
+import { stubText } from "../../provider/stub";
 
 let regs: Registration[];
 let outputs: Record<string, unknown>;
@@ -47,8 +48,10 @@ describe("the prod stack under mocks", () => {
       "aws:s3/bucketVersioning:BucketVersioning quantlab-archive-versioning",
       "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration quantlab-archive-retention",
       "quantlab:host:Host quantlab",
+      "pulumi:providers:pulumi-nodejs quantlab",
       "pulumi-nodejs:dynamic/quantlab:HostOwner quantlab:owner",
       "pulumi-nodejs:dynamic/quantlab:HostTools quantlab:tools",
+      "pulumi-nodejs:dynamic/quantlab:HostGeneration quantlab:generation",
       ...[
         "/etc/sysusers.d/quantlab.conf",
         "/etc/tmpfiles.d/quantlab.conf",
@@ -133,16 +136,23 @@ describe("the prod stack under mocks", () => {
     expect(regs.filter((r) => r.protect).map((r) => r.name).sort()).toEqual(["quantlab-archive", "quantlab-compact"]);
   });
 
-  it("replaces host resources delete-first, so a replacement never deletes what it just wrote", () => {
+  it("never replaces a host resource (so a replacement cannot delete what it just wrote): a diff asks for an update at most", async () => {
     const host = regs.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/quantlab:"));
-    expect(host.length).toBe(10 * 3 + 8 + 2);
-    expect(host.every((r) => r.deleteBeforeReplace)).toBe(true);
+    // A unit, an env file and a service per service; 8 other files; the owner, the tools, the generation.
+    expect(host.length).toBe(10 * 3 + 8 + 3);
+    // The resources no longer ask for delete-before-replace; what keeps a file from being written by a
+    // new resource and removed by the old one is that no diff asks for a replacement.
+    const { providerOf } = await import("../../provider/kind");
+    const kind = { name: "file" as const, label: () => "HostFile /etc/x", apply: async () => ({}), observe: async () => undefined, remove: async () => undefined };
+    const diff = providerOf(kind as never).diff!;
+    expect(await diff("id", { path: "/etc/x", sha256: "a", mode: "0644" } as never, { path: "/etc/y", sha256: "b", mode: "0600" } as never)).toEqual({ changes: true, replaces: [] });
+    expect(await diff("id", { path: "/etc/x", sha256: "a" } as never, { path: "/etc/x", sha256: "a" } as never)).toEqual({ changes: false, replaces: [] });
   });
 
   it("stores a small provider stub with each host resource, not the provider", () => {
     const sizes = regs.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/")).map((r) => String(r.inputs.__provider).length);
     expect(Math.max(...sizes)).toBeLessThan(4000);
-    expect(String(regs.find((r) => r.type === FILE)!.inputs.__provider)).toContain('path.join(dir, "dist", "provider", "index.js")');
+    expect(String(regs.find((r) => r.type === FILE)!.inputs.__provider)).toBe(stubText("file"));
   });
 
   it("never carries a token or the private key outside a secret value", () => {
@@ -161,12 +171,14 @@ describe("the prod stack under mocks", () => {
     };
     for (const r of regs) walk(r.inputs, r.name);
     expect(plaintext).toEqual([]);
-    // ...and the secrets do reach the host: the env files' content is a secret envelope.
+    // No file's content is an input (the provider renders it from its own plan, checked by the hash)...
     const env = regs.find((r) => r.name === "quantlab:/etc/quantlab/strategyd.env")!;
-    expect(JSON.stringify(env.inputs.content)).toContain(SECRET_SIG);
-    expect(JSON.stringify(env.inputs.content)).toContain(TEST_TOKENS.strategyd);
-    // The private key is never a resource input at all: the provider reads it from the stack config.
-    expect(regs.some((r) => JSON.stringify(r.inputs).includes("PRIVATE KEY"))).toBe(false);
+    expect([env.inputs.content, typeof env.inputs.sha256]).toEqual([undefined, "string"]);
+    // ...and the secrets reach the host's provider only, as a secret value of its configuration.
+    const provider = regs.find((r) => r.type === "pulumi:providers:pulumi-nodejs")!;
+    expect(JSON.stringify(provider.inputs.secrets)).toContain(SECRET_SIG);
+    expect(JSON.stringify(provider.inputs.secrets)).toContain(TEST_TOKENS.strategyd);
+    expect(regs.filter((r) => JSON.stringify(r.inputs).includes("PRIVATE KEY")).map((r) => r.type)).toEqual(["pulumi:providers:pulumi-nodejs"]);
   });
 
   it("registers nothing for a rejected config: the package's error, with every problem, comes first", async () => {
