@@ -91,7 +91,7 @@ export function changesText(changes: readonly HostChange[]): string {
   if (shown.length === 0) return "host matches the stack";
   return [
     shown.some((c) => c.host) ? "hosts differ from the stack:" : "host differs from the stack:",
-    ...sorted(shown).map((c) => `${prefix(c)}${c.op.padEnd(7)} ${KINDS[c.kind].type.padEnd(11)} ${c.target}${c.what.length ? `  (${c.what.join(", ")})` : ""}`),
+    ...sorted(shown).map((c) => `${prefix(c)}${c.op.padEnd(7)} ${KINDS[c.kind].type.padEnd(12)} ${c.target}${c.what.length ? `  (${c.what.join(", ")})` : ""}`),
   ].join("\n");
 }
 

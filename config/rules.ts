@@ -39,10 +39,15 @@ export const SYSTEM_TREES = [
 /** Shared directories that are fine to live under, never to be. */
 export const SHARED_DIRS = ["/", "/home", "/opt", "/srv", "/var", "/var/lib", "/var/log", "/var/spool", "/var/tmp", "/tmp", "/mnt", "/media"] as const;
 
+/** World-writable trees: anyone may make a path there first, and each service sees a private /tmp of its own. */
+export const TEMP_TREES = ["/tmp", "/var/tmp", "/dev/shm"] as const;
+
 /** Why `dir` (absolute, normalized) cannot be a runtime directory, or undefined. */
 export function runtimeDirProblem(dir: string): string | undefined {
   const tree = SYSTEM_TREES.find((t) => dir === t || dir.startsWith(`${t}/`));
   if (tree) return `expected a directory outside ${tree} (the runtime user would be handed a system path)`;
+  const temp = TEMP_TREES.find((t) => dir.startsWith(`${t}/`));
+  if (temp) return `expected a directory outside ${temp} (any user may create a path there first, and the services see a private ${temp} of their own)`;
   if ((SHARED_DIRS as readonly string[]).includes(dir)) {
     return `expected a directory of its own, not the shared ${dir} (the runtime user would be handed all of it)`;
   }

@@ -47,7 +47,7 @@ describe("hostChanges", () => {
       { op: "update", kind: "file", host: "research-a", target: unitFile, what: ["sha256"] },
       { op: "update", kind: "file", host: "research-b", target: "/etc/quantlab/a.env", what: ["mode"] },
       { op: "update", kind: "service", host: "research-a", target: "quantlab-strategyd.service", what: [unitFile] },
-      { op: "update", kind: "service", host: "research-a", target: "quantlab-replayd.service", what: ["active", "health 000"] },
+      { op: "update", kind: "service", host: "research-a", target: "quantlab-replayd.service", what: ["active"] },
       { op: "create", kind: "service", host: "research-b", target: "quantlab-labeld.service", what: ["missing on the host"] },
       { op: "delete", kind: "file", host: "research-b", target: "/etc/quantlab/old.env", what: ["no longer in the stack"] },
       { op: "update", kind: "checkout", host: "research-a", target: "/srv/b", what: ["host has 0123456789ab, not what main names (or tracked files edited)"] },
@@ -63,21 +63,21 @@ describe("changesText and restartsText", () => {
     expect(changesText(hostChanges(events, true))).toBe(
       [
         "hosts differ from the stack:",
-        "research-a: update  HostTools   host tools  (missing nodejs)",
-        `research-a: update  HostFile    ${unitFile}  (sha256)`,
+        "research-a: update  HostTools    host tools  (missing nodejs)",
+        `research-a: update  HostFile     ${unitFile}  (sha256)`,
         "research-a: update  HostCheckout /srv/b  (host has 0123456789ab, not what main names (or tracked files edited))",
-        "research-a: update  HostService quantlab-replayd.service  (active, health 000)",
-        `research-a: update  HostService quantlab-strategyd.service  (${unitFile})`,
-        "research-b: update  HostFile    /etc/quantlab/a.env  (mode)",
-        "research-b: delete  HostFile    /etc/quantlab/old.env  (no longer in the stack)",
-        "research-b: create  HostService quantlab-labeld.service  (missing on the host)",
+        "research-a: update  HostService  quantlab-replayd.service  (active)",
+        `research-a: update  HostService  quantlab-strategyd.service  (${unitFile})`,
+        "research-b: update  HostFile     /etc/quantlab/a.env  (mode)",
+        "research-b: delete  HostFile     /etc/quantlab/old.env  (no longer in the stack)",
+        "research-b: create  HostService  quantlab-labeld.service  (missing on the host)",
       ].join("\n"),
     );
     expect(restartsText(hostChanges(events, true))).toBe(
       [
         "restarts:",
         // Down and unhealthy: restarted, as the provider does (a start only for a merely stopped unit).
-        "  research-a: quantlab-replayd.service         restart (active, health 000)",
+        "  research-a: quantlab-replayd.service         start   (active)",
         `  research-a: quantlab-strategyd.service       restart (${unitFile})`,
         "  research-b: quantlab-labeld.service          start   (new unit)",
       ].join("\n"),

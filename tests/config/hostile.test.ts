@@ -54,6 +54,12 @@ const CASES: Array<[title: string, config: Config, problems: string[]]> = [
   ["relative backend root", withKey("runtime", { backendRoot: "quantlab-backend" }), ['quantlab:runtime.backendRoot: expected an absolute path (starting with /), got "quantlab-backend"']],
   [".. in the spool dir", withKey("runtime", { spoolDir: "/opt/quantlab/../../etc" }), ['quantlab:runtime.spoolDir: expected a path without .. segments, got "/opt/quantlab/../../etc"']],
   ["space in a path", withKey("runtime", { home: "/home/de ploy" }), ['quantlab:runtime.home: expected a path of [A-Za-z0-9_@+=:,./-] only, got "/home/de ploy"']],
+  ["spool under /tmp", withKey("runtime", { spoolDir: "/tmp/qlspool" }), ['quantlab:runtime.spoolDir: expected a directory outside /tmp (any user may create a path there first, and the services see a private /tmp of their own), got "/tmp/qlspool"']],
+  ["home under /var/tmp", withKey("runtime", { home: "/var/tmp/ql", backendRoot: "/var/tmp/ql/backend" }), [
+    'quantlab:runtime.home: expected a directory outside /var/tmp (any user may create a path there first, and the services see a private /var/tmp of their own), got "/var/tmp/ql"',
+    'quantlab:runtime.backendRoot: expected a directory outside /var/tmp (any user may create a path there first, and the services see a private /var/tmp of their own), got "/var/tmp/ql/backend"',
+  ]],
+  ["spool under the state of the package", withKey("runtime", { spoolDir: "/var/lib/quantlab-infra/spool" }), ['quantlab:runtime.spoolDir: expected a directory outside /var/lib/quantlab-infra (the runtime user would be handed a system path), got "/var/lib/quantlab-infra/spool"']],
   ["runtime user root", withKey("runtime", { user: "root" }), ['quantlab:runtime.user: expected an unprivileged user, got "root"']],
   ["bad user name", withKey("runtime", { group: "Deploy;" }), ['quantlab:runtime.group: expected a POSIX name matching ^[a-z_][a-z0-9_-]{0,31}$, got "Deploy;"']],
   // Privileged or shared accounts: sysusers.d keeps an existing account as it is, so the services would get its rights.

@@ -107,8 +107,8 @@ describe("quantlab up on a fresh Debian host, through the real engine", () => {
     const envFiles = ["/etc/quantlab/backtestd.env", "/etc/quantlab/strategyd.env", "/etc/quantlab/worker.env"];
     const preview = await mustQuantlab("preview");
     expect(afterHeader(preview.stdout)).toEqual([
-      ...envFiles.map((f) => `update  HostFile    ${f}  (sha256)`),
-      ...readers.map((u, i) => `update  HostService ${u}  (${envFiles[i]})`),
+      ...envFiles.map((f) => `update  HostFile     ${f}  (sha256)`),
+      ...readers.map((u, i) => `update  HostService  ${u}  (${envFiles[i]})`),
       "restarts:",
       ...readers.map((u, i) => `  ${u.padEnd(32)} restart (${envFiles[i]})`),
     ]);
@@ -134,10 +134,10 @@ describe("quantlab up on a fresh Debian host, through the real engine", () => {
     const drift = await stack.quantlab("drift");
     expect(drift.code, drift.stderr).toBe(2);
     expect(afterHeader(drift.stdout)).toEqual([
-      "create  HostFile    /etc/cron.d/quantlab-ops-report  (missing on the host)",
-      "update  HostFile    /etc/quantlab/replayd.env  (sha256)",
-      "update  HostService quantlab-console-ui.service  (active)",
-      "update  HostService quantlab-replayd.service  (/etc/quantlab/replayd.env)",
+      "create  HostFile     /etc/cron.d/quantlab-ops-report  (missing on the host)",
+      "update  HostFile     /etc/quantlab/replayd.env  (sha256)",
+      "update  HostService  quantlab-console-ui.service  (active)",
+      "update  HostService  quantlab-replayd.service  (/etc/quantlab/replayd.env)",
     ]);
 
     await mustQuantlab("up");

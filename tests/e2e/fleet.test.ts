@@ -109,8 +109,8 @@ describe("a fleet of three hosts in one stack", () => {
     expect(drift.code, output(drift)).toBe(2);
     expect(drift.stdout.trim().split("\n")).toEqual([
       "hosts differ from the stack:",
-      "east: update  HostFile    /etc/quantlab/replayd.env  (sha256)",
-      "east: update  HostService quantlab-replayd.service  (/etc/quantlab/replayd.env)",
+      "east: update  HostFile     /etc/quantlab/replayd.env  (sha256)",
+      "east: update  HostService  quantlab-replayd.service  (/etc/quantlab/replayd.env)",
     ]);
     await mustQuantlab("up");
     const clean = await stack.quantlab("drift");

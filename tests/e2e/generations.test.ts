@@ -37,9 +37,11 @@ async function mustQuantlab(...args: string[]): Promise<RunResult> {
   return r;
 }
 
-/** Commits a change to the stand-in backend in the host's source repository, pushes it to `branch`, returns the commit. */
-async function commit(message: string, script: string, branch: string): Promise<string> {
-  return (await sandbox.sh([`set -e`, `cd ${SRC}`, script, `git add -A`, `${GIT} commit -qm '${message}'`, `git push -qf ${REMOTE} HEAD:${branch}`, `git rev-parse HEAD`].join("\n"))).trim();
+/** Commits a change on top of `base` in the host's source repository, pushes it to `branch`, returns the commit. */
+async function commit(message: string, script: string, branch: string, base: string): Promise<string> {
+  return (
+    await sandbox.sh([`set -e`, `cd ${SRC}`, `git checkout -q --detach ${base}`, script, `git add -A`, `${GIT} commit -qm '${message}'`, `git push -qf ${REMOTE} HEAD:refs/heads/${branch}`, `git rev-parse HEAD`].join("\n"))
+  ).trim();
 }
 
 const hostHead = async () => (await sandbox.sh(`runuser -u deploy -- git -C ${BACKEND} rev-parse HEAD`)).trim();
@@ -102,7 +104,7 @@ describe("generations", () => {
   });
 
   it("a deploy whose replayd exits at start fails, and the whole host is back on the previous commit within the gate's deadline plus a few seconds", async () => {
-    const bad = await commit("replayd exits at start", "printf 'process.exit(3);\\n' > services/replayd/index.js", "bad");
+    const bad = await commit("replayd exits at start", "printf 'process.exit(3);\\n' > services/replayd/index.js", "bad", good);
     const before = Date.now();
     const r = await timed("failed deploy (wall)", () => stack.quantlab("deploy", "--ref", bad));
     expect(r.code).toBe(1);
@@ -131,7 +133,7 @@ describe("generations", () => {
   });
 
   it("rollback by hand to the generation before, and back again", async () => {
-    const next = await commit("strategyd: a new version", "printf '\\n// v2\\n' >> services/strategyd/index.js", "main");
+    const next = await commit("strategyd: a new version", "printf '\\n// v2\\n' >> services/strategyd/index.js", "main", good);
     await timed("good deploy", () => mustQuantlab("deploy", "--ref", "main"));
     expect(await hostHead()).toBe(next);
     expect((await generations()).map((g) => [g.n, g.live, g.code])).toEqual([
@@ -160,7 +162,7 @@ describe("generations", () => {
   it("a connection cut during the automatic rollback; the next rollback ends on a consistent generation", async () => {
     const live = (await generations()).find((g) => g.live)!;
     const head = await hostHead();
-    const bad = await commit("replayd exits at start again", "printf 'process.exit(4);\\n' > services/replayd/index.js", "bad2");
+    const bad = await commit("replayd exits at start again", "printf 'process.exit(4);\\n' > services/replayd/index.js", "bad2", head);
     const deploy = start(stack, "deploy", "--ref", bad);
     // The rollback starts by putting the code back: cut the link as soon as the host's checkout is the old commit again.
     let sawBad = false;

@@ -148,7 +148,7 @@ describe("safe rollout on a real host, through the real engine", () => {
 
       // The state does not claim the failed version: the next preview plans it again.
       const preview = await mustQuantlab("preview");
-      expect(preview.stdout).toContain(`update  HostFile    ${unitFile}  (sha256)`);
+      expect(preview.stdout).toContain(`update  HostFile     ${unitFile}  (sha256)`);
       expect(preview.stdout).toContain(`  ${strategyd.unit.padEnd(32)} restart (${unitFile})`);
     }
 

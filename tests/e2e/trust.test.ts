@@ -109,11 +109,13 @@ describe("the runtime user's links never lead root", () => {
 });
 
 describe("directories the package does not own", () => {
-  it("a spool under /tmp leaves /tmp 1777; a home that belongs to another user is refused, naming the key, and left as it was", async () => {
-    stack.setBase("runtime.spoolDir", "/tmp/qlspool");
+  it("the spool's parent is made if missing and never re-moded; a home that belongs to another user is refused, naming the key, and left as it was", async () => {
+    // A parent of the operator's with a mode of its own: the old tmpfiles line set it to 0755 root:root.
+    await sandbox.sh("install -d -m 0711 -o root -g root /srv/data");
+    stack.setBase("runtime.spoolDir", "/srv/data/qlspool");
     try {
       await mustQuantlab("up");
-      expect(await sandbox.sh("stat -c '%a %U' /tmp /tmp/qlspool")).toBe("1777 root\n750 deploy\n");
+      expect(await sandbox.sh("stat -c '%a %U' /srv/data /srv/data/qlspool")).toBe("711 root\n750 deploy\n");
     } finally {
       fs.writeFileSync(stack.base, pristine);
     }
@@ -203,7 +205,8 @@ describe("keys and hosts change, and up follows", () => {
     // The old key no longer opens the host.
     await stack.sandbox().sh(`grep -vxF '${oldPub}' /root/.ssh/authorized_keys > /root/.ssh/k && mv /root/.ssh/k /root/.ssh/authorized_keys`);
     const up = await timed("up after a key rotation", () => mustQuantlab("up"));
-    expect(up.stdout).toMatch(/Resources:\n\s+\d+ unchanged/);
+    // Only the host's provider changes (its configuration holds the key): no host resource is touched.
+    expect(up.stdout).toMatch(/Resources:\n\s+~ 1 updated\n\s+\d+ unchanged\n/);
   });
 
   it("a re-keyed host (new host key, re-pinned)", async () => {
@@ -212,7 +215,7 @@ describe("keys and hosts change, and up follows", () => {
     fs.writeFileSync(hostJson(), JSON.stringify({ ...info, hostKey: key }));
     fs.writeFileSync(path.join(stack.dir, "known_hosts"), `${info.address} ${key}\n`);
     const up = await timed("up after a host re-key", () => mustQuantlab("up"));
-    expect(up.stdout).toMatch(/Resources:\n\s+\d+ unchanged/);
+    expect(up.stdout).toMatch(/Resources:\n\s+~ 1 updated\n\s+\d+ unchanged\n/);
   });
 
   it("a moved address", async () => {
@@ -223,7 +226,7 @@ describe("keys and hosts change, and up follows", () => {
     try {
       fs.writeFileSync(hostJson(), JSON.stringify({ ...info, address: `${a}.${b}.${c}.6` }));
       const up = await timed("up after an address move", () => mustQuantlab("up"));
-      expect(up.stdout).toMatch(/Resources:\n\s+\d+ unchanged/);
+      expect(up.stdout).toMatch(/Resources:\n\s+~ 1 updated\n\s+\d+ unchanged\n/);
     } finally {
       fs.writeFileSync(hostJson(), JSON.stringify(info));
       await run("bash", ["-c", `ip addr del ${a}.${b}.${c}.5/30 dev ${veth}; ip -n ${info.namespace} addr del ${a}.${b}.${c}.6/30 dev eth0`]);

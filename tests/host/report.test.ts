@@ -11,7 +11,7 @@ const base: Omit<GateFailure, "rollback"> = {
   journal: ["Nov 24 14:00:01 host npm[812]: health check failing", "Nov 24 14:00:02 host npm[812]: still failing"],
 };
 const passed = (ms: number, invocation: string) => ({ passed: true as const, ms, invocation });
-const nothing: RestoreOutcome = { restored: [], removed: [], stopped: [], gates: [], settled: [] };
+const nothing: RestoreOutcome = { restored: [], removed: [], stopped: [], gates: [], settled: [], ms: 400 };
 
 describe("failureText", () => {
   it("rolled back and healthy again: what was restored, removed, stopped, restarted; then the journal", () => {
@@ -27,12 +27,13 @@ describe("failureText", () => {
         { unit: "quantlab-replayd.service", settled: true },
         { unit: "quantlab-strategyd.service", settled: true },
       ],
+      ms: 3250,
     };
     expect(failureText({ ...base, rollback: { cause: "quantlab-strategyd.service", outcome: { generation: 4, restore } } })).toBe(
       [
         "HostService quantlab-strategyd.service on research-a: failed its health gate: no 200 from http://127.0.0.1:3031/health within 10 s (unit active, last answer 500)",
         "changed: /etc/systemd/system/quantlab-strategyd.service, /etc/quantlab/strategyd.env",
-        "rolled back: the host is back on generation 4 (restored /etc/quantlab/strategyd.env, /srv/ql/backend (commit 0123456789ab); removed /etc/quantlab/newd.env; stopped quantlab-newd.service; restarted quantlab-replayd.service, quantlab-strategyd.service, each passed its gate again)",
+        "rolled back: the host is back on generation 4 in 3.3 s (restored /etc/quantlab/strategyd.env, /srv/ql/backend (commit 0123456789ab); removed /etc/quantlab/newd.env; stopped quantlab-newd.service; restarted quantlab-replayd.service, quantlab-strategyd.service, each passed its gate again)",
         "the next `up` tries this change again: fix the config (or the code) first",
         "last 2 journal lines:",
         "  Nov 24 14:00:01 host npm[812]: health check failing",
@@ -56,7 +57,7 @@ describe("failureText", () => {
 describe("rollbackText", () => {
   it("back on a generation that differed in nothing: no restart", () => {
     expect(rollbackText({ cause: "quantlab-a.service", outcome: { generation: 2, restore: nothing } })).toEqual([
-      "rolled back: the host is back on generation 2 (no file or code differed from it)",
+      "rolled back: the host is back on generation 2 in 0.4 s (no file or code differed from it)",
       "the next `up` tries this change again: fix the config (or the code) first",
     ]);
   });

@@ -1,7 +1,7 @@
 /**
  * Runs the program under Pulumi mocks and records every registration as the
  * engine would receive it (type, name, parent, dependencies, protect,
- * deleteBeforeReplace, serialized inputs), by wrapping the mock monitor.
+ * retainOnDelete, deleteBeforeReplace, serialized inputs), by wrapping the mock monitor.
  */
 import * as pulumi from "@pulumi/pulumi";
 
@@ -12,6 +12,7 @@ export interface Registration {
   parent: string;
   dependencies: string[];
   protect: boolean;
+  retainOnDelete: boolean;
   deleteBeforeReplace: boolean;
   /** Inputs as serialized for the engine (secrets are wrapped in sig envelopes). */
   inputs: Record<string, unknown>;
@@ -40,6 +41,7 @@ export async function recordRegistrations(): Promise<Registration[]> {
           parent: req.getParent(),
           dependencies: req.getDependenciesList(),
           protect: req.getProtect() ?? false,
+          retainOnDelete: req.getRetainondelete() ?? false,
           deleteBeforeReplace: req.getDeletebeforereplace(),
           inputs: req.getObject()?.toJavaScript() ?? {},
         });

@@ -132,8 +132,21 @@ describe("the prod stack under mocks", () => {
     }
   });
 
-  it("protects the buckets, and only the buckets", () => {
-    expect(regs.filter((r) => r.protect).map((r) => r.name).sort()).toEqual(["quantlab-archive", "quantlab-compact"]);
+  it("protects the buckets and every safeguard of theirs (public access block, encryption, versioning, lifecycle), and nothing else; each is retained on delete", () => {
+    const aws = regs.filter((r) => r.type.startsWith("aws:"));
+    expect(aws.filter((r) => !r.protect).map((r) => r.name)).toEqual([]);
+    expect(regs.filter((r) => r.protect).map((r) => r.name).sort()).toEqual(aws.map((r) => r.name).sort());
+    expect(aws.map((r) => r.name).sort()).toEqual([
+      "quantlab-archive",
+      "quantlab-archive-encryption",
+      "quantlab-archive-private",
+      "quantlab-archive-retention",
+      "quantlab-archive-versioning",
+      "quantlab-compact",
+      "quantlab-compact-encryption",
+      "quantlab-compact-private",
+    ]);
+    expect(aws.filter((r) => !r.retainOnDelete).map((r) => r.name)).toEqual([]);
   });
 
   it("never replaces a host resource (so a replacement cannot delete what it just wrote): a diff asks for an update at most", async () => {
