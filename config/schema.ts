@@ -66,7 +66,13 @@ const serviceFields = {
   healthTimeoutSeconds: healthTimeout.optional(),
 };
 
-const serviceOverride = z.strictObject({ ...serviceFields, enabled: bool().default(true), after: serviceNames(SERVICE_NAMES.length).default([]) });
+const serviceOverride = z.strictObject({
+  ...serviceFields,
+  /** Run this service (refused off while an enabled service calls it). @default true */
+  enabled: bool().default(true),
+  /** Extra startup edges on top of the runbook's. @default [] */
+  after: serviceNames(SERVICE_NAMES.length).default([]),
+});
 const hostServiceOverride = z.strictObject(serviceFields);
 
 /** `services` keyed by service name, each entry of `entry`'s shape. */
