@@ -48,13 +48,13 @@ const gitRemote = z.string({ error: "expected a git remote" }).superRefine((r, c
 
 /** A service's fields as a host overrides them: no defaults, so an unset field keeps the stack's (config/fleet.ts merges). */
 const serviceFields = {
-  /** @default true */
+  /** Run this service (refused off while an enabled service calls it). @default true */
   enabled: bool().optional(),
-  /** @default the catalog port (model/catalog.ts) */
+  /** The TCP port it listens on. @default the catalog port (model/catalog.ts) */
   port: servicePort.optional(),
-  /** @default the catalog working directory */
+  /** Its working directory, relative to runtime.backendRoot. @default the catalog working directory */
   workingDir: relPath.optional(),
-  /** @default the catalog command */
+  /** Its start command, an argv list (argv[0] an absolute path; no shell reads it). @default the catalog command */
   command: command.optional(),
   /** Extra startup edges on top of the runbook's. @default [] */
   after: serviceNames(SERVICE_NAMES.length).optional(),
@@ -66,7 +66,13 @@ const serviceFields = {
   healthTimeoutSeconds: healthTimeout.optional(),
 };
 
-const serviceOverride = z.strictObject({ ...serviceFields, enabled: bool().default(true), after: serviceNames(SERVICE_NAMES.length).default([]) });
+const serviceOverride = z.strictObject({
+  ...serviceFields,
+  /** Run this service (refused off while an enabled service calls it). @default true */
+  enabled: bool().default(true),
+  /** Extra startup edges on top of the runbook's. @default [] */
+  after: serviceNames(SERVICE_NAMES.length).default([]),
+});
 const hostServiceOverride = z.strictObject(serviceFields);
 
 /** `services` keyed by service name, each entry of `entry`'s shape. */
@@ -74,9 +80,9 @@ const servicesOf = <T extends z.ZodType>(entry: T) =>
   z.strictObject(Object.fromEntries(SERVICE_NAMES.map((n) => [n, entry.optional()])) as Record<(typeof SERVICE_NAMES)[number], z.ZodOptional<T>>);
 
 const cronJob = z.strictObject({
-  /** @default true for `ml`, false for the others */
+  /** Install the job's cron entry. @default true for `ml` or a job given a schedule, false for the others */
   enabled: bool().optional(),
-  /** @default "15 0 * * *" for `ml`; required for the others when enabled */
+  /** When it runs: five cron fields, checked so that it can fire. @default "15 0 * * *" for `ml`; required for the others when enabled */
   schedule: schedule.optional(),
 });
 
@@ -118,14 +124,15 @@ const s3 = z.discriminatedUnion(
 
 /** A host's SSH endpoint: `quantlab:host`, or an entry of `quantlab:hosts`. */
 const hostFields = {
+  /** Host name or IP address to dial. */
   address,
-  /** @default 22 */
+  /** SSH port. @default 22 */
   port: port.default(22),
-  /** @default "root" */
+  /** SSH login user: the package acts as root through it. @default "root" */
   user: posixName.default("root"),
   /** Pinned host key. Required unless insecureSkipHostKeyCheck is true; never together with it. */
   hostKey: hostKey.optional(),
-  /** @default false */
+  /** Connect without checking the host key (refused together with hostKey). @default false */
   insecureSkipHostKeyCheck: bool().default(false),
   /** Authenticate with the ssh-agent at $SSH_AUTH_SOCK (then quantlab:sshPrivateKey is optional). @default false */
   useAgent: bool().default(false),
@@ -133,10 +140,11 @@ const hostFields = {
   bastion: z
     .strictObject(
       {
+        /** Host name or IP address of the jump host. */
         address,
-        /** @default 22 */
+        /** Its SSH port. @default 22 */
         port: port.default(22),
-        /** @default "root" */
+        /** Its login user. @default "root" */
         user: posixName.default("root"),
         /** Pinned host key of the bastion. */
         hostKey,
@@ -198,22 +206,25 @@ export const configSchema = z.strictObject({
   rollout,
   /** What each host keeps of its past deployments. */
   generations,
+  /** The account the services run as, and the directories it is given. */
   runtime: z
     .strictObject({
       /** Never root, a system account or the SSH login user. @default "deploy" */
       user: ruled(posixName, runtimeUserProblem).default("deploy"),
       /** Never a privileged or shared group (sysusers.d keeps an existing group as it is). @default "deploy" */
       group: ruled(posixName, runtimeGroupProblem).default("deploy"),
-      /** @default "/home/deploy" */
+      /** The runtime user's home. @default "/home/deploy" */
       home: runtimeDir.default("/home/deploy"),
-      /** @default "/home/deploy/quantlab-backend" */
+      /** Where the backend code lives, owned by the runtime user. @default "/home/deploy/quantlab-backend" */
       backendRoot: runtimeDir.default("/home/deploy/quantlab-backend"),
-      /** @default "/opt/quantlab/spool" */
+      /** The collector's spool directory. @default "/opt/quantlab/spool" */
       spoolDir: runtimeDir.default("/opt/quantlab/spool"),
     })
     // Parsed from {} when absent, so each field default above is the only one.
     .prefault({}),
+  /** Per-service overrides of the catalog (model/catalog.ts), by service name. */
   services: servicesOf(serviceOverride).default({}),
+  /** The ExecutionEngine and observer flags, written where the services read them (their env files or core/.env). */
   env: z
     .strictObject({
       /** EXECUTION_STREAMING_MAXDD. @default false */
@@ -226,11 +237,14 @@ export const configSchema = z.strictObject({
       observerMode: bool().default(true),
     })
     .prefault({}),
+  /** The two buckets: created in AWS (`create`) or adopted on an S3-compatible endpoint (`adopt`). */
   s3,
+  /** The scheduler's cron jobs (model/cron.ts), by job name. */
   cron: z.strictObject(Object.fromEntries(CRON_JOB_NAMES.map((n) => [n, cronJob.optional()])) as Record<
     (typeof CRON_JOB_NAMES)[number],
     z.ZodOptional<typeof cronJob>
   >).default({}),
+  /** Where the backend code comes from: a local directory, a git ref, or neither (released out of band). */
   code: z
     .strictObject({
       /**
