@@ -14,7 +14,7 @@ import { QuantlabBuckets } from "./components/buckets";
 import { QuantlabHost } from "./components/host";
 import { planHost, type HostPlan } from "./hostfiles/plan";
 import { readBundle } from "./provider/code";
-import { HostProvider } from "./provider/resources";
+import { HostProvider, HostWave } from "./provider/resources";
 
 /** The name a single-host stack (`quantlab:host`) gives its host's resources. */
 export const SINGLE_HOST_LABEL = "quantlab";
@@ -46,9 +46,10 @@ export function runProgram(allConfig: Readonly<Record<string, string>>, projectD
   const byName = new Map(parsed.hosts.map((h) => [h.name, h]));
 
   const hosts: ProgramHost[] = [];
+  const tolerated = parsed.rollout.maxFailedHosts;
   let previousWave: pulumi.Resource[] = [];
-  for (const wave of parsed.rollout.waves) {
-    const thisWave: pulumi.Resource[] = [];
+  for (const [i, wave] of parsed.rollout.waves.entries()) {
+    const thisWave: { name: string; host: QuantlabHost; provider: HostProvider }[] = [];
     for (const name of wave) {
       const h = byName.get(name)!;
       const label = fleet ? name : SINGLE_HOST_LABEL;
@@ -65,10 +66,25 @@ export function runProgram(allConfig: Readonly<Record<string, string>>, projectD
         ...(code ? { code: { root: rt.backendRoot, user: rt.user, files: code } } : {}),
         ...(config.code.git ? { git: { root: rt.backendRoot, user: rt.user, ...config.code.git } } : {}),
       });
-      thisWave.push(host.generation);
+      thisWave.push({ name, host, provider });
       hosts.push({ name, label, plan, host });
     }
-    previousWave = thisWave;
+    // Every host of a wave has passed all its gates before the next wave starts; with failed hosts tolerated,
+    // the wave's barrier waits for each host's outcome and stops the rollout when too many failed.
+    previousWave =
+      tolerated === 0 || i === parsed.rollout.waves.length - 1
+        ? thisWave.map((h) => h.host.generation)
+        : [
+            new HostWave(
+              `wave-${i + 1}`,
+              {
+                host: `wave ${i + 1}`,
+                outcomes: pulumi.all(thisWave.map((h) => pulumi.all([h.host.generation.ok, h.host.generation.failure]).apply(([ok, failure]) => [h.name, { ok, ...(failure ? { failure } : {}) }] as const))).apply((pairs) => Object.fromEntries(pairs)),
+                maxFailedHosts: tolerated,
+              },
+              { provider: thisWave[0]!.provider, dependsOn: thisWave.map((h) => h.host.generation) },
+            ),
+          ];
   }
   const plan = hosts[0]!.plan;
 

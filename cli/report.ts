@@ -25,7 +25,7 @@ export interface HostChange {
 
 const CHANGING = new Set(["create", "update", "replace", "create-replacement", "delete"]);
 type Props = Record<string, unknown>;
-const NAMES: Partial<Record<KindName, string>> = { tools: "host tools", owner: "owner record", generation: "generation" };
+const NAMES: Partial<Record<KindName, string>> = { tools: "host tools", owner: "owner record", generation: "generation", wave: "rollout wave" };
 
 /** What differs for one changed resource, in words. */
 function what(kind: KindName, olds: Props, news: Props): string[] {
@@ -87,7 +87,7 @@ const onlyUnknownCode = (c: HostChange) => c.kind === "service" && c.op === "upd
 
 /** One line per changed host object, files first, each group by path or unit; the generation and the services that wait on a checkout are not lines of their own. */
 export function changesText(changes: readonly HostChange[]): string {
-  const shown = changes.filter((c) => c.kind !== "generation" && !onlyUnknownCode(c));
+  const shown = changes.filter((c) => c.kind !== "generation" && c.kind !== "wave" && !onlyUnknownCode(c));
   if (shown.length === 0) return "host matches the stack";
   return [
     shown.some((c) => c.host) ? "hosts differ from the stack:" : "host differs from the stack:",

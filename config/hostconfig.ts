@@ -29,6 +29,8 @@ export function hostConfig(parsed: ParsedStack, host: ParsedHost): Record<string
     cron: c.cron,
     code: c.code,
     generations: parsed.generations,
+    // Only the tolerance reaches a host: with more than 0, a failed host is rolled back and reported, not an engine error.
+    rollout: { maxFailedHosts: parsed.rollout.maxFailedHosts },
   };
   return Object.fromEntries(Object.entries(keys).map(([k, v]) => [`quantlab:${k}`, stableJson(v)]));
 }

@@ -40,6 +40,16 @@ export function statBundleScript(rootDir: string, owner: string): Script {
   ]);
 }
 
+/** statBundleScript with the paths in the script (for a snapshot, whose stdin is taken). */
+export function statBundleFilesScript(rootDir: string, owner: string, files: readonly string[]): Script {
+  const dir = path(rootDir);
+  const u = asUser(user(owner));
+  return lines({ kind: "user", user: owner }, [
+    u`cd ${dir} 2>/dev/null || exit 0`,
+    u`for f in ${files.map(relPath)}; do if [ -f "$f" ] && [ ! -L "$f" ]; then echo "$(sha256sum < "$f" | cut -c1-64) $f"; else echo "absent $f"; fi; done`,
+  ]);
+}
+
 /** Removes the paths on stdin (relative to `root`), as `owner`. */
 export function deleteBundleScript(rootDir: string, owner: string): Script {
   const dir = path(rootDir);

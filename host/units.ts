@@ -30,7 +30,7 @@ const maxTimeValue = (n: number) => int(n, 1, 600);
  * a file in the runtime user's tree by `reader`), and `health <code>` for its
  * endpoint. With a token, stdin holds the header line.
  */
-export function unitStateScript(unitName: string, reads: readonly string[], reader: string, probe?: HealthProbe): Script {
+export function unitStateScript(unitName: string, reads: readonly string[], reader: string, probe?: HealthProbe, header?: number): Script {
   const u = unitValue(unitName);
   const hash = (p: string): Script => {
     const file = path(p);
@@ -40,7 +40,10 @@ export function unitStateScript(unitName: string, reads: readonly string[], read
   return lines(ROOT_WHO, [
     root`systemctl show -p LoadState,UnitFileState,ActiveState,InvocationID ${u}`,
     ...reads.map(hash),
-    ...(probe ? [root`echo "health $(${curlStatus(probe)})"`] : []),
+    ...(probe
+      ? // The token's header line: on stdin, or (several units in one script) line `header` of the $headers array.
+        [header !== undefined && probe.withToken ? root`echo "health $(printf '%s\n' "\${headers[${int(header, 0, 999)}]}" | ${curlStatus(probe)})"` : root`echo "health $(${curlStatus(probe)})"`]
+      : []),
   ]);
 }
 

@@ -11,6 +11,7 @@ import { BUNDLE_DEADLINE_S, deleteBundleScript, statBundleScript, writeBundleScr
 import { tarball } from "../host/tar";
 import type { HostContext } from "./context";
 import { providerOf, type Kind } from "./kind";
+import { bundleKey, observed } from "./reads";
 
 export interface HostBundleInputs {
   readonly host: string;
@@ -51,7 +52,7 @@ export const bundleKind: Kind<HostBundleInputs> = {
   },
 
   async observe(c, p) {
-    const out = await c.session.must(label(p), statBundleScript(p.root, p.user), { stdin: list(Object.keys(p.files)) });
+    const out = await observed(c, label(p), bundleKey(Object.keys(p.files)), () => ({ script: statBundleScript(p.root, p.user), opts: { stdin: list(Object.keys(p.files)) } }));
     const hashes = new Map(
       out
         .trim()

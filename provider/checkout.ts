@@ -9,8 +9,9 @@
  */
 import { CHECKOUT_DEADLINE_S, checkoutScript, checkoutStateScript, lsRemoteScript, parseCheckoutState, removeCheckoutScript, resolveRef } from "../host/checkout";
 import type { HostContext } from "./context";
-import { hostRun } from "./hostrun";
+import { hostRun, softFailures } from "./hostrun";
 import { providerOf, type Kind } from "./kind";
+import { checkoutKey, observed, remoteKey } from "./reads";
 
 export interface HostCheckoutInputs {
   readonly host: string;
@@ -38,7 +39,7 @@ const label = (p: { root: string }) => `HostCheckout ${p.root}`;
 
 /** The commit `ref` names at the remote now. */
 async function wanted(c: HostContext, p: HostCheckoutInputs): Promise<string> {
-  const commit = resolveRef(p.ref, /^[0-9a-f]{40}$/.test(p.ref) ? "" : await c.session.must(label(p), lsRemoteScript(p), { deadline: CHECKOUT_DEADLINE_S }));
+  const commit = resolveRef(p.ref, /^[0-9a-f]{40}$/.test(p.ref) ? "" : await observed(c, label(p), remoteKey(p), () => ({ script: lsRemoteScript(p), opts: { deadline: CHECKOUT_DEADLINE_S } })));
   if (!commit) throw new Error(`${label(p)}: ref "${p.ref}" not found at ${p.remote} (quantlab:code.git.ref)`);
   return commit;
 }
@@ -48,15 +49,24 @@ export const checkoutKind: Kind<HostCheckoutInputs, HostCheckoutOutputs> = {
   label,
 
   apply(c, p) {
-    return hostRun().op(label(p), async () => {
-      const state = parseCheckoutState(await c.session.must(label(p), checkoutScript(p), { deadline: CHECKOUT_DEADLINE_S }));
-      if (!state) throw new Error(`${label(p)}: nothing checked out after the checkout`);
-      return { ...p, current: true, commit: state.commit, trees: state.trees };
-    });
+    // A tolerated failure elsewhere on the host: the checkout as the rollback left it.
+    const asItIs = async (): Promise<HostCheckoutOutputs> => {
+      const state = parseCheckoutState(await c.session.must(label(p), checkoutStateScript(p)));
+      return { ...p, current: false, commit: state?.commit ?? "", trees: state?.trees ?? {} };
+    };
+    return hostRun().op(
+      label(p),
+      async () => {
+        const state = parseCheckoutState(await c.session.must(label(p), checkoutScript(p), { deadline: CHECKOUT_DEADLINE_S }));
+        if (!state) throw new Error(`${label(p)}: nothing checked out after the checkout`);
+        return { ...p, current: true, commit: state.commit, trees: state.trees };
+      },
+      softFailures(c) ? asItIs : undefined,
+    );
   },
 
   async observe(c, stored) {
-    const state = parseCheckoutState(await c.session.must(label(stored), checkoutStateScript(stored)));
+    const state = parseCheckoutState(await observed(c, label(stored), checkoutKey(stored), () => ({ script: checkoutStateScript(stored) })));
     if (!state) return undefined;
     const { commit: _c, trees: _t, ...inputs } = stored;
     const seen = { ...inputs, current: state.clean && state.commit === (await wanted(c, stored)) };

@@ -12,6 +12,7 @@ import { parsePreflight, preflightScript } from "../host/preflight";
 import { runtimeRoots } from "../hostfiles/layout";
 import type { HostContext } from "./context";
 import { hostRun } from "./hostrun";
+import { observed } from "./reads";
 import { providerOf, type Kind } from "./kind";
 
 export interface HostFileInputs extends FileTarget {
@@ -70,7 +71,7 @@ export const fileKind: Kind<HostFileInputs> = {
   },
 
   async observe(c, p) {
-    const state = parseFileState(await c.session.must(`HostFile ${p.path}`, statFileScript(p.path, runtimeUser(c))));
+    const state = parseFileState(await observed(c, `HostFile ${p.path}`, `file:${p.path}`, () => ({ script: statFileScript(p.path, runtimeUser(c)) })));
     hostRun().sawFile(p.path, state?.sha256 ?? "absent");
     if (!state) return undefined;
     const seen = { ...p, sha256: state.sha256, mode: state.mode, owner: state.owner, group: state.group };

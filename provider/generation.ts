@@ -10,14 +10,15 @@
 import * as crypto from "crypto";
 import * as path from "path";
 import { stableJson } from "../config/hostconfig";
-import { recordGenerationScript, type StoredFile } from "../host/generations";
+import { listGenerationsScript, parseGenerations, recordGenerationScript, type StoredFile } from "../host/generations";
 import { failureText } from "../host/report";
 import { generations, settle, type GenerationRecord } from "../host/rollout";
 import { writtenByRoot } from "../host/files";
 import type { HostContext } from "./context";
-import { hostRun, rollbackHost } from "./hostrun";
+import { hostRun, rollbackHost, softFailures } from "./hostrun";
 import { providerOf, type Kind } from "./kind";
 import { planUnits } from "./units";
+import { observed } from "./reads";
 import { bundleIndex, readBundle } from "./code";
 
 export interface HostGenerationInputs {
@@ -35,8 +36,12 @@ export interface HostGenerationInputs {
 }
 
 export interface HostGenerationOutputs extends HostGenerationInputs {
-  /** The generation recorded. */
+  /** The generation recorded (the live one when this run recorded none). */
   readonly generation: number;
+  /** Every service of this run passed its gates (false only in a fleet that tolerates failed hosts). */
+  readonly ok: boolean;
+  /** What failed, when not ok. */
+  readonly failure?: string;
 }
 
 const LABEL = "HostGeneration";
@@ -91,7 +96,15 @@ export const generationKind: Kind<HostGenerationInputs, HostGenerationOutputs> =
 
   async apply(c, p) {
     const run = hostRun();
-    return run.op(LABEL, async (awaitRollback) => {
+    // A tolerated failure: nothing recorded, the host reported as failed (the wave's barrier counts it).
+    const failed = async (): Promise<HostGenerationOutputs> => {
+      const listed = await generations(c.session);
+      return { ...p, generation: listed.current ?? 0, ok: false, failure: run.failure ?? "a service failed in this run" };
+    };
+    if (softFailures(c) && run.failure) return failed();
+    return run.op(
+      LABEL,
+      async (awaitRollback) => {
       const units = planUnits(c.plan);
       // The units this run (re)started must have stayed up in the invocation that passed their gate; the others
       // were not touched (after a reboot their invocations are systemd's own, not the ones recorded).
@@ -103,7 +116,10 @@ export const generationKind: Kind<HostGenerationInputs, HostGenerationOutputs> =
       const bad = settled.find((s) => !s.settled);
       if (bad && !bad.settled) {
         const rollback = await awaitRollback(() => rollbackHost(c, bad.unit, [...run.started.keys()]));
-        throw new Error(failureText({ resource: `HostService ${bad.unit}`, host: c.label, reason: `did not stay up after passing its gate: ${bad.reason}`, changed: [], journal: bad.journal, rollback }));
+        const text = failureText({ resource: `HostService ${bad.unit}`, host: c.label, reason: `did not stay up after passing its gate: ${bad.reason}`, changed: [], journal: bad.journal, rollback });
+        if (!softFailures(c)) throw new Error(text);
+        run.failure ??= text;
+        return failed();
       }
       const listed = await generations(c.session);
       const previous = listed.generations.find((g) => g.n === listed.current)?.record;
@@ -111,16 +127,19 @@ export const generationKind: Kind<HostGenerationInputs, HostGenerationOutputs> =
       const out = await c.session.must(LABEL, recordGenerationScript(stored(c, gen), p.keep), { stdin: JSON.stringify(gen), deadline: 120 });
       const n = /^generation (\d+)$/m.exec(out)?.[1];
       if (!n) throw new Error(`${LABEL} on ${c.label}: unexpected answer ${JSON.stringify(out.slice(0, 200))}`);
-      return { ...p, generation: Number(n) };
-    });
+      return { ...p, generation: Number(n), ok: true };
+      },
+      softFailures(c) ? failed : undefined,
+    );
   },
 
   async observe(c, stored) {
-    const listed = await generations(c.session);
+    const listed = parseGenerations<GenerationRecord>(await observed(c, LABEL, "generations", () => ({ script: listGenerationsScript() })));
     const current = listed.generations.find((g) => g.n === listed.current);
     if (!current) return undefined;
-    const seen = { ...stored, fingerprint: (current.record as GenerationRecord & { fingerprint?: string }).fingerprint ?? "" };
-    return { inputs: seen, outputs: { ...seen, generation: current.n } };
+    const { generation: _g, ok: _ok, failure: _f, ...inputs } = stored;
+    const seen = { ...inputs, fingerprint: (current.record as GenerationRecord & { fingerprint?: string }).fingerprint ?? "" };
+    return { inputs: seen, outputs: { ...seen, generation: current.n, ok: true } };
   },
 
   // Generations are the host's history, kept with its data: removing the stack leaves them.

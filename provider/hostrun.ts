@@ -42,14 +42,22 @@ class HostRun {
   }
   private readonly inFlight = new Set<InFlight>();
   rollback?: Promise<Rollback>;
+  /** What failed on this host in this run, in words (the first failure's text). */
+  failure?: string;
 
   /**
    * Runs a host operation, counted as in flight; refused once the host was
    * rolled back, and failed when a rollback happened while it ran. `fn` gets
-   * the means to wait for the rollback it causes.
+   * the means to wait for the rollback it causes. With `soft` (a fleet that
+   * tolerates failed hosts), a refused or undone operation instead answers
+   * what `soft` says (the host's state as it is), so the engine carries on
+   * and the wave's barrier counts the host as failed.
    */
-  async op<T>(what: string, fn: (awaitRollback: (r: () => Promise<Rollback>) => Promise<Rollback>) => Promise<T>): Promise<T> {
-    if (this.rollback) throw new Error(`${what}: not done: ${await rolledBackText(this.rollback)}`);
+  async op<T>(what: string, fn: (awaitRollback: (r: () => Promise<Rollback>) => Promise<Rollback>) => Promise<T>, soft?: () => Promise<T>): Promise<T> {
+    if (this.rollback) {
+      if (soft) return soft();
+      throw new Error(`${what}: not done: ${await rolledBackText(this.rollback)}`);
+    }
     const me: InFlight = { waiting: false };
     this.inFlight.add(me);
     try {
@@ -60,6 +68,7 @@ class HostRun {
       if (this.rollback) {
         // Done, but the host went back meanwhile: this operation no longer holds the rollback up.
         me.waiting = true;
+        if (soft) return await soft();
         throw new Error(`${what}: undone: ${await rolledBackText(this.rollback)}`);
       }
       return result;
@@ -78,6 +87,9 @@ async function rolledBackText(r: Promise<Rollback>): Promise<string> {
   const { outcome, cause } = await r;
   return "impossible" in outcome ? `${cause} failed in this run (the host could not be rolled back: ${outcome.impossible})` : `${cause} failed in this run and the host is back on generation ${outcome.generation}`;
 }
+
+/** A fleet that tolerates failed hosts (quantlab:rollout.maxFailedHosts > 0): failures are reported, not thrown. */
+export const softFailures = (c: HostContext): boolean => c.parsed.rollout.maxFailedHosts > 0;
 
 const KEY = Symbol.for("quantlab-infra.host-run");
 export const hostRun = (): HostRun => ((globalThis as { [KEY]?: HostRun })[KEY] ??= new HostRun());

@@ -14,8 +14,9 @@ import { generation } from "./generation";
 import { owner } from "./owner";
 import { service } from "./service";
 import { tools } from "./tools";
+import { wave } from "./wave";
 
-const PROVIDERS: Readonly<Record<KindName, pulumi.dynamic.ResourceProvider>> = { owner, tools, file, bundle, checkout, service, generation };
+const PROVIDERS: Readonly<Record<KindName, pulumi.dynamic.ResourceProvider>> = { owner, tools, file, bundle, checkout, service, generation, wave };
 
 /** The project this compiled provider belongs to (dist/provider/index.js -> the project root). */
 const PROJECT_DIR = path.resolve(__dirname, "..", "..");

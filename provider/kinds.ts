@@ -6,7 +6,7 @@
  * operator command's reports (cli/report.ts) all read this one table.
  */
 
-export const KIND_NAMES = ["owner", "tools", "file", "bundle", "checkout", "service", "generation"] as const;
+export const KIND_NAMES = ["owner", "tools", "file", "bundle", "checkout", "service", "generation", "wave"] as const;
 export type KindName = (typeof KIND_NAMES)[number];
 
 export interface KindInfo {
@@ -28,6 +28,7 @@ export const KINDS: Readonly<Record<KindName, KindInfo>> = {
   checkout: { type: "HostCheckout", target: "root", compare: ["user", "remote", "ref", "paths", "current"], order: 3 },
   service: { type: "HostService", target: "unit", compare: ["reads", "extra", "probe", "enabled", "active", "healthy"], order: 4 },
   generation: { type: "HostGeneration", target: undefined, compare: ["fingerprint", "keep"], order: 5 },
+  wave: { type: "HostWave", target: undefined, compare: ["outcomes", "maxFailedHosts"], order: 6 },
 };
 
 /** The full Pulumi type token of a kind. */

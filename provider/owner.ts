@@ -8,6 +8,7 @@
  */
 import { claimScript, ownedText, ownerStateScript, parseClaim, releaseScript } from "../host/owner";
 import { providerOf, type Kind } from "./kind";
+import { observed } from "./reads";
 
 export interface HostOwnerInputs {
   readonly host: string;
@@ -35,7 +36,7 @@ export const ownerKind: Kind<HostOwnerInputs, HostOwnerOutputs> = {
   },
 
   async observe(c, p) {
-    const current = (await c.session.must(LABEL, ownerStateScript())).trim();
+    const current = (await observed(c, LABEL, "owner", () => ({ script: ownerStateScript() }))).trim();
     if (current === "none") return undefined;
     const seen = { host: p.host, owner: current };
     return { inputs: seen, outputs: seen };

@@ -16,6 +16,7 @@ import type { HostOwnerInputs } from "./owner";
 import type { HostServiceInputs } from "./service";
 import { stubText } from "./stub";
 import type { HostToolsInputs } from "./tools";
+import type { HostWaveInputs } from "./wave";
 
 type Inputs<T> = { readonly [K in keyof T]: pulumi.Input<T[K]> };
 
@@ -85,8 +86,17 @@ export class HostService extends HostResource<HostServiceInputs> {
 
 export class HostGeneration extends HostResource<HostGenerationInputs> {
   declare readonly generation: pulumi.Output<number>;
+  /** Every service of the run passed its gates. */
+  declare readonly ok: pulumi.Output<boolean>;
+  declare readonly failure: pulumi.Output<string | undefined>;
   constructor(name: string, args: Inputs<HostGenerationInputs>, opts?: pulumi.CustomResourceOptions) {
-    super("generation", name, args, opts, ["generation"]);
+    super("generation", name, args, opts, ["generation", "ok", "failure"]);
+  }
+}
+
+export class HostWave extends HostResource<HostWaveInputs> {
+  constructor(name: string, args: Inputs<HostWaveInputs>, opts?: pulumi.CustomResourceOptions) {
+    super("wave", name, args, opts);
   }
 }
 

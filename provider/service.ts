@@ -12,8 +12,9 @@ import { gate } from "../host/rollout";
 import { failureText } from "../host/report";
 import { bearer, deactivateScript, parseUnitState, unitStateScript } from "../host/units";
 import type { HostContext } from "./context";
-import { hostRun, rollbackHost } from "./hostrun";
+import { hostRun, rollbackHost, softFailures } from "./hostrun";
 import { providerOf, differing, type Kind } from "./kind";
+import { observed, unitKey } from "./reads";
 import { planUnits } from "./units";
 
 export interface HostServiceInputs {
@@ -49,10 +50,13 @@ export function restartCauses(olds: Pick<HostServiceInputs, "reads" | "extra">, 
   return [...keys(olds.reads, news.reads), ...keys(olds.extra, news.extra)];
 }
 
-async function look(c: HostContext, p: HostServiceInputs) {
+/** The unit on the host now (after a start), or, for a refresh, as the run's snapshot found it. */
+async function look(c: HostContext, p: HostServiceInputs, refresh = false) {
   const token = p.probe?.token ? c.token(p.probe.token) : undefined;
-  const script = unitStateScript(p.unit, Object.keys(p.reads ?? {}), c.parsed.model.runtime.user, p.probe ? { url: p.probe.url, withToken: token !== undefined } : undefined);
-  return parseUnitState(await c.session.must(label(p), script, { stdin: bearer(token) }));
+  const reads = Object.keys(p.reads ?? {});
+  const live = () => ({ script: unitStateScript(p.unit, reads, c.parsed.model.runtime.user, p.probe ? { url: p.probe.url, withToken: token !== undefined } : undefined), opts: { stdin: bearer(token) } });
+  if (!refresh) return parseUnitState(await c.session.must(label(p), live().script, live().opts));
+  return parseUnitState(await observed(c, label(p), unitKey(p.unit, reads, p.probe?.url), live));
 }
 
 async function apply(c: HostContext, p: HostServiceInputs, olds?: HostServiceOutputs): Promise<HostServiceOutputs> {
@@ -62,16 +66,29 @@ async function apply(c: HostContext, p: HostServiceInputs, olds?: HostServiceOut
   const how = !olds || causes.length > 0 || olds.healthy === false || changed.includes("probe") ? "restart" : "start";
   const unit = planUnits(c.plan).find((u) => u.unit === p.unit);
   if (!unit) throw new Error(`${label(p)}: not in this host's plan (the program and the provider disagree: run \`npm run build\`)`);
-  return run.op(label(p), async (awaitRollback) => {
-    const result = await gate(c.session, { ...unit, timeoutSeconds: p.healthTimeoutSeconds }, how, (t) => c.token(t), { files: p.reads, reader: c.parsed.model.runtime.user });
-    if (!result.passed) {
-      const rollback = await awaitRollback(() => rollbackHost(c, p.unit, [p.unit]));
-      throw new Error(failureText({ resource: label(p), host: c.label, reason: result.reason, changed: causes.length ? causes : changed, journal: result.journal, rollback }));
-    }
-    run.started.set(p.unit, result.invocation);
+  // A tolerated failure records what the host runs now (the last generation's version), so the next up tries again.
+  const asItIs = async (): Promise<HostServiceOutputs> => {
     const state = await look(c, p);
-    return { ...p, enabled: state.enabled, active: state.active, healthy: true, started: result.invocation, ...(state.health ? { health: state.health } : {}) };
-  });
+    return { ...p, reads: state.reads, enabled: state.enabled, active: state.active, healthy: state.active && (p.probe === undefined || state.health === "200"), ...(olds?.started ? { started: olds.started } : {}), ...(state.health ? { health: state.health } : {}) };
+  };
+  const soft = softFailures(c) ? asItIs : undefined;
+  return run.op(
+    label(p),
+    async (awaitRollback) => {
+      const result = await gate(c.session, { ...unit, timeoutSeconds: p.healthTimeoutSeconds }, how, (t) => c.token(t), { files: p.reads, reader: c.parsed.model.runtime.user });
+      if (!result.passed) {
+        const rollback = await awaitRollback(() => rollbackHost(c, p.unit, [p.unit]));
+        const text = failureText({ resource: label(p), host: c.label, reason: result.reason, changed: causes.length ? causes : changed, journal: result.journal, rollback });
+        if (!soft) throw new Error(text);
+        run.failure ??= text;
+        return asItIs();
+      }
+      run.started.set(p.unit, result.invocation);
+      const state = await look(c, p);
+      return { ...p, enabled: state.enabled, active: state.active, healthy: true, started: result.invocation, ...(state.health ? { health: state.health } : {}) };
+    },
+    soft,
+  );
 }
 
 export const serviceKind: Kind<HostServiceInputs, HostServiceOutputs> = {
@@ -80,7 +97,7 @@ export const serviceKind: Kind<HostServiceInputs, HostServiceOutputs> = {
   apply,
 
   async observe(c, stored) {
-    const state = await look(c, stored);
+    const state = await look(c, stored, true);
     if (!state.loaded) return undefined;
     const healthy = state.active && (stored.probe === undefined || state.health === "200");
     const { started, health: _h, ...inputs } = stored;

@@ -8,6 +8,7 @@
  */
 import { INSTALL_DEADLINE_S, installToolsScript, parseToolsState, toolsStateScript, type ToolSpec } from "../host/tools";
 import { providerOf, type Kind } from "./kind";
+import { observed } from "./reads";
 
 export interface HostToolsInputs {
   readonly host: string;
@@ -31,7 +32,7 @@ export const toolsKind: Kind<HostToolsInputs> = {
   },
 
   async observe(c, p) {
-    const state = parseToolsState(await c.session.must(LABEL, toolsStateScript(specs(p))));
+    const state = parseToolsState(await observed(c, LABEL, "tools", () => ({ script: toolsStateScript(specs(p)) })));
     const seen = { ...p, installed: all(p, (k) => state[k] === true) };
     return { inputs: seen, outputs: seen };
   },

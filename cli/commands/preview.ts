@@ -30,7 +30,7 @@ export const drift: Command = {
     const ctx = await stackContext(inv);
     return withEngine("drift check", ctx, async (run) => {
       await ctx.o.stack.preview({ ...run.common, refresh: true, runProgram: true });
-      const changes = hostChanges(run.events, ctx.fleet).filter((c) => c.kind !== "generation");
+      const changes = hostChanges(run.events, ctx.fleet).filter((c) => c.kind !== "generation" && c.kind !== "wave");
       print(changesText(changes));
       return changes.length === 0 ? 0 : 2;
     });

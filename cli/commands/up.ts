@@ -4,6 +4,7 @@ import type { Command, Invocation } from "../args";
 import { stackContext, type StackContext } from "../context";
 import { healthFromEvents, healthTable } from "../health";
 import { typeToken } from "../../provider/kinds";
+import { hostOfUrn } from "../messages";
 import { print } from "../table";
 import { withEngine } from "./engineRun";
 
@@ -12,6 +13,16 @@ function takenOver(events: readonly EngineEvent[]): string[] {
   return events.flatMap((e) => {
     const m = e.resOutputsEvent?.metadata;
     return m?.type === typeToken("owner") && typeof m.new?.outputs?.previous === "string" ? [m.new.outputs.previous as string] : [];
+  });
+}
+
+/** The hosts a tolerant rollout left failed (HostGeneration outputs with ok false), with what failed. */
+function toleratedFailures(events: readonly EngineEvent[]): { host: string; failure: string }[] {
+  return events.flatMap((e) => {
+    const m = e.resOutputsEvent?.metadata;
+    const out = m?.new?.outputs;
+    if (m?.type !== typeToken("generation") || out?.ok !== false) return [];
+    return [{ host: hostOfUrn(m.urn) ?? "host", failure: String(out.failure ?? "failed") }];
   });
 }
 
@@ -24,7 +35,9 @@ export async function converge(ctx: StackContext, takeOver: boolean): Promise<nu
     for (const previous of new Set(takenOver(run.events))) print(`quantlab: took the host over from stack ${previous}`);
     const rows = healthFromEvents(ctx, run.events);
     print(`\n${healthTable(rows)}`);
-    return rows.every((r) => r.ok) ? 0 : 1;
+    const failed = toleratedFailures(run.events);
+    for (const f of failed) process.stderr.write(`quantlab: host ${f.host} failed and went back to its last generation (tolerated by quantlab:rollout.maxFailedHosts):\n${f.failure}\n`);
+    return rows.every((r) => r.ok) && failed.length === 0 ? 0 : 1;
   });
 }
 
