@@ -1,22 +1,22 @@
 # shellcheck shell=bash
 # scripts/sandbox/image.sh - the base image: a Debian root built once with
-# debootstrap + apt and cached as a tarball, which `up` extracts fresh.
+# mmdebstrap and cached as a tarball, which `up` extracts fresh.
 # Sourced by scripts/sandbox.sh.
 
 SUITE=bookworm
 VARIANT=minbase
-# Packages of the base image. debootstrap's own resolver cannot configure npm's
-# dependency tree (it fails in "configuring base packages"), so the image is built
-# in two steps: debootstrap --include=BASE_PKGS, then apt-get install APT_PKGS
-# (plus pending bookworm-updates/-security upgrades) inside the new root.
-# Changing these lists changes the cache key, so a new tarball is built.
-BASE_PKGS=(
+# Packages of the base image on top of the minbase variant (Priority: required + apt),
+# resolved by apt (mmdebstrap) from the suite, its updates and its security updates.
+# Changing this list changes the cache key, so a new tarball is built.
+IMAGE_PKGS=(
   systemd systemd-sysv dbus openssh-server
   python3 cron logrotate curl ca-certificates jq lsof git
   iproute2 procps less
+  nodejs npm
 )
-APT_PKGS=(nodejs npm)
-IMAGE_FORMAT=2 # bump when the way the tarball is built changes
+IMAGE_FORMAT=3 # bump when the way the tarball is built changes (3: mmdebstrap, was debootstrap + apt)
+KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+MMDEBSTRAP_HOOKS=/usr/share/mmdebstrap/hooks
 
 joined() { local IFS=,; echo "$*"; }
 
@@ -44,8 +44,8 @@ cache_dir() { printf '%s\n' "${SANDBOX_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache
 
 image_path() {
   local key
-  key=$(printf 'format=%s suite=%s variant=%s include=%s apt=%s\n' "$IMAGE_FORMAT" "$SUITE" "$VARIANT" \
-    "$(joined "${BASE_PKGS[@]}")" "$(joined "${APT_PKGS[@]}")" | sha256sum | cut -c1-12)
+  key=$(printf 'format=%s suite=%s variant=%s include=%s\n' "$IMAGE_FORMAT" "$SUITE" "$VARIANT" \
+    "$(joined "${IMAGE_PKGS[@]}")" | sha256sum | cut -c1-12)
   printf '%s/%s-%s.tar\n' "$(cache_dir)" "$SUITE" "$key"
 }
 
@@ -68,39 +68,14 @@ build_image() {
   dir=$(dirname "$img")
   mirror=$(debian_mirror "$SUITE")
   build=$(mktemp -d "$dir/build.XXXXXX")
-  log "image: debootstrap $SUITE ($VARIANT) from $mirror into $build (cold build, takes a minute)"
+  log "image: mmdebstrap $SUITE ($VARIANT) from $mirror into $build (cold build, takes a few minutes)"
   t0=$(now)
-  debootstrap_root "$build" "$mirror" "$dir/debootstrap.log"
-  timing debootstrap "$t0"
-  t0=$(now)
-  apt_install_root "$build" "$mirror" "$dir/debootstrap.log"
-  timing apt-install "$t0"
+  bootstrap_root "$build" "$mirror" "$dir/mmdebstrap.log"
+  timing mmdebstrap "$t0"
   t0=$(now)
   pack_root "$build" "$img"
   timing tarball "$t0"
   log "image: $img ($(du -h "$img" | cut -f1))"
-}
-
-# fail_build BUILD MESSAGE: removes the half-built root and stops.
-fail_build() {
-  rm -rf --one-file-system "$1"
-  die "$2"
-}
-
-debootstrap_root() {
-  local build=$1 mirror=$2 logf=$3 dir keyring=()
-  dir=$(dirname "$logf")
-  [[ -f /usr/share/keyrings/debian-archive-keyring.gpg ]] &&
-    keyring=(--keyring=/usr/share/keyrings/debian-archive-keyring.gpg)
-  debootstrap --variant="$VARIANT" "${keyring[@]}" --include="$(joined "${BASE_PKGS[@]}")" \
-    "$SUITE" "$build/rootfs" "$mirror" >"$logf" 2>&1 && return 0
-  # The target's own log says which package failed to configure: keep it beside ours.
-  if [[ -f $build/rootfs/debootstrap/debootstrap.log ]]; then
-    cp -f "$build/rootfs/debootstrap/debootstrap.log" "$dir/debootstrap-target.log"
-  fi
-  tail -n 30 "$logf" >&2
-  [[ -f $dir/debootstrap-target.log ]] && tail -n 40 "$dir/debootstrap-target.log" >&2
-  fail_build "$build" "debootstrap failed (full log: $logf)"
 }
 
 # The image's apt sources, one per line: the suite, its updates, and its
@@ -113,34 +88,37 @@ image_sources() {
   [[ -z $security ]] || echo "deb $security $SUITE-security main"
 }
 
-apt_install_root() {
-  local build=$1 mirror=$2 logf=$3 root=$1/rootfs list
+# The root in one pass: mmdebstrap installs IMAGE_PKGS with apt from all of
+# image_sources (no upgrade step after) and leaves them as the root's
+# sources.list; it keeps daemons from starting and cleans apt's lists and cache.
+# Hooks: merged-usr sets up /usr the way debootstrap does (usr-is-merged, not
+# the usrmerge package); eatmydata runs dpkg without fsync (the root is only
+# tarred afterwards) and is removed again. This machine's hostname and
+# resolv.conf, which mmdebstrap copies in, stay out (prepare_rootfs writes both).
+bootstrap_root() {
+  local build=$1 mirror=$2 logf=$3 list sources keyring=()
   list=$(image_sources "$mirror")
-  printf '%s\n' "$list" >"$root/etc/apt/sources.list"
-  # no daemon may start inside the build root
-  printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
-  chmod 755 "$root/usr/sbin/policy-rc.d"
-  # nspawn (no --boot) gives apt a proper /proc, /dev, /sys and tears them down again;
-  # it shares this machine's network to reach the mirror.
-  # shellcheck disable=SC2016 # "$@" expands in the root's sh
-  if ! systemd-nspawn --quiet --register=no --keep-unit -D "$root" \
-    --resolv-conf=copy-host --timezone=off --link-journal=no \
-    -E DEBIAN_FRONTEND=noninteractive -E LANG=C.UTF-8 \
-    sh -euc 'apt-get update -q
-             apt-get -y -q -o Dpkg::Options::=--force-confold upgrade
-             apt-get -y -q -o Dpkg::Options::=--force-confold install --no-install-recommends "$@"
-             apt-get clean' apt "${APT_PKGS[@]}" \
-    >>"$logf" 2>&1 </dev/null; then
+  mapfile -t sources <<<"$list"
+  [[ -f $KEYRING ]] && keyring=(--keyring="$KEYRING")
+  if ! mmdebstrap --mode=root --variant="$VARIANT" "${keyring[@]}" \
+    --hook-dir="$MMDEBSTRAP_HOOKS/merged-usr" --hook-dir="$MMDEBSTRAP_HOOKS/eatmydata" \
+    --customize-hook='rm -f "$1/etc/hostname" "$1/etc/resolv.conf"' \
+    --include="$(joined "${IMAGE_PKGS[@]}")" \
+    "$SUITE" "$build/rootfs" "${sources[@]}" >"$logf" 2>&1 </dev/null; then
     tail -n 40 "$logf" >&2
-    fail_build "$build" "apt-get install ${APT_PKGS[*]} in the new root failed (log: $logf)"
+    fail_build "$build" "mmdebstrap failed (full log: $logf)"
   fi
-  rm -f "$root/usr/sbin/policy-rc.d"
+}
+
+# fail_build BUILD MESSAGE: removes the half-built root and stops.
+fail_build() {
+  rm -rf --one-file-system "$1"
+  die "$2"
 }
 
 pack_root() {
   local build=$1 img=$2 root=$1/rootfs
-  # Drop what only makes the tarball bigger; the container has no route to a mirror anyway.
-  rm -rf "$root/var/cache/apt/archives/"*.deb "$root/var/lib/apt/lists/"* "$root/var/cache/apt/"*.bin
+  # mmdebstrap cleaned apt's lists and cache; the container has no route to a mirror anyway.
   tar --numeric-owner --xattrs --xattrs-include='*' -C "$root" -cf "$build/image.tar" .
   mv -f "$build/image.tar" "$img"
   rm -rf --one-file-system "$build"

@@ -8,10 +8,10 @@ now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 timing() { printf '[sandbox] timing: %s %ss\n' "$1" "$(elapsed "$2")" >&2; }
 
-need_root() { [[ $(id -u) -eq 0 ]] || die "must run as root (debootstrap, netns, nspawn)"; }
+need_root() { [[ $(id -u) -eq 0 ]] || die "must run as root (mmdebstrap, netns, nspawn)"; }
 
 # Debian packages this machine needs to build, boot and reach a sandbox host.
-HOST_PKGS=(debootstrap systemd-container iproute2 openssh-client util-linux tar coreutils
+HOST_PKGS=(mmdebstrap systemd-container iproute2 openssh-client util-linux tar coreutils
   procps debian-archive-keyring curl ca-certificates)
 
 # shellcheck disable=SC2016 # ${Status} is dpkg-query's field
@@ -37,7 +37,7 @@ install_deps() {
 
 check_tools() {
   local t missing=()
-  for t in debootstrap systemd-nspawn ip ssh ssh-keygen nsenter setsid flock timeout tar; do
+  for t in mmdebstrap systemd-nspawn ip ssh ssh-keygen nsenter setsid flock timeout tar; do
     command -v "$t" >/dev/null 2>&1 || missing+=("$t")
   done
   ((${#missing[@]} == 0)) || die "missing host tools: ${missing[*]} (run: $0 deps)"
