@@ -67,7 +67,8 @@ build_image() {
   local img=$1 dir build mirror t0
   dir=$(dirname "$img")
   mirror=$(debian_mirror "$SUITE")
-  build=$(mktemp -d "$dir/build.XXXXXX")
+  remove_stale_builds "$img"
+  build=$(mktemp -d "${img%.tar}.build.XXXXXX")
   log "image: mmdebstrap $SUITE ($VARIANT) from $mirror into $build (cold build, takes a few minutes)"
   t0=$(now)
   bootstrap_root "$build" "$mirror" "$dir/mmdebstrap.log"
@@ -76,6 +77,18 @@ build_image() {
   pack_root "$build" "$img"
   timing tarball "$t0"
   log "image: $img ($(du -h "$img" | cut -f1))"
+}
+
+# Roots that an interrupted build of IMG left (a failed one removes its own).
+# The caller holds IMG's lock, so no build of it is running.
+remove_stale_builds() {
+  local stale
+  for stale in "${1%.tar}".build.*; do
+    if [[ -d $stale ]]; then
+      log "image: removing $stale (left by an interrupted build)"
+      rm -rf --one-file-system "$stale"
+    fi
+  done
 }
 
 # The image's apt sources, one per line: the suite, its updates, and its
