@@ -3,7 +3,7 @@
 #   toolchain: warm check (stamps match) and, with --cold, a build with an empty
 #              Go build cache (modules already downloaded);
 #   sandbox:   boot from the cached image, reboot, teardown; with --cold, the
-#              image build itself (debootstrap + apt) into an empty cache.
+#              image build itself (mmdebstrap) into an empty cache.
 # The host-script and engine scenarios write their own step timings to
 # .sandbox/host-scripts-timings.json and .sandbox/e2e-timings.json; they are
 # printed too when present.
@@ -28,7 +28,7 @@ trap 'bash scripts/sandbox.sh down "$scratch/sbx" >>"$log" 2>&1 || true; rm -rf 
 echo "toolchain warm check:      $(secs bash scripts/pulumi-toolchain.sh) s"
 if ((cold)); then
   echo "toolchain cold CLI build:  $(GOCACHE=$scratch/gocache secs bash scripts/pulumi-toolchain.sh --force pulumi) s (empty Go build cache)"
-  echo "sandbox image cold build:  $(SANDBOX_CACHE_DIR=$scratch/image secs bash scripts/sandbox.sh image) s (debootstrap + apt, empty cache)"
+  echo "sandbox image cold build:  $(SANDBOX_CACHE_DIR=$scratch/image secs bash scripts/sandbox.sh image) s (mmdebstrap, empty cache)"
 fi
 echo "sandbox boot (cached img): $(secs bash scripts/sandbox.sh up "$scratch/sbx") s"
 echo "sandbox reboot:            $(secs bash scripts/sandbox.sh reboot "$scratch/sbx") s"
