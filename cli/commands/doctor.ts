@@ -153,7 +153,8 @@ export function doctorText(ds: readonly Diagnosis[]): string {
 /** Keys of a rendered env file (KEY='value' lines). */
 export const envKeys = (content: string): string[] => [...content.matchAll(/^([A-Za-z_][A-Za-z0-9_]*)=/gm)].map((m) => m[1]!);
 
-function expected(ctx: StackContext, t: Target, u: PlannedUnit): { spec: DoctorSpec; want: Expected } {
+/** What doctor checks for one unit, and what it expects to find: from the plan and the service's capabilities. */
+export function expected(ctx: Pick<StackContext, "tokens">, t: Pick<Target, "host" | "plan">, u: PlannedUnit): { spec: DoctorSpec; want: Expected } {
   const files = t.plan.files.filter((f) => (f.kind === "env" || f.kind === "dotenv") && u.reads.includes(f.path));
   const keys = Object.fromEntries(files.map((f) => [f.path, envKeys(f.content)]));
   const svc = t.host.model.services.find((s) => s.def.name === u.service)!;
