@@ -54,7 +54,11 @@ export function runProgram(allConfig: Readonly<Record<string, string>>, projectD
       const h = byName.get(name)!;
       const label = fleet ? name : SINGLE_HOST_LABEL;
       const plan = planHost(h.model, secrets.tokens);
-      const provider = new HostProvider(label, { config: stableJson(hostConfig(parsed, h)), secrets: secretsJson, stack }, fleet && parsed.hosts.length === 1 ? { aliases: [{ name: SINGLE_HOST_LABEL }] } : undefined);
+      const provider = new HostProvider(
+        label,
+        { config: stableJson(hostConfig(parsed, h)), secrets: secretsJson, stack },
+        fleet && parsed.hosts.length === 1 ? { aliases: [{ name: SINGLE_HOST_LABEL }] } : undefined,
+      );
       const rt = h.model.runtime;
       const host = new QuantlabHost(label, {
         provider,
@@ -79,7 +83,15 @@ export function runProgram(allConfig: Readonly<Record<string, string>>, projectD
               `wave-${i + 1}`,
               {
                 host: `wave ${i + 1}`,
-                outcomes: pulumi.all(thisWave.map((h) => pulumi.all([h.host.generation.ok, h.host.generation.failure]).apply(([ok, failure]) => [h.name, { ok, ...(failure ? { failure } : {}) }] as const))).apply((pairs) => Object.fromEntries(pairs)),
+                outcomes: pulumi
+                  .all(
+                    thisWave.map((h) =>
+                      pulumi
+                        .all([h.host.generation.ok, h.host.generation.failure])
+                        .apply(([ok, failure]) => [h.name, { ok, ...(failure ? { failure } : {}) }] as const),
+                    ),
+                  )
+                  .apply((pairs) => Object.fromEntries(pairs)),
                 maxFailedHosts: tolerated,
               },
               { provider: thisWave[0]!.provider, dependsOn: thisWave.map((h) => h.host.generation) },
@@ -90,7 +102,9 @@ export function runProgram(allConfig: Readonly<Record<string, string>>, projectD
 
   return {
     units: Object.fromEntries(plan.units.map((u) => [u.service, u.unit])),
-    healthUrls: Object.fromEntries(plan.units.flatMap((u) => (u.health ? [[u.service, { url: u.health.url, bearerToken: u.health.token !== undefined }]] : []))),
+    healthUrls: Object.fromEntries(
+      plan.units.flatMap((u) => (u.health ? [[u.service, { url: u.health.url, bearerToken: u.health.token !== undefined }]] : [])),
+    ),
     buckets: { compact: buckets.compactBucket, archive: buckets.archiveBucket, endpoint: buckets.endpoint },
     startupLevels: plan.levels,
     hosts,

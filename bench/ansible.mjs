@@ -45,19 +45,33 @@ export function writeAnsibleProject(dir, plan, code, host) {
   const tasks = [];
   for (const f of plan.files.filter((f) => f.kind === "sysusers" || f.kind === "tmpfiles")) {
     const reg = `${f.kind}_file`;
-    if (f.createParent) tasks.push({ name: `${path.dirname(f.path)} exists`, "ansible.builtin.file": { path: path.dirname(f.path), state: "directory", mode: "0755" } });
+    if (f.createParent)
+      tasks.push({
+        name: `${path.dirname(f.path)} exists`,
+        "ansible.builtin.file": { path: path.dirname(f.path), state: "directory", mode: "0755" },
+      });
     tasks.push({ ...copy(f), register: reg });
     const cmd = f.kind === "sysusers" ? `systemd-sysusers ${f.path}` : `systemd-tmpfiles --create ${f.path}`;
     tasks.push({ name: `apply ${f.path}`, "ansible.builtin.command": cmd, when: `${reg}.changed` });
   }
   tasks.push({
     name: "code",
-    "ansible.builtin.copy": { src: `${path.resolve(code.localDir)}/`, dest: `${code.root}/`, owner: code.user, group: code.group, mode: "preserve" },
+    "ansible.builtin.copy": {
+      src: `${path.resolve(code.localDir)}/`,
+      dest: `${code.root}/`,
+      owner: code.user,
+      group: code.group,
+      mode: "preserve",
+    },
     notify: plan.units.map((u) => topic(u.service)),
   });
   for (const f of plan.files.filter((f) => f.kind !== "sysusers" && f.kind !== "tmpfiles")) {
     const notify = [...(f.onChange === "daemon-reload" ? ["reload systemd"] : []), ...readers(f.path).map(topic)];
-    if (f.createParent) tasks.push({ name: `${path.dirname(f.path)} exists`, "ansible.builtin.file": { path: path.dirname(f.path), state: "directory", mode: "0755" } });
+    if (f.createParent)
+      tasks.push({
+        name: `${path.dirname(f.path)} exists`,
+        "ansible.builtin.file": { path: path.dirname(f.path), state: "directory", mode: "0755" },
+      });
     tasks.push({ ...copy(f), ...(notify.length ? { notify } : {}) });
   }
   tasks.push({ name: "restart what changed, in startup order", "ansible.builtin.meta": "flush_handlers" });
@@ -67,11 +81,29 @@ export function writeAnsibleProject(dir, plan, code, host) {
   plan.levels.forEach((level, i) => {
     const units = level.map((s) => unitOf.get(s));
     const ports = units.filter((u) => u.port !== undefined).map((u) => u.port);
-    tasks.push({ name: `level ${i}: started and enabled`, "ansible.builtin.systemd": { name: "{{ item }}", state: "started", enabled: true }, loop: units.map((u) => u.unit) });
-    if (ports.length) tasks.push({ name: `level ${i}: ports open`, "ansible.builtin.wait_for": { host: "127.0.0.1", port: "{{ item }}", timeout: 60 }, loop: ports });
-    for (const u of units) handlers.push({ name: `restart ${u.service}`, listen: topic(u.service), "ansible.builtin.systemd": { name: u.unit, state: "restarted", enabled: true } });
+    tasks.push({
+      name: `level ${i}: started and enabled`,
+      "ansible.builtin.systemd": { name: "{{ item }}", state: "started", enabled: true },
+      loop: units.map((u) => u.unit),
+    });
+    if (ports.length)
+      tasks.push({
+        name: `level ${i}: ports open`,
+        "ansible.builtin.wait_for": { host: "127.0.0.1", port: "{{ item }}", timeout: 60 },
+        loop: ports,
+      });
+    for (const u of units)
+      handlers.push({
+        name: `restart ${u.service}`,
+        listen: topic(u.service),
+        "ansible.builtin.systemd": { name: u.unit, state: "restarted", enabled: true },
+      });
     for (const u of units.filter((u) => u.port !== undefined)) {
-      handlers.push({ name: `wait for ${u.service}`, listen: topic(u.service), "ansible.builtin.wait_for": { host: "127.0.0.1", port: u.port, timeout: 60 } });
+      handlers.push({
+        name: `wait for ${u.service}`,
+        listen: topic(u.service),
+        "ansible.builtin.wait_for": { host: "127.0.0.1", port: u.port, timeout: 60 },
+      });
     }
   });
 

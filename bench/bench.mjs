@@ -47,7 +47,10 @@ function ensureAnsible() {
   if (spawnSync("ansible-playbook", ["--version"]).status === 0) return;
   log("installing Debian's ansible-core (apt-get)");
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  for (const args of [["update", "-q"], ["install", "-y", "-q", "--no-install-recommends", "ansible-core"]]) {
+  for (const args of [
+    ["update", "-q"],
+    ["install", "-y", "-q", "--no-install-recommends", "ansible-core"],
+  ]) {
     const r = spawnSync("apt-get", args, { env, stdio: ["ignore", "ignore", "inherit"] });
     if (r.status !== 0) throw new Error(`apt-get ${args.join(" ")} failed`);
   }
@@ -106,12 +109,16 @@ const TOOLS = {
     delete env.PULUMI_BACKEND_URL;
     // Untimed, as for any real stack: the operator stores the stack's secrets before the first up
     // (on a sandbox stack this one call also sets the other tokens and the SSH key).
-    const secret = spawnSync(process.execPath, [path.join(ROOT, "bin", "quantlab.js"), "secret", "--stack", stack, "--sandbox", "--config-file", base, "--key", "tokens.replayd"], {
-      cwd: ROOT,
-      env,
-      input: crypto.randomBytes(24).toString("hex"),
-      encoding: "utf8",
-    });
+    const secret = spawnSync(
+      process.execPath,
+      [path.join(ROOT, "bin", "quantlab.js"), "secret", "--stack", stack, "--sandbox", "--config-file", base, "--key", "tokens.replayd"],
+      {
+        cwd: ROOT,
+        env,
+        input: crypto.randomBytes(24).toString("hex"),
+        encoding: "utf8",
+      },
+    );
     if (secret.status !== 0) throw new Error(`quantlab secret failed:\n${secret.stderr}`);
     return async (phase) => {
       if (phase === "one change") {
@@ -119,7 +126,10 @@ const TOOLS = {
         doc.config["quantlab:env"] = { ...(doc.config["quantlab:env"] ?? {}), executionStreamFills: true };
         fs.writeFileSync(base, YAML.stringify(doc));
       }
-      return timed(process.execPath, [path.join(ROOT, "bin", "quantlab.js"), "up", "--stack", stack, "--sandbox", "--config-file", base], { env, memory: phase === "fresh" });
+      return timed(process.execPath, [path.join(ROOT, "bin", "quantlab.js"), "up", "--stack", stack, "--sandbox", "--config-file", base], {
+        env,
+        memory: phase === "fresh",
+      });
     };
   },
 };
@@ -149,10 +159,13 @@ async function oneRun(tool, run, units) {
       let late;
       if (down.length) {
         const journal = sh(dir, `journalctl -b --no-pager -o short-monotonic ${down.map((u) => `-u ${u}`).join(" ")} | tail -n 20`);
-        for (let i = 0; i < 30 && units.some((u) => !probe(dir, units).states[u]?.active); i++) await new Promise((r) => setTimeout(r, 500));
+        for (let i = 0; i < 30 && units.some((u) => !probe(dir, units).states[u]?.active); i++)
+          await new Promise((r) => setTimeout(r, 500));
         const still = units.filter((u) => !probe(dir, units).states[u]?.active);
         late = { units: down, failed: still, journal };
-        log(`${tool} run ${run} ${phase}: INCIDENT ${down.join(", ")} not active right after the converge (${still.length ? `still down: ${still.join(", ")}` : "active again within 15 s"}):\n${journal}`);
+        log(
+          `${tool} run ${run} ${phase}: INCIDENT ${down.join(", ")} not active right after the converge (${still.length ? `still down: ${still.join(", ")}` : "active again within 15 s"}):\n${journal}`,
+        );
       }
       const row = {
         tool,
@@ -163,7 +176,9 @@ async function oneRun(tool, run, units) {
         ...(late ? { late } : {}),
         ...(tool === "this package" ? { changes: packageChanges(r.stdout), peaks: r.peaks } : {}),
       };
-      log(`${tool} run ${run} ${phase}: ${r.seconds.toFixed(2)} s, ${row.restarted.length} (re)started, ${row.ssh} ssh${row.changes !== undefined ? `, ${row.changes} changes` : ""}`);
+      log(
+        `${tool} run ${run} ${phase}: ${r.seconds.toFixed(2)} s, ${row.restarted.length} (re)started, ${row.ssh} ssh${row.changes !== undefined ? `, ${row.changes} changes` : ""}`,
+      );
       rows.push(row);
     }
   } finally {
@@ -181,7 +196,9 @@ const median = (xs) => {
 const same = (xs) => (new Set(xs).size === 1 ? String(xs[0]) : xs.join("/"));
 
 function table(rows) {
-  const lb = Object.fromEntries(PHASES.map((p) => [p, median(rows.filter((r) => r.tool === "lower bound" && r.phase === p).map((r) => r.seconds))]));
+  const lb = Object.fromEntries(
+    PHASES.map((p) => [p, median(rows.filter((r) => r.tool === "lower bound" && r.phase === p).map((r) => r.seconds))]),
+  );
   const header = ["tool", "converge", "median s", "min-max s", "x lower bound", "(re)started", "ssh conns", "changes"];
   const lines = [];
   for (const tool of Object.keys(TOOLS).filter((t) => rows.some((r) => r.tool === t))) {
@@ -210,7 +227,10 @@ function machine() {
   const ansible = spawnSync("ansible-playbook", ["--version"], { encoding: "utf8" }).stdout.split("\n")[0] ?? "?";
   return [
     `- date: ${new Date().toISOString()}`,
-    `- load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(" ")} (other sandboxes on this machine slow every tool alike)`,
+    `- load average at the end: ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")} (other sandboxes on this machine slow every tool alike)`,
     `- machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB memory, kernel ${kernel}, Node ${process.version}`,
     `- peers: ${ansible.trim()}; pulumi ${spawnSync(path.join(ROOT, ".tools", "bin", "pulumi"), ["version"], { encoding: "utf8" }).stdout.trim()}`,
   ].join("\n");
@@ -218,19 +238,36 @@ function machine() {
 
 async function main() {
   ensureAnsible();
-  const someHost = { address: "10.0.0.2", port: 22, user: "root", hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ7uWeRMogHr5NPWJuYSf9q4c/DxFUSAj9L0QsowYJhp" };
+  const someHost = {
+    address: "10.0.0.2",
+    port: 22,
+    user: "root",
+    hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ7uWeRMogHr5NPWJuYSf9q4c/DxFUSAj9L0QsowYJhp",
+  };
   const someTokens = Object.fromEntries(TOKEN_NAMES.map((t) => [t, "x".repeat(32)]));
-  const units = peerPlan({ ...someHost, privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nunused\n-----END OPENSSH PRIVATE KEY-----\n" }, someTokens, false).plan.units.map((u) => u.unit);
+  const units = peerPlan(
+    { ...someHost, privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nunused\n-----END OPENSSH PRIVATE KEY-----\n" },
+    someTokens,
+    false,
+  ).plan.units.map((u) => u.unit);
   const rows = [];
-  for (let run = 1; run <= RUNS; run++) for (const tool of Object.keys(TOOLS).filter((t) => !ONLY || ONLY.includes(SHORT[t]))) rows.push(...(await oneRun(tool, run, units)));
+  for (let run = 1; run <= RUNS; run++)
+    for (const tool of Object.keys(TOOLS).filter((t) => !ONLY || ONLY.includes(SHORT[t]))) rows.push(...(await oneRun(tool, run, units)));
 
-  const evaluation = JSON.parse(spawnSync(process.execPath, [path.join(ROOT, "bench", "evaluate.mjs")], { cwd: ROOT, encoding: "utf8" }).stdout);
+  const evaluation = JSON.parse(
+    spawnSync(process.execPath, [path.join(ROOT, "bench", "evaluate.mjs")], { cwd: ROOT, encoding: "utf8" }).stdout,
+  );
   const fresh = rows.filter((r) => r.tool === "this package" && r.phase === "fresh");
   const mb = (role) => `${(Math.max(...fresh.map((r) => r.peaks[role] ?? 0)) / 1024).toFixed(0)} MB`;
   const text = [
     table(rows),
     "",
-    ...rows.filter((r) => r.late).map((r) => `incident: ${r.tool} ${r.phase}: ${r.late.units.join(", ")} not active right after the converge (${r.late.failed.length ? `still down after 15 s: ${r.late.failed.join(", ")}` : "recovered within 15 s"})`),
+    ...rows
+      .filter((r) => r.late)
+      .map(
+        (r) =>
+          `incident: ${r.tool} ${r.phase}: ${r.late.units.join(", ")} not active right after the converge (${r.late.failed.length ? `still down after 15 s: ${r.late.failed.join(", ")}` : "recovered within 15 s"})`,
+      ),
     `runs: ${RUNS} per tool (fresh host each); "(re)started" = units whose ActiveEnterTimestampMonotonic moved; "ssh conns" = sshd "Accepted" logins during the converge.`,
     `program evaluation under mocks (sandbox stack, ${evaluation.resources} resources): ${evaluation.eval_ms.toFixed(0)} ms (+ ${evaluation.load_ms.toFixed(0)} ms loading the program)`,
     `peak RSS during a fresh up: operator command ${mb("cli")}, dynamic provider ${mb("provider")}, pulumi engine ${mb("engine")}`,
@@ -239,7 +276,10 @@ async function main() {
   // The committed results are the full runs'; a quick (CI) run writes beside the sandboxes instead.
   const results = quick ? path.join(ROOT, ".sandbox", "bench-results-quick.md") : path.join(ROOT, "bench", "results.md");
   const notes = fs.existsSync(results) ? (/\n## Notes\n[\s\S]*$/.exec(fs.readFileSync(results, "utf8"))?.[0] ?? "") : "";
-  fs.writeFileSync(results, `# Benchmark results (npm run bench${quick ? " -- --quick" : ` -- --runs ${RUNS}`})\n\n${machine()}\n\n${text}\n${notes}`);
+  fs.writeFileSync(
+    results,
+    `# Benchmark results (npm run bench${quick ? " -- --quick" : ` -- --runs ${RUNS}`})\n\n${machine()}\n\n${text}\n${notes}`,
+  );
   log(`wrote ${path.relative(ROOT, results)}`);
 }
 

@@ -33,7 +33,12 @@ await pulumi.runtime.setMocks(
 
 const doc = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.sandbox.yaml"), "utf8"));
 const config = Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
-config["quantlab:host"] = JSON.stringify({ address: "10.0.0.2", port: 22, user: "root", hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ7uWeRMogHr5NPWJuYSf9q4c/DxFUSAj9L0QsowYJhp" });
+config["quantlab:host"] = JSON.stringify({
+  address: "10.0.0.2",
+  port: 22,
+  user: "root",
+  hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ7uWeRMogHr5NPWJuYSf9q4c/DxFUSAj9L0QsowYJhp",
+});
 config["quantlab:sshPrivateKey"] = "-----BEGIN OPENSSH PRIVATE KEY-----\nunused\n-----END OPENSSH PRIVATE KEY-----\n";
 const { TOKEN_NAMES } = require(path.join(ROOT, "dist", "model", "catalog.js"));
 config["quantlab:tokens"] = JSON.stringify(Object.fromEntries(TOKEN_NAMES.map((t, i) => [t, `token-${t}-${i}-0123456789abcdef`])));

@@ -32,7 +32,10 @@ export function probe(stateDir, units) {
 }
 
 /** Services whose ActiveEnterTimestampMonotonic moved between two probes (a first start counts). */
-export const restarted = (before, after) => Object.keys(after.states).filter((u) => after.states[u].entered !== before.states[u]?.entered).sort();
+export const restarted = (before, after) =>
+  Object.keys(after.states)
+    .filter((u) => after.states[u].entered !== before.states[u]?.entered)
+    .sort();
 
 /** Runs a command; resolves with wall seconds, output, and (when `memory`) the peak RSS of its process tree by role. */
 export function timed(cmd, args, { env, input, memory = false } = {}) {
@@ -82,7 +85,13 @@ function samplePeaks(rootPid, peaks) {
       const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
       const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
       const role =
-        pid === rootPid ? "cli" : cmdline.some((a) => a.includes("dynamic-provider")) ? "provider" : /(^|\/)pulumi$/.test(cmdline[0] ?? "") ? "engine" : undefined;
+        pid === rootPid
+          ? "cli"
+          : cmdline.some((a) => a.includes("dynamic-provider"))
+            ? "provider"
+            : /(^|\/)pulumi$/.test(cmdline[0] ?? "")
+              ? "engine"
+              : undefined;
       if (role) peaks[role] = Math.max(peaks[role] ?? 0, kb);
     } catch {}
   }

@@ -14,7 +14,10 @@
 import * as crypto from "crypto";
 
 const sha = (data) => crypto.createHash("sha256").update(data).digest("hex");
-const b64 = (data) => Buffer.from(data).toString("base64").replace(/(.{76})/g, "$1\n");
+const b64 = (data) =>
+  Buffer.from(data)
+    .toString("base64")
+    .replace(/(.{76})/g, "$1\n");
 const SAFE = /^[A-Za-z0-9_@+=:,./-]+$/;
 const q = (s) => {
   if (!SAFE.test(s)) throw new Error(`lower bound: unsafe shell word ${JSON.stringify(s)}`);
@@ -51,8 +54,12 @@ export function lowerBoundScript(plan, code) {
   const allServices = plan.units.map((u) => u.service);
   for (const f of code.files) {
     const path = `${code.root}/${f.path}`;
-    out.push(`[ -d ${q(path.slice(0, path.lastIndexOf("/")))} ] || runuser -u ${q(code.user)} -- mkdir -p ${path.slice(0, path.lastIndexOf("/"))}`);
-    out.push(fileStep({ path, content: f.content, mode: f.mode, owner: code.user, group: code.group, createParent: false }, allServices.map(flag)));
+    out.push(
+      `[ -d ${q(path.slice(0, path.lastIndexOf("/")))} ] || runuser -u ${q(code.user)} -- mkdir -p ${path.slice(0, path.lastIndexOf("/"))}`,
+    );
+    out.push(
+      fileStep({ path, content: f.content, mode: f.mode, owner: code.user, group: code.group, createParent: false }, allServices.map(flag)),
+    );
   }
   for (const f of plan.files.filter((f) => f.kind !== "sysusers" && f.kind !== "tmpfiles")) {
     out.push(fileStep(f, [...(f.onChange === "daemon-reload" ? ["reload=1"] : []), ...readers(f.path).map(flag)]));
@@ -63,7 +70,10 @@ export function lowerBoundScript(plan, code) {
   for (const level of plan.levels) {
     const units = level.map((s) => unitOf.get(s));
     out.push("restart=; start=");
-    for (const u of units) out.push(`if [ -n "\${${flag(u.service).slice(0, -2)}:-}" ]; then restart="$restart ${q(u.unit)}"; else start="$start ${q(u.unit)}"; fi`);
+    for (const u of units)
+      out.push(
+        `if [ -n "\${${flag(u.service).slice(0, -2)}:-}" ]; then restart="$restart ${q(u.unit)}"; else start="$start ${q(u.unit)}"; fi`,
+      );
     out.push('[ -z "$restart" ] || systemctl restart $restart', '[ -z "$start" ] || systemctl start $start');
     for (const u of units.filter((u) => u.port !== undefined)) {
       out.push(`for i in $(seq 300); do (exec 3<>/dev/tcp/127.0.0.1/${u.port}) 2>/dev/null && break; sleep 0.1; done`);

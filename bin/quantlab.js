@@ -16,6 +16,11 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 require(path.join(root, "dist", "cli", "main.js"))
   .main(process.argv.slice(2))
-  .then(async (code) => { process.exitCode = code; })
-  .catch((e) => { console.error(`quantlab: ${e && e.message ? e.message : e}`); process.exitCode = e && e.name === "UsageError" ? 64 : 1; })
-  .finally(() => require(path.join(root, "dist", "provider", "ssh.js")).closeAll());
+  .then(async (code) => {
+    process.exitCode = code;
+  })
+  .catch((e) => {
+    console.error(`quantlab: ${e && e.message ? e.message : e}`);
+    process.exitCode = e && e.name === "UsageError" ? 64 : 1;
+  })
+  .finally(() => require(path.join(root, "dist", "host", "ssh.js")).closeAll());

@@ -11,7 +11,9 @@ export class UsageError extends Error {
   override readonly name = "UsageError";
 }
 
-export type OptionSpec = { readonly type: "string"; readonly short?: string; readonly value: string; readonly help: string } | { readonly type: "boolean"; readonly short?: string; readonly help: string };
+export type OptionSpec =
+  | { readonly type: "string"; readonly short?: string; readonly value: string; readonly help: string }
+  | { readonly type: "boolean"; readonly short?: string; readonly help: string };
 
 export interface Invocation {
   readonly stack: string;
@@ -67,10 +69,21 @@ export function usage(commands: readonly Command[]): string {
       .filter(([k]) => !c.synopsis.includes(`--${k}`))
       .map(([k, o]) => `[--${k}${o.type === "string" ? ` ${o.value}` : ""}]`)
       .join(" ");
-    const tail = [c.synopsis, own, "--stack NAME [--sandbox]", c.host === false ? "" : "[--host NAME]", c.json ? "[--json]" : "", c.passThrough ? `[-- ${c.passThrough}]` : ""].filter(Boolean).join(" ");
+    const tail = [
+      c.synopsis,
+      own,
+      "--stack NAME [--sandbox]",
+      c.host === false ? "" : "[--host NAME]",
+      c.json ? "[--json]" : "",
+      c.passThrough ? `[-- ${c.passThrough}]` : "",
+    ]
+      .filter(Boolean)
+      .join(" ");
     return `  ${`quantlab ${c.name}${c.aliases?.length ? `|${c.aliases.join("|")}` : ""} ${tail}`.replace(/ +/g, " ").trimEnd()}`;
   });
-  return ["usage:", ...lines, "", "Everything after -- goes to the command as it is: put --stack and the other options before it."].join("\n");
+  return ["usage:", ...lines, "", "Everything after -- goes to the command as it is: put --stack and the other options before it."].join(
+    "\n",
+  );
 }
 
 function fail(message: string, commands: readonly Command[]): never {
@@ -97,7 +110,9 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
   try {
     parsed = parseArgs({
       args: [...mine],
-      options: Object.fromEntries(Object.entries(options).map(([k, o]) => [k, { type: o.type, ...(o.short ? { short: o.short } : {}) }])) as ParseArgsConfig["options"],
+      options: Object.fromEntries(
+        Object.entries(options).map(([k, o]) => [k, { type: o.type, ...(o.short ? { short: o.short } : {}) }]),
+      ) as ParseArgsConfig["options"],
       allowPositionals: true,
       strict: true,
     });
@@ -107,7 +122,11 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
     const missing = /Option '(?:-\w, )?(--[\w-]+) <value>' argument missing/.exec(m);
     // `--stack --json`: the next word is an option, not the value.
     const ambiguous = /Option '(--?[\w-]+)' argument is ambiguous/.exec(m);
-    if (unknown) fail(`${command.name}: unknown option "${unknown[1]}"${dash < 0 && passThrough.length === 0 && command.passThrough ? " (arguments for the job go after --)" : ""}`, commands);
+    if (unknown)
+      fail(
+        `${command.name}: unknown option "${unknown[1]}"${dash < 0 && passThrough.length === 0 && command.passThrough ? " (arguments for the job go after --)" : ""}`,
+        commands,
+      );
     if (missing) fail(`${missing[1]} needs a value`, commands);
     if (ambiguous) fail(`${ambiguous[1]} needs a value`, commands);
     fail(`${command.name}: ${m}`, commands);
@@ -117,13 +136,18 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
     if (typeof v === "string" && v.startsWith("--")) fail(`--${k} needs a value`, commands);
   }
   const stack = values.stack as string | undefined;
-  if (!stack) fail(passThrough.includes("--stack") ? "--stack is required before -- (everything after -- goes to the command)" : "--stack is required", commands);
+  if (!stack)
+    fail(
+      passThrough.includes("--stack") ? "--stack is required before -- (everything after -- goes to the command)" : "--stack is required",
+      commands,
+    );
   if (!STACK.test(stack)) fail(`--stack: expected letters, digits, _ . -, got ${JSON.stringify(stack)}`, commands);
   const host = values.host as string | undefined;
   if (host !== undefined && !HOST.test(host)) fail(`--host: expected a host name of [a-z0-9-], got ${JSON.stringify(host)}`, commands);
   const positionals = parsed.positionals;
   const p = command.positionals ?? { min: 0, max: 0, what: "no names" };
-  if (positionals.length < p.min || positionals.length > p.max) fail(`${command.name}: expected ${p.what}, got ${positionals.length === 0 ? "none" : positionals.join(" ")}`, commands);
+  if (positionals.length < p.min || positionals.length > p.max)
+    fail(`${command.name}: expected ${p.what}, got ${positionals.length === 0 ? "none" : positionals.join(" ")}`, commands);
   const own = Object.fromEntries(Object.keys(command.options ?? {}).map((k) => [k, values[k]]));
   return {
     command,

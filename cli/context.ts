@@ -48,8 +48,18 @@ export function sessionTo(parsed: ParsedStack, all: Readonly<Record<string, stri
   return new HostSession(
     () =>
       connect(
-        { address: t.address, port: t.port, user: t.user, hostKey: t.insecureSkipHostKeyCheck ? undefined : t.hostKey, ...(t.bastion ? { bastion: t.bastion } : {}) },
-        { privateKey: parsed.secrets.sshPrivateKey || undefined, passphrase: all["quantlab:sshKeyPassphrase"] || undefined, agent: t.useAgent ? process.env.SSH_AUTH_SOCK : undefined },
+        {
+          address: t.address,
+          port: t.port,
+          user: t.user,
+          hostKey: t.insecureSkipHostKeyCheck ? undefined : t.hostKey,
+          ...(t.bastion ? { bastion: t.bastion } : {}),
+        },
+        {
+          privateKey: parsed.secrets.sshPrivateKey || undefined,
+          passphrase: all["quantlab:sshKeyPassphrase"] || undefined,
+          agent: t.useAgent ? process.env.SSH_AUTH_SOCK : undefined,
+        },
       ),
     label,
     () => tokens,
@@ -63,15 +73,28 @@ export async function stackContext(inv: Invocation, opts: { needsOneHost?: strin
   const { all, parsed } = await parsedStack(o);
   const fleet = all["quantlab:hosts"] !== undefined;
   const names = parsed.hosts.map((h) => h.name);
-  if (inv.host !== undefined && !names.includes(inv.host)) throw usageError(`--host: "${inv.host}" is not a host of stack ${inv.stack} (hosts: ${names.join(", ")})`, commands);
-  if (opts.needsOneHost && parsed.hosts.length > 1 && inv.host === undefined) throw usageError(`${opts.needsOneHost}: the stack has ${parsed.hosts.length} hosts: name one with --host (${names.join(", ")})`, commands);
+  if (inv.host !== undefined && !names.includes(inv.host))
+    throw usageError(`--host: "${inv.host}" is not a host of stack ${inv.stack} (hosts: ${names.join(", ")})`, commands);
+  if (opts.needsOneHost && parsed.hosts.length > 1 && inv.host === undefined)
+    throw usageError(
+      `${opts.needsOneHost}: the stack has ${parsed.hosts.length} hosts: name one with --host (${names.join(", ")})`,
+      commands,
+    );
   const chosen = parsed.hosts.filter((h) => inv.host === undefined || h.name === inv.host);
   const targets = chosen.map((h): Target => {
     const label = fleet ? h.name : h.target.address;
-    return { name: h.name, label, resource: fleet ? h.name : SINGLE_HOST_LABEL, host: h, plan: planHost(h.model, parsed.secrets.tokens), session: sessionTo(parsed, all, h, label) };
+    return {
+      name: h.name,
+      label,
+      resource: fleet ? h.name : SINGLE_HOST_LABEL,
+      host: h,
+      plan: planHost(h.model, parsed.secrets.tokens),
+      session: sessionTo(parsed, all, h, label),
+    };
   });
   return { o, all, parsed, targets, fleet, tokens: parsed.secrets.tokens };
 }
 
 /** The token value a unit's health probe sends, if it wants one. */
-export const probeToken = (tokens: StackContext["tokens"], u: { readonly health?: { readonly token?: TokenName } }): string | undefined => (u.health?.token ? tokens[u.health.token] : undefined);
+export const probeToken = (tokens: StackContext["tokens"], u: { readonly health?: { readonly token?: TokenName } }): string | undefined =>
+  u.health?.token ? tokens[u.health.token] : undefined;

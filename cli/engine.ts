@@ -64,7 +64,11 @@ function baseEnv(backendDir: string, passphrase: string | undefined): Record<str
 }
 
 /** Sets a secret through the CLI with the value on stdin (the Automation API would put it in argv). */
-export async function setSecret(o: { workDir: string; env: Record<string, string>; stack: string | Stack; configFile: string }, key: string, value: string): Promise<void> {
+export async function setSecret(
+  o: { workDir: string; env: Record<string, string>; stack: string | Stack; configFile: string },
+  key: string,
+  value: string,
+): Promise<void> {
   const stack = typeof o.stack === "string" ? o.stack : o.stack.name;
   await must(PULUMI, ["config", "set", "--secret", "--path", key, "--stack", stack, "--config-file", o.configFile, "--non-interactive"], {
     input: value,
@@ -91,7 +95,9 @@ export async function openStack(opts: StackOptions): Promise<OpenStack> {
     writeSandboxConfig(readDoc(base), configFile, sandboxes);
   } else {
     if (base !== path.join(ROOT, `Pulumi.${opts.stack}.yaml`)) {
-      throw new Error(`--config-file: outside --sandbox the stack's config is Pulumi.${opts.stack}.yaml in ${ROOT} (Pulumi keeps the stack's secrets salt there)`);
+      throw new Error(
+        `--config-file: outside --sandbox the stack's config is Pulumi.${opts.stack}.yaml in ${ROOT} (Pulumi keeps the stack's secrets salt there)`,
+      );
     }
     if (!process.env.PULUMI_CONFIG_PASSPHRASE && !process.env.PULUMI_CONFIG_PASSPHRASE_FILE) {
       throw new Error("set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) to the stack's secrets passphrase");
@@ -104,7 +110,10 @@ export async function openStack(opts: StackOptions): Promise<OpenStack> {
     const out = runProgram(pulumi.runtime.allConfig(), ROOT);
     return { units: out.units, healthUrls: out.healthUrls, buckets: out.buckets, startupLevels: out.startupLevels };
   };
-  const stack = await LocalWorkspace.createOrSelectStack({ stackName: opts.stack, projectName: PROJECT, program }, { workDir, envVars: env, pulumiCommand });
+  const stack = await LocalWorkspace.createOrSelectStack(
+    { stackName: opts.stack, projectName: PROJECT, program },
+    { workDir, envVars: env, pulumiCommand },
+  );
   skipResultQueries(stack);
 
   if (sandboxes) {

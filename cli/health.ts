@@ -40,7 +40,11 @@ export function healthFromEvents(ctx: StackContext, events: readonly EngineEvent
   return ctx.targets.flatMap((t) =>
     t.plan.units.map((u) => {
       const out = outputs.get(`${t.resource}:${u.unit}`) ?? {};
-      return healthRow(u, { active: out.active === true, ...(typeof out.health === "string" ? { health: out.health } : {}) }, ctx.fleet ? t.name : undefined);
+      return healthRow(
+        u,
+        { active: out.active === true, ...(typeof out.health === "string" ? { health: out.health } : {}) },
+        ctx.fleet ? t.name : undefined,
+      );
     }),
   );
 }
@@ -48,5 +52,8 @@ export function healthFromEvents(ctx: StackContext, events: readonly EngineEvent
 export function healthTable(rows: readonly HealthRow[]): string {
   const fleet = rows.some((r) => r.host);
   const head = [...(fleet ? ["host"] : []), "service", "unit", "state", "health", "endpoint"];
-  return table(head, rows.map((r) => [...(fleet ? [r.host!] : []), r.service, r.unit, r.state, r.health, r.url ?? "-"]));
+  return table(
+    head,
+    rows.map((r) => [...(fleet ? [r.host!] : []), r.service, r.unit, r.state, r.health, r.url ?? "-"]),
+  );
 }

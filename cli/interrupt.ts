@@ -27,7 +27,10 @@ export class Cancellation {
   private cliCancelling = false;
   private readonly handler = () => this.onSigint();
 
-  constructor(private readonly what: string, private readonly log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)) {
+  constructor(
+    private readonly what: string,
+    private readonly log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+  ) {
     process.on("SIGINT", this.handler);
   }
 
@@ -47,7 +50,9 @@ export class Cancellation {
   private onSigint(): void {
     if (this.requested) {
       // A second interrupt: the operator insists; the CLI stops at once.
-      this.log(`quantlab: second interrupt: stopping the engine now (operations in flight may be left pending; the next ${this.what} repairs them)`);
+      this.log(
+        `quantlab: second interrupt: stopping the engine now (operations in flight may be left pending; the next ${this.what} repairs them)`,
+      );
       this.controller.abort();
       return;
     }

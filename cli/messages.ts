@@ -33,9 +33,20 @@ export function engineErrors(events: readonly EngineEvent[], fleet: boolean): st
 }
 
 const PATTERNS: ReadonlyArray<readonly [RegExp, (m: RegExpExecArray, stack: string) => string]> = [
-  [/incorrect passphrase/, (_m, stack) => `cannot decrypt the secrets of stack ${stack}: incorrect passphrase (check PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE)`],
-  [/passphrase must be set with PULUMI_CONFIG_PASSPHRASE/, (_m, stack) => `stack ${stack} has encrypted secrets: set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) to its passphrase`],
-  [/no stack named '([^']+)' found/, (m) => `stack ${m[1]} does not exist in this backend (PULUMI_BACKEND_URL); run \`npx quantlab up --stack ${m[1]}\` to create it`],
+  [
+    /incorrect passphrase/,
+    (_m, stack) =>
+      `cannot decrypt the secrets of stack ${stack}: incorrect passphrase (check PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE)`,
+  ],
+  [
+    /passphrase must be set with PULUMI_CONFIG_PASSPHRASE/,
+    (_m, stack) =>
+      `stack ${stack} has encrypted secrets: set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) to its passphrase`,
+  ],
+  [
+    /no stack named '([^']+)' found/,
+    (m) => `stack ${m[1]} does not exist in this backend (PULUMI_BACKEND_URL); run \`npx quantlab up --stack ${m[1]}\` to create it`,
+  ],
   [/could not (?:open|access|read).*(?:bucket|blob|backend)[^\n]*/i, (m) => `cannot reach the state backend: ${m[0]}`],
 ];
 

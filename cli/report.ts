@@ -25,7 +25,12 @@ export interface HostChange {
 
 const CHANGING = new Set(["create", "update", "replace", "create-replacement", "delete"]);
 type Props = Record<string, unknown>;
-const NAMES: Partial<Record<KindName, string>> = { tools: "host tools", owner: "owner record", generation: "generation", wave: "rollout wave" };
+const NAMES: Partial<Record<KindName, string>> = {
+  tools: "host tools",
+  owner: "owner record",
+  generation: "generation",
+  wave: "rollout wave",
+};
 
 /** What differs for one changed resource, in words. */
 function what(kind: KindName, olds: Props, news: Props): string[] {
@@ -37,12 +42,14 @@ function what(kind: KindName, olds: Props, news: Props): string[] {
       const causes = restartCauses(olds as never, (known ? news : { ...news, extra: olds.extra }) as never);
       const state = keys.filter((k) => k === "enabled" || k === "active" || k === "probe");
       // Unhealthy while running: a stopped unit is unhealthy too, and "active" says it already.
-      const health = olds.healthy === false && olds.active !== false ? [`health ${typeof olds.health === "string" ? olds.health : "failing"}`] : [];
+      const health =
+        olds.healthy === false && olds.active !== false ? [`health ${typeof olds.health === "string" ? olds.health : "failing"}`] : [];
       return [...causes, ...state, ...health, ...(known ? [] : ["code (if its directories changed)"])];
     }
     case "checkout": {
       const out = keys.filter((k) => k !== "current");
-      if (keys.includes("current")) out.push(`host has ${String(olds.commit ?? "?").slice(0, 12)}, not what ${String(news.ref)} names (or tracked files edited)`);
+      if (keys.includes("current"))
+        out.push(`host has ${String(olds.commit ?? "?").slice(0, 12)}, not what ${String(news.ref)} names (or tracked files edited)`);
       return out;
     }
     case "tools":
@@ -76,7 +83,9 @@ export function hostChanges(events: readonly EngineEvent[], fleet = false): Host
 }
 
 const sorted = (changes: readonly HostChange[]) =>
-  [...changes].sort((a, b) => (a.host ?? "").localeCompare(b.host ?? "") || KINDS[a.kind].order - KINDS[b.kind].order || a.target.localeCompare(b.target));
+  [...changes].sort(
+    (a, b) => (a.host ?? "").localeCompare(b.host ?? "") || KINDS[a.kind].order - KINDS[b.kind].order || a.target.localeCompare(b.target),
+  );
 
 const prefix = (c: HostChange) => (c.host ? `${c.host}: ` : "");
 
@@ -91,7 +100,9 @@ export function changesText(changes: readonly HostChange[]): string {
   if (shown.length === 0) return "host matches the stack";
   return [
     shown.some((c) => c.host) ? "hosts differ from the stack:" : "host differs from the stack:",
-    ...sorted(shown).map((c) => `${prefix(c)}${c.op.padEnd(7)} ${KINDS[c.kind].type.padEnd(12)} ${c.target}${c.what.length ? `  (${c.what.join(", ")})` : ""}`),
+    ...sorted(shown).map(
+      (c) => `${prefix(c)}${c.op.padEnd(7)} ${KINDS[c.kind].type.padEnd(12)} ${c.target}${c.what.length ? `  (${c.what.join(", ")})` : ""}`,
+    ),
   ].join("\n");
 }
 
@@ -103,7 +114,8 @@ export function restartsText(changes: readonly HostChange[]): string {
     "restarts:",
     ...services.map((c) => {
       const why = c.op === "create" ? "new unit" : c.op === "delete" ? "stopped and removed" : c.what.join(", ");
-      const action = c.op === "delete" ? "stop" : c.op === "create" || c.what.every((w) => w === "active" || w === "enabled") ? "start" : "restart";
+      const action =
+        c.op === "delete" ? "stop" : c.op === "create" || c.what.every((w) => w === "active" || w === "enabled") ? "start" : "restart";
       return `  ${prefix(c)}${c.target.padEnd(32)} ${action.padEnd(7)} (${why})`;
     }),
   ].join("\n");

@@ -19,7 +19,10 @@ export interface SandboxHostInfo {
 }
 
 export class Sandbox {
-  private constructor(readonly stateDir: string, readonly host: SandboxHostInfo) {}
+  private constructor(
+    readonly stateDir: string,
+    readonly host: SandboxHostInfo,
+  ) {}
 
   /** Boots a fresh host in stateDir, or reuses the one running there. Installs the sandbox's apt dependencies when missing. */
   static async up(stateDir: string): Promise<Sandbox> {
@@ -53,7 +56,16 @@ export class Sandbox {
   async authorize(publicKey: string): Promise<void> {
     const line = publicKey.trim();
     if (!/^ssh-ed25519 [A-Za-z0-9+/=]+( [\w@.-]+)?$/.test(line)) throw new Error("sandbox: not an ssh-ed25519 public key line");
-    await must("bash", [SCRIPT, "exec", this.stateDir, "sh", "-c", 'grep -qxF "$1" /root/.ssh/authorized_keys || printf "%s\\n" "$1" >> /root/.ssh/authorized_keys', "authorize", line]);
+    await must("bash", [
+      SCRIPT,
+      "exec",
+      this.stateDir,
+      "sh",
+      "-c",
+      'grep -qxF "$1" /root/.ssh/authorized_keys || printf "%s\\n" "$1" >> /root/.ssh/authorized_keys',
+      "authorize",
+      line,
+    ]);
   }
 
   async reboot(): Promise<void> {

@@ -15,7 +15,8 @@ import { must } from "./run";
 import { Sandbox } from "./sandbox";
 
 type StackDoc = { encryptionsalt?: string; secretsprovider?: string; config?: Record<string, unknown> };
-export const readDoc = (file: string): StackDoc => (fs.existsSync(file) ? ((YAML.parse(fs.readFileSync(file, "utf8")) as StackDoc | null) ?? {}) : {});
+export const readDoc = (file: string): StackDoc =>
+  fs.existsSync(file) ? ((YAML.parse(fs.readFileSync(file, "utf8")) as StackDoc | null) ?? {}) : {};
 
 const SECRET_KEYS = ["quantlab:tokens", "quantlab:sshPrivateKey", "quantlab:sshKeyPassphrase"];
 const NAME = /^[a-z0-9-]{1,40}$/;
@@ -26,7 +27,8 @@ export function fleetNames(base: StackDoc): string[] | undefined {
   if (!Array.isArray(hosts)) return undefined;
   return hosts.map((h, i) => {
     const name = (h as { name?: unknown })?.name;
-    if (typeof name !== "string" || !NAME.test(name)) throw new Error(`quantlab:hosts.${i}.name: expected a host name of [a-z0-9-] (a sandbox host is booted per entry)`);
+    if (typeof name !== "string" || !NAME.test(name))
+      throw new Error(`quantlab:hosts.${i}.name: expected a host name of [a-z0-9-] (a sandbox host is booted per entry)`);
     return name;
   });
 }
@@ -77,7 +79,11 @@ export function writeSandboxConfig(base: StackDoc, target: string, sandboxes: Sa
   for (const [k, v] of Object.entries(base.config ?? {})) if (!SECRET_KEYS.includes(k)) config[k] = v;
   const single = sandboxes.hosts.get(undefined);
   if (single) config["quantlab:host"] = connection(single);
-  else config["quantlab:hosts"] = (base.config!["quantlab:hosts"] as Record<string, unknown>[]).map((h) => ({ ...h, ...connection(sandboxes.hosts.get(h.name as string)!) }));
+  else
+    config["quantlab:hosts"] = (base.config!["quantlab:hosts"] as Record<string, unknown>[]).map((h) => ({
+      ...h,
+      ...connection(sandboxes.hosts.get(h.name as string)!),
+    }));
   for (const k of SECRET_KEYS) if (old.config?.[k] !== undefined) config[k] = old.config[k];
   config["quantlab:code"] = keepDeployedRef(config["quantlab:code"], old.config?.["quantlab:code"]);
   if (config["quantlab:code"] === undefined) delete config["quantlab:code"];
@@ -93,7 +99,12 @@ export function sandboxPassphrase(dir: string): string {
 }
 
 /** The secrets a sandbox stack sets itself: each missing token, and the SSH key when it changed. */
-export async function sandboxSecrets(configFile: string, workDir: string, privateKeyPath: string, set: (key: string, value: string) => Promise<void>): Promise<void> {
+export async function sandboxSecrets(
+  configFile: string,
+  workDir: string,
+  privateKeyPath: string,
+  set: (key: string, value: string) => Promise<void>,
+): Promise<void> {
   const have = readDoc(configFile).config ?? {};
   const tokens = (have["quantlab:tokens"] ?? {}) as Record<string, unknown>;
   for (const t of TOKEN_NAMES) if (tokens[t] === undefined) await set(`quantlab:tokens.${t}`, crypto.randomBytes(24).toString("hex"));

@@ -34,7 +34,11 @@ export function age(seconds: number): string {
 }
 
 /** Epoch seconds -> "2026-11-24 14:22:14Z". */
-export const isoSeconds = (epoch: number): string => new Date(epoch * 1000).toISOString().replace("T", " ").replace(/\.\d{3}Z$/, "Z");
+export const isoSeconds = (epoch: number): string =>
+  new Date(epoch * 1000)
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d{3}Z$/, "Z");
 
 /** Writes a line (adding the newline) to stdout. */
 export const print = (text: string): void => void process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);

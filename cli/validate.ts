@@ -19,7 +19,9 @@ export interface ValidateOptions {
   readonly configFile?: string;
 }
 
-export type Validation = { readonly file: string } & ({ readonly ok: true; readonly parsed: ParsedStack } | { readonly ok: false; readonly problems: readonly string[] });
+export type Validation = { readonly file: string } & (
+  { readonly ok: true; readonly parsed: ParsedStack } | { readonly ok: false; readonly problems: readonly string[] }
+);
 
 /** The stack file validate reads, and the passphrase that opens it (undefined: from the environment). */
 export function validatedFile(opts: ValidateOptions): { file: string; passphrase?: string } {
@@ -28,7 +30,8 @@ export function validatedFile(opts: ValidateOptions): { file: string; passphrase
     const dir = sandboxDir(opts.stack);
     const generated = path.join(dir, `Pulumi.${opts.stack}.yaml`);
     const secret = path.join(dir, "passphrase");
-    if (fs.existsSync(generated)) return { file: generated, ...(fs.existsSync(secret) ? { passphrase: fs.readFileSync(secret, "utf8").trim() } : {}) };
+    if (fs.existsSync(generated))
+      return { file: generated, ...(fs.existsSync(secret) ? { passphrase: fs.readFileSync(secret, "utf8").trim() } : {}) };
   }
   return { file: base };
 }
@@ -47,7 +50,9 @@ export async function readStackConfig(stack: string, file: string, passphrase?: 
   const pass = passphrase ?? process.env.PULUMI_CONFIG_PASSPHRASE;
   const passFile = passphrase === undefined ? process.env.PULUMI_CONFIG_PASSPHRASE_FILE : undefined;
   if (SECURE.test(text) && pass === undefined && passFile === undefined) {
-    throw new Error(`${file} holds encrypted secrets: set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) to the stack's secrets passphrase`);
+    throw new Error(
+      `${file} holds encrypted secrets: set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) to the stack's secrets passphrase`,
+    );
   }
   await ensureToolchain();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "quantlab-validate-"));

@@ -31,7 +31,10 @@ export class QuantlabBuckets extends pulumi.ComponentResource {
       this.archiveBucket = pulumi.output(s3.archiveBucket);
       this.endpoint = pulumi.output(s3.endpoint);
     } else {
-      const compact = this.bucket(`${name}-compact`, s3.compactBucket, s3.region, { versioned: false, expireDays: s3.compactRetentionDays });
+      const compact = this.bucket(`${name}-compact`, s3.compactBucket, s3.region, {
+        versioned: false,
+        expireDays: s3.compactRetentionDays,
+      });
       const archive = this.bucket(`${name}-archive`, s3.archiveBucket, s3.region, { versioned: true, expireDays: s3.archiveRetentionDays });
       this.compactBucket = compact.bucket;
       this.archiveBucket = archive.bucket;
@@ -48,36 +51,52 @@ export class QuantlabBuckets extends pulumi.ComponentResource {
     // the data unguarded.
     const child = { parent: this, protect: true, retainOnDelete: true };
     const bucket = new aws.s3.Bucket(name, { bucket: bucketName, region, forceDestroy: false }, child);
-    new aws.s3.BucketPublicAccessBlock(`${name}-private`, {
-      bucket: bucket.id,
-      region,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    }, child);
-    new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-encryption`, {
-      bucket: bucket.id,
-      region,
-      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }],
-    }, child);
-    if (opts.versioned) {
-      new aws.s3.BucketVersioning(`${name}-versioning`, {
+    new aws.s3.BucketPublicAccessBlock(
+      `${name}-private`,
+      {
         bucket: bucket.id,
         region,
-        versioningConfiguration: { status: "Enabled" },
-      }, child);
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
+      child,
+    );
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${name}-encryption`,
+      {
+        bucket: bucket.id,
+        region,
+        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }],
+      },
+      child,
+    );
+    if (opts.versioned) {
+      new aws.s3.BucketVersioning(
+        `${name}-versioning`,
+        {
+          bucket: bucket.id,
+          region,
+          versioningConfiguration: { status: "Enabled" },
+        },
+        child,
+      );
     }
     if (opts.expireDays !== undefined) {
-      new aws.s3.BucketLifecycleConfiguration(`${name}-retention`, {
-        bucket: bucket.id,
-        region,
-        rules: [
-          opts.versioned
-            ? { id: "expire-noncurrent", status: "Enabled", filter: {}, noncurrentVersionExpiration: { noncurrentDays: opts.expireDays } }
-            : { id: "expire", status: "Enabled", filter: {}, expiration: { days: opts.expireDays } },
-        ],
-      }, child);
+      new aws.s3.BucketLifecycleConfiguration(
+        `${name}-retention`,
+        {
+          bucket: bucket.id,
+          region,
+          rules: [
+            opts.versioned
+              ? { id: "expire-noncurrent", status: "Enabled", filter: {}, noncurrentVersionExpiration: { noncurrentDays: opts.expireDays } }
+              : { id: "expire", status: "Enabled", filter: {}, expiration: { days: opts.expireDays } },
+          ],
+        },
+        child,
+      );
     }
     return bucket;
   }

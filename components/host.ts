@@ -13,7 +13,16 @@ import type { HostPlan } from "../hostfiles/plan";
 import type { ServiceName } from "../model/catalog";
 import { bundleHash, bundleIndex, type BundleFile } from "../provider/code";
 import { fingerprintOf } from "../provider/generation";
-import { HostBundle, HostCheckout, HostFile, HostGeneration, HostOwner, HostService, HostTools, type HostProvider } from "../provider/resources";
+import {
+  HostBundle,
+  HostCheckout,
+  HostFile,
+  HostGeneration,
+  HostOwner,
+  HostService,
+  HostTools,
+  type HostProvider,
+} from "../provider/resources";
 
 export interface QuantlabHostArgs {
   /** The host's provider (its connection and config). */
@@ -63,7 +72,15 @@ export class QuantlabHost extends pulumi.ComponentResource {
     // One stack per host: claimed before anything else is touched. Then the runbook's tools: a host that cannot get them is not touched at all.
     const owner = new HostOwner(`${name}:owner`, { host, owner: args.stack }, child("owner", [...(args.after ?? [])]));
     this.owner = owner;
-    const tools = new HostTools(`${name}:tools`, { host, commands: Object.fromEntries(plan.tools.map((t) => [t.package, t.command])), installed: Object.fromEntries(plan.tools.map((t) => [t.package, true])) }, child("tools", [owner]));
+    const tools = new HostTools(
+      `${name}:tools`,
+      {
+        host,
+        commands: Object.fromEntries(plan.tools.map((t) => [t.package, t.command])),
+        installed: Object.fromEntries(plan.tools.map((t) => [t.package, true])),
+      },
+      child("tools", [owner]),
+    );
 
     const files = new Map<string, HostFile>();
     let sysusers: HostFile | undefined;
@@ -80,20 +97,40 @@ export class QuantlabHost extends pulumi.ComponentResource {
     const hashes = new Map(plan.files.map((f) => [f.path, sha256(f.content)]));
     for (const f of plan.files) {
       const unitFile = unitFileOf.get(f.path);
-      const deps = f.kind === "sysusers" ? [tools] : f.kind === "tmpfiles" ? [sysusers] : [tmpfiles, code, unitFile ? files.get(unitFile) : undefined];
+      const deps =
+        f.kind === "sysusers" ? [tools] : f.kind === "tmpfiles" ? [sysusers] : [tmpfiles, code, unitFile ? files.get(unitFile) : undefined];
       const file = new HostFile(
         `${name}:${f.path}`,
-        { host, path: f.path, sha256: hashes.get(f.path)!, mode: f.mode, owner: f.owner, group: f.group, onChange: f.onChange, createParent: f.createParent, verify: f.verify },
+        {
+          host,
+          path: f.path,
+          sha256: hashes.get(f.path)!,
+          mode: f.mode,
+          owner: f.owner,
+          group: f.group,
+          onChange: f.onChange,
+          createParent: f.createParent,
+          verify: f.verify,
+        },
         child(f.path, deps),
       );
       files.set(f.path, file);
       if (f.kind === "sysusers") sysusers = file;
       if (f.kind === "tmpfiles") {
         tmpfiles = file;
-        if (args.code) code = new HostBundle(`${name}:code`, { host, root: args.code.root, user: args.code.user, files: bundleIndex(args.code.files) }, child("code", [tmpfiles]));
+        if (args.code)
+          code = new HostBundle(
+            `${name}:code`,
+            { host, root: args.code.root, user: args.code.user, files: bundleIndex(args.code.files) },
+            child("code", [tmpfiles]),
+          );
         if (args.git) {
           const paths = [...new Set(plan.units.flatMap((u) => u.codeDirs))].sort();
-          code = checkout = new HostCheckout(`${name}:checkout`, { host, ...args.git, paths, current: true }, child("checkout", [tmpfiles]));
+          code = checkout = new HostCheckout(
+            `${name}:checkout`,
+            { host, ...args.git, paths, current: true },
+            child("checkout", [tmpfiles]),
+          );
         }
       }
     }
@@ -120,10 +157,14 @@ export class QuantlabHost extends pulumi.ComponentResource {
     this.services = services;
 
     const all = Object.values(services) as HostService[];
-    const started = pulumi.all(all.map((s) => pulumi.all([s.unit, s.started]))).apply((pairs) => Object.fromEntries(pairs.filter(([, inv]) => inv).map(([unit, inv]) => [unit, inv!])));
+    const started = pulumi
+      .all(all.map((s) => pulumi.all([s.unit, s.started])))
+      .apply((pairs) => Object.fromEntries(pairs.filter(([, inv]) => inv).map(([unit, inv]) => [unit, inv!])));
     const commit: pulumi.Input<string> = checkout ? checkout.commit : (codeHash ?? "none");
     const trees: pulumi.Input<Record<string, string>> = checkout ? checkout.trees : {};
-    const fingerprint = pulumi.all([started, commit]).apply(([s, c]) => fingerprintOf({ files: Object.fromEntries(hashes), code: c, started: s }));
+    const fingerprint = pulumi
+      .all([started, commit])
+      .apply(([s, c]) => fingerprintOf({ files: Object.fromEntries(hashes), code: c, started: s }));
     this.generation = new HostGeneration(
       `${name}:generation`,
       { host, keep: args.keep ?? 10, fingerprint, started, code: commit, trees },

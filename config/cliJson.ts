@@ -15,7 +15,11 @@ export interface CliConfig {
 type Entry = { value?: string; objectValue?: unknown; secret?: boolean };
 
 const isSecure = (v: unknown): boolean =>
-  v !== null && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 1 && typeof (v as { secure?: unknown }).secure === "string";
+  v !== null &&
+  typeof v === "object" &&
+  !Array.isArray(v) &&
+  Object.keys(v).length === 1 &&
+  typeof (v as { secure?: unknown }).secure === "string";
 
 /** The paths of the `secure:` leaves under `value`, `path` included when it is one. */
 function secureLeaves(value: unknown, path: string): string[] {
@@ -35,7 +39,10 @@ export function configFromCliJson(json: string, stackFile?: string): CliConfig {
   const values = Object.fromEntries(
     Object.entries(entries).map(([k, v]) => [k, v.objectValue !== undefined ? JSON.stringify(v.objectValue) : (v.value ?? "")]),
   );
-  const written = stackFile === undefined ? {} : (((YAML.parse(stackFile) as { config?: Record<string, unknown> } | null)?.config ?? {}) as Record<string, unknown>);
+  const written =
+    stackFile === undefined
+      ? {}
+      : (((YAML.parse(stackFile) as { config?: Record<string, unknown> } | null)?.config ?? {}) as Record<string, unknown>);
   const secretKeys = new Set<string>();
   for (const [k, v] of Object.entries(entries)) {
     if (v.secret !== true) continue;

@@ -24,7 +24,8 @@ export interface HostScope {
 }
 
 /** "a", "a and b", "a, b and c" */
-const list = (names: readonly string[]): string => (names.length === 1 ? names[0]! : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`);
+const list = (names: readonly string[]): string =>
+  names.length === 1 ? names[0]! : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
 
 /** The checks that concern the stack as a whole (runtime, S3, cron, code): the same on every host. */
 export function stackProblems(config: SchemaConfig): string[] {

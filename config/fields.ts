@@ -81,7 +81,7 @@ const commandArg = text("expected a string", MAX.word).regex(SAFE_WORD, {
 });
 
 export const command = z
-  .array(commandArg, { error: "expected an argv list such as [\"/usr/bin/node\", \"index.js\"]" })
+  .array(commandArg, { error: 'expected an argv list such as ["/usr/bin/node", "index.js"]' })
   .min(1, { error: "expected at least the executable" })
   .max(MAX.argv, { error: `expected at most ${MAX.argv} words`, abort: true })
   .refine((argv) => argv.length === 0 || argv[0]!.startsWith("/"), { error: "expected argv[0] to be an absolute path" });
@@ -118,19 +118,27 @@ export const endpointUrl = z
   .pipe(z.url({ error: "expected an http(s) URL" }))
   .refine((v) => envValueProblem(v) === undefined, { error: ENV_QUOTE });
 
-export const schedule = ruled(text("expected a cron schedule such as \"15 0 * * *\"", MAX.schedule), scheduleProblem);
+export const schedule = ruled(text('expected a cron schedule such as "15 0 * * *"', MAX.schedule), scheduleProblem);
 
 export const bucketName = z
   .string({ error: "expected an S3 bucket name" })
   .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: "expected an S3 bucket name (3-63 of a-z 0-9 . -)" });
 
-export const region = text("expected an AWS region", MAX.region).regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: "expected an AWS region such as eu-west-1" });
-
-export const retentionDays = z.number({ error: "expected a number of days" }).int({ error: "expected whole days" }).min(1, { error: "expected at least 1 day" });
-
-export const hostKey = text("expected an OpenSSH public host key", MAX.hostKey).regex(/^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa) [A-Za-z0-9+/]+={0,3}$/, {
-  error: "expected an OpenSSH public host key line such as \"ssh-ed25519 AAAA...\" (see ssh-keyscan)",
+export const region = text("expected an AWS region", MAX.region).regex(/^[a-z]{2}(-[a-z]+)+-\d$/, {
+  error: "expected an AWS region such as eu-west-1",
 });
+
+export const retentionDays = z
+  .number({ error: "expected a number of days" })
+  .int({ error: "expected whole days" })
+  .min(1, { error: "expected at least 1 day" });
+
+export const hostKey = text("expected an OpenSSH public host key", MAX.hostKey).regex(
+  /^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa) [A-Za-z0-9+/]+={0,3}$/,
+  {
+    error: 'expected an OpenSSH public host key line such as "ssh-ed25519 AAAA..." (see ssh-keyscan)',
+  },
+);
 
 export const address = text("expected a host name or IP address", MAX.address).regex(/^[A-Za-z0-9]([A-Za-z0-9.:-]*[A-Za-z0-9])?$/, {
   error: "expected a host name or IP address",

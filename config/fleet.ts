@@ -47,7 +47,15 @@ export function targetOf(h: HostSettings): HostTarget {
 /** The hosts of a config the schema accepted with exactly one of host and hosts set, with their key paths. */
 export function fleetHosts(config: SchemaConfig): FleetHost[] {
   if (config.host) {
-    return [{ name: SINGLE_HOST_NAME, host: config.host, services: config.services, hostPath: (f) => ["host", f], servicePath: (n, f) => ["services", n, f] }];
+    return [
+      {
+        name: SINGLE_HOST_NAME,
+        host: config.host,
+        services: config.services,
+        hostPath: (f) => ["host", f],
+        servicePath: (n, f) => ["services", n, f],
+      },
+    ];
   }
   return (config.hosts ?? []).map((entry, i) => {
     const { name, services, ...host } = entry;
@@ -74,7 +82,9 @@ export function fleetProblems(config: SchemaConfig, hosts: readonly FleetHost[])
     const endpoint = `${h.host.address.toLowerCase()} port ${h.host.port}`;
     const same = endpoints.get(endpoint);
     if (same !== undefined) {
-      problems.push(`${key(["hosts", i, "address"])}: ${h.host.address} port ${h.host.port} is already hosts.${same} (${hosts[same]!.name}); two entries would manage one host`);
+      problems.push(
+        `${key(["hosts", i, "address"])}: ${h.host.address} port ${h.host.port} is already hosts.${same} (${hosts[same]!.name}); two entries would manage one host`,
+      );
     } else endpoints.set(endpoint, i);
   });
   const canary = config.rollout.canary;
@@ -93,14 +103,18 @@ export function rolloutWaves(names: readonly string[], rollout: RolloutSettings)
   const canary = rollout.canary ?? (names.length > 1 ? 1 : 0);
   const rest = names.slice(canary);
   const b = rollout.batchSize;
-  const size = b === undefined ? rest.length : typeof b === "number" ? b : Math.max(1, Math.floor((names.length * Number(b.slice(0, -1))) / 100));
+  const size =
+    b === undefined ? rest.length : typeof b === "number" ? b : Math.max(1, Math.floor((names.length * Number(b.slice(0, -1))) / 100));
   const waves = canary > 0 ? [names.slice(0, canary)] : [];
   for (let i = 0; i < rest.length; i += size) waves.push(rest.slice(i, i + size));
   return waves;
 }
 
 /** A host's SSH target by name, from the parsed config (the provider's one way to learn where a host is). */
-export function hostTarget(parsed: { readonly hosts: readonly { readonly name: string; readonly target: HostTarget }[] }, name: string): HostTarget {
+export function hostTarget(
+  parsed: { readonly hosts: readonly { readonly name: string; readonly target: HostTarget }[] },
+  name: string,
+): HostTarget {
   const host = parsed.hosts.find((h) => h.name === name);
   if (!host) throw new Error(`no host ${JSON.stringify(name)} in the stack config (hosts: ${parsed.hosts.map((h) => h.name).join(", ")})`);
   return host.target;

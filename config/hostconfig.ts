@@ -37,5 +37,9 @@ export function hostConfig(parsed: ParsedStack, host: ParsedHost): Record<string
 
 /** The stack's secrets as config keys (added to a host config inside the provider only). */
 export function secretConfig(all: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(["quantlab:tokens", "quantlab:sshPrivateKey", "quantlab:sshKeyPassphrase"].flatMap((k) => (all[k] !== undefined && all[k] !== "" ? [[k, all[k]!]] : [])));
+  return Object.fromEntries(
+    ["quantlab:tokens", "quantlab:sshPrivateKey", "quantlab:sshKeyPassphrase"].flatMap((k) =>
+      all[k] !== undefined && all[k] !== "" ? [[k, all[k]!]] : [],
+    ),
+  );
 }

@@ -53,7 +53,8 @@ export interface ParsedStack {
   readonly generations: { readonly keep: number };
 }
 
-const objectAt = (v: unknown): Record<string, unknown> => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const objectAt = (v: unknown): Record<string, unknown> =>
+  v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 
 /**
  * What decides the required secrets, read from a config the schema rejected:
@@ -131,7 +132,11 @@ export function parseStackConfig(all: Readonly<Record<string, string>>, options:
     // The secrets are still checked, against what the raw config enables, so one run lists every problem.
     const lenient = lenientSecrets(plain);
     const { problems: secretIssues } = secretProblems(raw, lenient.required, lenient.keyRequired, options.secretKeys);
-    throw new ConfigError([...problems, ...(result.success ? stackProblems(result.data) : zodProblems(result.error.issues, plain)), ...secretIssues]);
+    throw new ConfigError([
+      ...problems,
+      ...(result.success ? stackProblems(result.data) : zodProblems(result.error.issues, plain)),
+      ...secretIssues,
+    ]);
   }
   const config = result.data;
   const fleet = fleetHosts(config);
@@ -140,18 +145,34 @@ export function parseStackConfig(all: Readonly<Record<string, string>>, options:
   problems.push(...stackProblems(config), ...fleetProblems(config, fleet), ...perHost);
   const inputs = fleet.map((h) => ({ ...config, services: h.services }));
   const required = [...new Set(inputs.flatMap((input) => requiredTokens(input)))].sort();
-  const { problems: secretIssues, secrets } = secretProblems(raw, required, fleet.some((h) => !h.host.useAgent), options.secretKeys);
+  const { problems: secretIssues, secrets } = secretProblems(
+    raw,
+    required,
+    fleet.some((h) => !h.host.useAgent),
+    options.secretKeys,
+  );
   problems.push(...secretIssues);
   if (problems.length > 0) throw new ConfigError(problems);
 
-  const hosts = fleet.map((h, i): ParsedHost => ({ name: h.name, target: targetOf(h.host), model: resolveModel(inputs[i]!), settings: { host: h.host, services: h.services } }));
+  const hosts = fleet.map((h, i): ParsedHost => ({
+    name: h.name,
+    target: targetOf(h.host),
+    model: resolveModel(inputs[i]!),
+    settings: { host: h.host, services: h.services },
+  }));
   const { host: _host, hosts: _hosts, ...rest } = config;
   return {
     config: { ...rest, host: fleet[0]!.host },
     model: hosts[0]!.model,
     secrets,
     hosts,
-    rollout: { waves: rolloutWaves(hosts.map((h) => h.name), config.rollout), maxFailedHosts: config.rollout.maxFailedHosts },
+    rollout: {
+      waves: rolloutWaves(
+        hosts.map((h) => h.name),
+        config.rollout,
+      ),
+      maxFailedHosts: config.rollout.maxFailedHosts,
+    },
     generations: { keep: config.generations.keep },
   };
 }

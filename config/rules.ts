@@ -37,7 +37,20 @@ export const SYSTEM_TREES = [
 ] as const;
 
 /** Shared directories that are fine to live under, never to be. */
-export const SHARED_DIRS = ["/", "/home", "/opt", "/srv", "/var", "/var/lib", "/var/log", "/var/spool", "/var/tmp", "/tmp", "/mnt", "/media"] as const;
+export const SHARED_DIRS = [
+  "/",
+  "/home",
+  "/opt",
+  "/srv",
+  "/var",
+  "/var/lib",
+  "/var/log",
+  "/var/spool",
+  "/var/tmp",
+  "/tmp",
+  "/mnt",
+  "/media",
+] as const;
 
 /** World-writable trees: anyone may make a path there first, and each service sees a private /tmp of its own. */
 export const TEMP_TREES = ["/tmp", "/var/tmp", "/dev/shm"] as const;
@@ -47,7 +60,8 @@ export function runtimeDirProblem(dir: string): string | undefined {
   const tree = SYSTEM_TREES.find((t) => dir === t || dir.startsWith(`${t}/`));
   if (tree) return `expected a directory outside ${tree} (the runtime user would be handed a system path)`;
   const temp = TEMP_TREES.find((t) => dir.startsWith(`${t}/`));
-  if (temp) return `expected a directory outside ${temp} (any user may create a path there first, and the services see a private ${temp} of their own)`;
+  if (temp)
+    return `expected a directory outside ${temp} (any user may create a path there first, and the services see a private ${temp} of their own)`;
   if ((SHARED_DIRS as readonly string[]).includes(dir)) {
     return `expected a directory of its own, not the shared ${dir} (the runtime user would be handed all of it)`;
   }
@@ -123,13 +137,22 @@ export interface RuntimeDirs {
 export function runtimeDirOverlaps(d: RuntimeDirs): Array<[field: keyof RuntimeDirs, reason: string]> {
   const out: Array<[keyof RuntimeDirs, string]> = [];
   if (within(d.home, d.spoolDir)) {
-    out.push(["home", "expected a directory outside runtime.spoolDir (the collector, which writes the spool, could rewrite the home's ssh and git settings)"]);
+    out.push([
+      "home",
+      "expected a directory outside runtime.spoolDir (the collector, which writes the spool, could rewrite the home's ssh and git settings)",
+    ]);
   }
   if (inside(d.home, d.backendRoot)) {
-    out.push(["home", "expected a directory outside runtime.backendRoot (the home's ssh and git settings would sit in the code tree, which code updates replace)"]);
+    out.push([
+      "home",
+      "expected a directory outside runtime.backendRoot (the home's ssh and git settings would sit in the code tree, which code updates replace)",
+    ]);
   }
   if (inside(d.backendRoot, d.spoolDir)) {
-    out.push(["backendRoot", "expected a directory outside runtime.spoolDir (the collector, which writes the spool, could rewrite every service's code)"]);
+    out.push([
+      "backendRoot",
+      "expected a directory outside runtime.spoolDir (the collector, which writes the spool, could rewrite every service's code)",
+    ]);
   }
   if (d.backendRoot === d.home) {
     out.push([
@@ -138,7 +161,10 @@ export function runtimeDirOverlaps(d: RuntimeDirs): Array<[field: keyof RuntimeD
     ]);
   }
   if (within(d.spoolDir, d.backendRoot)) {
-    out.push(["spoolDir", "expected a directory outside runtime.backendRoot (the spool's data would sit in the code tree, which code updates replace)"]);
+    out.push([
+      "spoolDir",
+      "expected a directory outside runtime.backendRoot (the spool's data would sit in the code tree, which code updates replace)",
+    ]);
   }
   return out;
 }

@@ -77,7 +77,9 @@ const hostServiceOverride = z.strictObject(serviceFields);
 
 /** `services` keyed by service name, each entry of `entry`'s shape. */
 const servicesOf = <T extends z.ZodType>(entry: T) =>
-  z.strictObject(Object.fromEntries(SERVICE_NAMES.map((n) => [n, entry.optional()])) as Record<(typeof SERVICE_NAMES)[number], z.ZodOptional<T>>);
+  z.strictObject(
+    Object.fromEntries(SERVICE_NAMES.map((n) => [n, entry.optional()])) as Record<(typeof SERVICE_NAMES)[number], z.ZodOptional<T>>,
+  );
 
 const cronJob = z.strictObject({
   /** Install the job's cron entry. @default true for `ml` or a job given a schedule, false for the others */
@@ -119,7 +121,7 @@ const s3 = z.discriminatedUnion(
       endpoint: endpointUrl,
     }),
   ],
-  { error: "expected mode \"create\" or \"adopt\"" },
+  { error: 'expected mode "create" or "adopt"' },
 );
 
 /** A host's SSH endpoint: `quantlab:host`, or an entry of `quantlab:hosts`. */
@@ -159,9 +161,7 @@ const hostSettings = z.strictObject(hostFields, { error: "expected an object wit
 const hostEntry = z.strictObject(
   {
     /** Names the host in output, resources and --host. */
-    name: z
-      .string({ error: HOST_NAME })
-      .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, { error: HOST_NAME }),
+    name: z.string({ error: HOST_NAME }).regex(/^[a-z0-9][a-z0-9-]{0,39}$/, { error: HOST_NAME }),
     ...hostFields,
     /** Per-host overrides, merged field by field over quantlab:services. @default none */
     services: servicesOf(hostServiceOverride).optional(),
@@ -240,10 +240,14 @@ export const configSchema = z.strictObject({
   /** The two buckets: created in AWS (`create`) or adopted on an S3-compatible endpoint (`adopt`). */
   s3,
   /** The scheduler's cron jobs (model/cron.ts), by job name. */
-  cron: z.strictObject(Object.fromEntries(CRON_JOB_NAMES.map((n) => [n, cronJob.optional()])) as Record<
-    (typeof CRON_JOB_NAMES)[number],
-    z.ZodOptional<typeof cronJob>
-  >).default({}),
+  cron: z
+    .strictObject(
+      Object.fromEntries(CRON_JOB_NAMES.map((n) => [n, cronJob.optional()])) as Record<
+        (typeof CRON_JOB_NAMES)[number],
+        z.ZodOptional<typeof cronJob>
+      >,
+    )
+    .default({}),
   /** Where the backend code comes from: a local directory, a git ref, or neither (released out of band). */
   code: z
     .strictObject({

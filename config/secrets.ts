@@ -58,7 +58,8 @@ export function secretProblems(
   const tokens: Partial<Record<TokenName, string>> = {};
   const map = tokenMap(raw, problems);
   if (map) {
-    const plain = (k: string): boolean => secretKeys !== undefined && map[k] !== undefined && map[k] !== "" && !encrypted(secretKeys, "tokens", k);
+    const plain = (k: string): boolean =>
+      secretKeys !== undefined && map[k] !== undefined && map[k] !== "" && !encrypted(secretKeys, "tokens", k);
     for (const k of Object.keys(map)) {
       if (!(TOKEN_NAMES as readonly string[]).includes(k)) {
         problems.push(`${key(["tokens", k])}: unknown token (known: ${TOKEN_NAMES.join(", ")})`);
@@ -74,7 +75,9 @@ export function secretProblems(
       } else if (plain(name)) {
         continue;
       } else if (typeof value !== "string" || !TOKEN_SHAPE.test(value)) {
-        problems.push(`${key(["tokens", name])}: expected 16-512 characters of [A-Za-z0-9._~+/=-] (no spaces, quotes or newlines; ${NOT_SHOWN})`);
+        problems.push(
+          `${key(["tokens", name])}: expected 16-512 characters of [A-Za-z0-9._~+/=-] (no spaces, quotes or newlines; ${NOT_SHOWN})`,
+        );
       } else {
         tokens[name] = value;
       }
@@ -88,7 +91,9 @@ export function secretProblems(
   } else if (given && secretKeys && !encrypted(secretKeys, "sshPrivateKey")) {
     problems.push(plaintext(["sshPrivateKey"], SET_KEY));
   } else if (given && (typeof sshPrivateKey !== "string" || !/^-----BEGIN [A-Z ]*PRIVATE KEY-----\n/.test(sshPrivateKey))) {
-    problems.push(`${key(["sshPrivateKey"])}: expected a PEM/OpenSSH private key starting with "-----BEGIN ... PRIVATE KEY-----" (${NOT_SHOWN})`);
+    problems.push(
+      `${key(["sshPrivateKey"])}: expected a PEM/OpenSSH private key starting with "-----BEGIN ... PRIVATE KEY-----" (${NOT_SHOWN})`,
+    );
   }
   const passphrase = raw.sshKeyPassphrase;
   if (passphrase !== undefined && passphrase !== "" && secretKeys && !encrypted(secretKeys, "sshKeyPassphrase")) {

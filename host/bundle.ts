@@ -54,7 +54,11 @@ export function statBundleFilesScript(rootDir: string, owner: string, files: rea
 export function deleteBundleScript(rootDir: string, owner: string): Script {
   const dir = path(rootDir);
   const u = asUser(user(owner));
-  return lines({ kind: "user", user: owner }, [u`set -eu`, u`cd ${dir} 2>/dev/null || { cat >/dev/null; exit 0; }`, u`while IFS= read -r f; do rm -f -- "$f"; done`]);
+  return lines({ kind: "user", user: owner }, [
+    u`set -eu`,
+    u`cd ${dir} 2>/dev/null || { cat >/dev/null; exit 0; }`,
+    u`while IFS= read -r f; do rm -f -- "$f"; done`,
+  ]);
 }
 
 /** Writes stdin to `root/rel` atomically as `owner` (a rollback putting one code file back); stdin must hash to `sha`. */

@@ -24,13 +24,15 @@ export interface CheckoutTarget {
 
 type U = ReturnType<typeof asUser>;
 
-
 /** Prints `commit <sha>`, `clean yes|no` and `tree <path> <hash|absent>` per path. */
 function report(u: U, paths: readonly string[]): Script[] {
   return [
     u`echo "commit $(git rev-parse HEAD)"`,
     u`if [ -z "$(git status --porcelain --untracked-files=no)" ]; then echo "clean yes"; else echo "clean no"; fi`,
-    ...paths.map((p) => u`printf 'tree %s %s\n' ${p === "." ? relPath(".") : relPath(p)} "$(git rev-parse --verify --quiet ${p === "." ? relPath("HEAD:") : relPath(`HEAD:${p}`)} || echo absent)"`),
+    ...paths.map(
+      (p) =>
+        u`printf 'tree %s %s\n' ${p === "." ? relPath(".") : relPath(p)} "$(git rev-parse --verify --quiet ${p === "." ? relPath("HEAD:") : relPath(`HEAD:${p}`)} || echo absent)"`,
+    ),
   ];
 }
 
@@ -97,7 +99,11 @@ export function checkoutStateScript(t: Pick<CheckoutTarget, "root" | "user" | "p
 export function lsRemoteScript(t: Pick<CheckoutTarget, "root" | "user" | "remote" | "ref">): Script {
   const u = asUser(user(t.user));
   const ref = gitRef(t.ref);
-  return lines({ kind: "user", user: t.user }, [u`set -eu`, u`cd ${path(t.root)} 2>/dev/null || cd /`, u`git ls-remote ${gitRemote(t.remote)} ${ref} ${ref}'^{}'`]);
+  return lines({ kind: "user", user: t.user }, [
+    u`set -eu`,
+    u`cd ${path(t.root)} 2>/dev/null || cd /`,
+    u`git ls-remote ${gitRemote(t.remote)} ${ref} ${ref}'^{}'`,
+  ]);
 }
 
 /** Removes what the checkout put there: the tracked files and the repository; untracked files (data, env) stay. */

@@ -97,7 +97,8 @@ export function writeFileScript(t: FileTarget, sha256: string): Script {
   const verify = t.verify ?? "none";
   if (file.tree === "runtime") {
     // The runtime user's tree: that user writes it, so the file is theirs; nothing here follows a link as root.
-    if (t.createParent || verify !== "none" || t.onChange !== "none") throw new TypeError(`${t.path}: a file in the runtime user's tree has no parent creation, verification or reload`);
+    if (t.createParent || verify !== "none" || t.onChange !== "none")
+      throw new TypeError(`${t.path}: a file in the runtime user's tree has no parent creation, verification or reload`);
     const u = asUser(owner);
     return lines({ kind: "user", user: t.owner }, [
       u`set -eu`,

@@ -42,7 +42,8 @@ export interface GateArgs {
   readonly reader?: string;
 }
 
-const journal = (u: ReturnType<typeof unitValue>): Script => root`journalctl -u ${u} -n ${int(JOURNAL_LINES, 1, 1000)} --no-pager -o short-iso 2>&1`;
+const journal = (u: ReturnType<typeof unitValue>): Script =>
+  root`journalctl -u ${u} -n ${int(JOURNAL_LINES, 1, 1000)} --no-pager -o short-iso 2>&1`;
 
 /** Reads ActiveState, InvocationID and MainPID of the unit into $state, $inv, $pid with one systemctl call. */
 const lookFunction = (u: ReturnType<typeof unitValue>): Script[] => [
@@ -65,7 +66,11 @@ export function gateScript(g: GateArgs): Script {
   const ms = int(g.timeoutSeconds * 1000, 1000, 3_600_000);
   const probe = g.probe;
   const fresh = g.how === "restart" ? root` && [ "$inv" != "$before" ]` : root``;
-  const curl = probe ? (probe.withToken ? root`code=$(printf '%s\n' "$header" | ${curlStatus(probe, 2)})` : root`code=$(${curlStatus(probe, 2)})`) : root``;
+  const curl = probe
+    ? probe.withToken
+      ? root`code=$(printf '%s\n' "$header" | ${curlStatus(probe, 2)})`
+      : root`code=$(${curlStatus(probe, 2)})`
+    : root``;
   const poll = probe
     ? [
         root`  look`,
@@ -83,7 +88,8 @@ export function gateScript(g: GateArgs): Script {
     ...Object.entries(g.expect ?? {}).map(([p, sha]) => {
       const file = path(p);
       if (file.tree === "runtime" && !g.reader) throw new TypeError(`gate: ${p} is in the runtime user's tree: name its reader`);
-      const hash = file.tree === "root" ? root`sha256sum < ${file} | cut -c1-64` : root`${asUser(user(g.reader!))`sha256sum < ${file} | cut -c1-64`}`;
+      const hash =
+        file.tree === "root" ? root`sha256sum < ${file} | cut -c1-64` : root`${asUser(user(g.reader!))`sha256sum < ${file} | cut -c1-64`}`;
       return root`[ "$( { ${hash}; } 2>/dev/null)" = ${sha256(sha)} ] || { printf '%s on the host is not the version this run expects (nothing restarted; the next up refreshes first and rewrites it)\n' ${word(p)} >&2; exit 1; }`;
     }),
     ...(probe ? [root`url=${probeUrl(probe.url)}`] : []),
@@ -155,7 +161,9 @@ export function settleScript(units: readonly Started[], settleSeconds = SETTLE_S
     // Seconds each unit has been active: now minus ActiveEnterTimestampMonotonic (both monotonic, in microseconds).
     root`up_for() { local t; t=$(systemctl show -p ActiveEnterTimestampMonotonic --value "$1"); echo $(( ($(cut -d' ' -f1 /proc/uptime | tr -d .)0000 - t) / 1000000 )); }`,
     root`wait_for=0`,
-    ...checks.map((c) => root`s=$(up_for ${c.u}); [ "$s" -ge ${settle} ] || { [ $((${settle} - s)) -le "$wait_for" ] || wait_for=$((${settle} - s)); }`),
+    ...checks.map(
+      (c) => root`s=$(up_for ${c.u}); [ "$s" -ge ${settle} ] || { [ $((${settle} - s)) -le "$wait_for" ] || wait_for=$((${settle} - s)); }`,
+    ),
     root`[ "$wait_for" -le 0 ] || sleep "$wait_for"`,
     ...checks.flatMap((c) => [
       root`st=$(systemctl show -p ActiveState -p InvocationID ${c.u} | sort | tr '\n' ' ')`,
@@ -165,7 +173,9 @@ export function settleScript(units: readonly Started[], settleSeconds = SETTLE_S
   ]);
 }
 
-export type SettleResult = { readonly unit: string; readonly settled: true } | { readonly unit: string; readonly settled: false; readonly reason: string; readonly journal: readonly string[] };
+export type SettleResult =
+  | { readonly unit: string; readonly settled: true }
+  | { readonly unit: string; readonly settled: false; readonly reason: string; readonly journal: readonly string[] };
 
 /** Parses settleScript's output, one result per unit. */
 export function parseSettle(out: string): SettleResult[] {

@@ -84,7 +84,11 @@ export function blobScript(sha: string): Script {
 /** Makes generation n current (after a rollback to it). */
 export function markCurrentScript(n: number): Script {
   const gen = int(n, 1, 1_000_000_000);
-  return lines(ROOT_WHO, [root`set -eu`, root`[ -f ${gens}/${gen}.json ]`, root`echo ${gen} > ${current}.tmp && mv -f ${current}.tmp ${current}`]);
+  return lines(ROOT_WHO, [
+    root`set -eu`,
+    root`[ -f ${gens}/${gen}.json ]`,
+    root`echo ${gen} > ${current}.tmp && mv -f ${current}.tmp ${current}`,
+  ]);
 }
 
 export interface Listed<R> {

@@ -36,7 +36,9 @@ export function preflightScript(a: PreflightArgs): Script {
     }),
     root`if [ "$want" != none ]; then`,
     root`  [ "$want" != 0 ] || echo "privileged-uid "${u}`,
-    ...(groups.length ? [root`  for g in $(id -Gn ${u}); do for p in ${groups}; do [ "$g" != "$p" ] || echo "privileged-group "${u}" $g"; done; done`] : []),
+    ...(groups.length
+      ? [root`  for g in $(id -Gn ${u}); do for p in ${groups}; do [ "$g" != "$p" ] || echo "privileged-group "${u}" $g"; done; done`]
+      : []),
     root`fi`,
   ]);
 }

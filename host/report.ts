@@ -18,7 +18,8 @@ export interface GateFailure {
 
 const indent = (lines: readonly string[]) => lines.map((l) => `  ${l}`);
 
-const failed = (r: GateResult | SettleResult): string | undefined => ("passed" in r ? (r.passed ? undefined : r.reason) : r.settled ? undefined : r.reason);
+const failed = (r: GateResult | SettleResult): string | undefined =>
+  "passed" in r ? (r.passed ? undefined : r.reason) : r.settled ? undefined : r.reason;
 
 /** The rollback's lines: where the host is now and what it took. */
 export function rollbackText(rb: Rollback): string[] {
@@ -30,7 +31,10 @@ export function rollbackText(rb: Rollback): string[] {
     ...(r.removed.length ? [`removed ${r.removed.join(", ")}`] : []),
     ...(r.stopped.length ? [`stopped ${r.stopped.join(", ")}`] : []),
   ].join("; ");
-  const bad = [...r.gates.map((g) => ({ unit: g.unit, why: failed(g.result) })), ...r.settled.map((s) => ({ unit: s.unit, why: failed(s) }))].filter((x) => x.why);
+  const bad = [
+    ...r.gates.map((g) => ({ unit: g.unit, why: failed(g.result) })),
+    ...r.settled.map((s) => ({ unit: s.unit, why: failed(s) })),
+  ].filter((x) => x.why);
   const restarted = r.gates.map((g) => g.unit);
   if (bad.length === 0) {
     return [
@@ -38,7 +42,9 @@ export function rollbackText(rb: Rollback): string[] {
       "the next `up` tries this change again: fix the config (or the code) first",
     ];
   }
-  return [`rolled back to generation ${o.generation} (${did}), but it FAILED its gates too: ${bad.map((b) => `${b.unit}: ${b.why}`).join("; ")}`];
+  return [
+    `rolled back to generation ${o.generation} (${did}), but it FAILED its gates too: ${bad.map((b) => `${b.unit}: ${b.why}`).join("; ")}`,
+  ];
 }
 
 export function failureText(f: GateFailure): string {

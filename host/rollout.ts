@@ -41,7 +41,12 @@ export interface GenerationRecord {
         /** Code directory -> tree hash at `commit`. */
         readonly trees: Readonly<Record<string, string>>;
       }
-    | { readonly kind: "bundle"; readonly root: string; readonly user: string; readonly files: Readonly<Record<string, { readonly mode: string; readonly sha256: string }>> }
+    | {
+        readonly kind: "bundle";
+        readonly root: string;
+        readonly user: string;
+        readonly files: Readonly<Record<string, { readonly mode: string; readonly sha256: string }>>;
+      }
     | { readonly kind: "none" };
   readonly units: readonly RolloutUnit[];
   /** What differs from the generation before it. */
@@ -64,12 +69,22 @@ export async function gate(
   expect?: { readonly files: Readonly<Record<string, string>>; readonly reader: string },
 ): Promise<GateResult> {
   const { probe, token } = withToken(u, tokens);
-  const script = gateScript({ unit: u.unit, how, ...(probe ? { probe } : {}), timeoutSeconds: u.timeoutSeconds, ...(expect ? { expect: expect.files, reader: expect.reader } : {}) });
+  const script = gateScript({
+    unit: u.unit,
+    how,
+    ...(probe ? { probe } : {}),
+    timeoutSeconds: u.timeoutSeconds,
+    ...(expect ? { expect: expect.files, reader: expect.reader } : {}),
+  });
   return parseGate(await s.must(`health gate of ${u.unit}`, script, { stdin: bearer(token), deadline: u.timeoutSeconds + 30 }));
 }
 
 /** Every started unit still up in the invocation that passed, after the settle time. */
-export async function settle(s: HostSession, started: readonly (Started & { readonly token?: string })[], tokens: Tokens): Promise<SettleResult[]> {
+export async function settle(
+  s: HostSession,
+  started: readonly (Started & { readonly token?: string })[],
+  tokens: Tokens,
+): Promise<SettleResult[]> {
   if (started.length === 0) return [];
   const headers = started.flatMap((u) => (u.probe?.withToken && u.token ? [bearer(tokens(u.token))] : [])).join("");
   return parseSettle(await s.must("settle check", settleScript(started), { stdin: headers, deadline: 120 }));
@@ -165,14 +180,21 @@ export async function restoreGeneration(s: HostSession, a: RestoreArgs, tokens: 
   const gates: { unit: string; result: GateResult }[] = [];
   const levels = [...new Set(restart.map((u) => u.level))].sort((x, y) => x - y);
   for (const level of levels) {
-    const results = await Promise.all(restart.filter((u) => u.level === level).map(async (u) => ({ unit: u.unit, result: await gate(s, u, "restart", tokens) })));
+    const results = await Promise.all(
+      restart.filter((u) => u.level === level).map(async (u) => ({ unit: u.unit, result: await gate(s, u, "restart", tokens) })),
+    );
     gates.push(...results);
     if (results.some((r) => !r.result.passed)) return { restored, removed, stopped, gates, settled: [], ms: Date.now() - t0 };
   }
   const started = gates.map(({ unit, result }) => {
     const u = restart.find((x) => x.unit === unit)!;
     const { probe } = withToken(u, tokens);
-    return { unit, invocation: result.passed ? result.invocation : "", ...(probe ? { probe } : {}), ...(u.probe?.token ? { token: u.probe.token } : {}) };
+    return {
+      unit,
+      invocation: result.passed ? result.invocation : "",
+      ...(probe ? { probe } : {}),
+      ...(u.probe?.token ? { token: u.probe.token } : {}),
+    };
   });
   const settled = await settle(s, started, tokens);
   if (settled.every((r) => r.settled)) await s.must("mark generation", markCurrentScript(a.n));
@@ -191,10 +213,21 @@ async function restoreCode(s: HostSession, code: GenerationRecord["code"], resto
   }
   const files = Object.entries(code.files);
   const out = await s.must("code state", statBundleScript(code.root, code.user), { stdin: files.map(([rel]) => `${rel}\n`).join("") });
-  const hashes = new Map(out.trim().split("\n").filter(Boolean).map((l) => [l.slice(l.indexOf(" ") + 1), l.slice(0, l.indexOf(" "))] as const));
+  const hashes = new Map(
+    out
+      .trim()
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => [l.slice(l.indexOf(" ") + 1), l.slice(0, l.indexOf(" "))] as const),
+  );
   const differ = files.filter(([rel, f]) => hashes.get(rel) !== f.sha256);
   await Promise.all(
-    differ.map(([rel, f]) => s.must(`restore ${code.root}/${rel}`, root`${blobScript(f.sha256)} | ${writeCodeFileScript(code.root, rel, f.mode, code.user, f.sha256)}`)),
+    differ.map(([rel, f]) =>
+      s.must(
+        `restore ${code.root}/${rel}`,
+        root`${blobScript(f.sha256)} | ${writeCodeFileScript(code.root, rel, f.mode, code.user, f.sha256)}`,
+      ),
+    ),
   );
   if (differ.length) restored.push(`${code.root} (${differ.length} code file${differ.length === 1 ? "" : "s"})`);
   return differ.length > 0;

@@ -58,11 +58,15 @@ function render(who: Who, part: Part): string {
   }
   if (part instanceof Value) {
     if (who.kind === "root" && part.kind === "path" && part.tree === "runtime") {
-      throw new TypeError(`root script names ${part.raw}, which is outside the trees root owns: run that part as the runtime user (asUser) or look with inspect()`);
+      throw new TypeError(
+        `root script names ${part.raw}, which is outside the trees root owns: run that part as the runtime user (asUser) or look with inspect()`,
+      );
     }
     return part.shell;
   }
-  throw new TypeError(`unchecked value interpolated into a host script: ${JSON.stringify(String(part)).slice(0, 80)} (use a checked value from host/values.ts)`);
+  throw new TypeError(
+    `unchecked value interpolated into a host script: ${JSON.stringify(String(part)).slice(0, 80)} (use a checked value from host/values.ts)`,
+  );
 }
 
 const sameWho = (a: Who, b: Who): boolean => a.kind === b.kind && (a.kind === "root" || (b.kind === "user" && a.user === b.user));

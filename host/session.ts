@@ -72,7 +72,11 @@ export class HostSession {
    * whole line at a time (so a secret cut across two chunks is still
    * redacted) and the rest when it ends; no deadline: stop() ends it.
    */
-  async stream(script: Script, onStdout: (d: string) => void, onStderr: (d: string) => void): Promise<{ done: Promise<number>; stop(): void }> {
+  async stream(
+    script: Script,
+    onStdout: (d: string) => void,
+    onStderr: (d: string) => void,
+  ): Promise<{ done: Promise<number>; stop(): void }> {
     const conn = await this.connection();
     const s = this.secrets();
     const out = wholeLines((t) => onStdout(redact(t, s)));

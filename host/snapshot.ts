@@ -20,8 +20,11 @@ export interface SnapshotPart {
 export function snapshotScript(parts: readonly SnapshotPart[]): Script {
   return lines(ROOT_WHO, [
     root`headers=(); while IFS= read -r l; do headers+=("$l"); done`,
-    ...parts.flatMap((p) => [root`printf '::snap:: %s\n' ${word(p.key)}`, root`( ${p.script}
-) </dev/null 2>/dev/null; printf '::end:: %s\n' "$?"`]),
+    ...parts.flatMap((p) => [
+      root`printf '::snap:: %s\n' ${word(p.key)}`,
+      root`( ${p.script}
+) </dev/null 2>/dev/null; printf '::end:: %s\n' "$?"`,
+    ]),
   ]);
 }
 

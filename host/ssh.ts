@@ -187,7 +187,11 @@ export class SshConnection {
    * when the connection drops), which is its cue to stop what it runs.
    * `done` resolves with the exit code (-1 when there was none).
    */
-  async stream(script: string, onStdout: (d: Buffer) => void, onStderr: (d: Buffer) => void): Promise<{ done: Promise<number>; stop(): void }> {
+  async stream(
+    script: string,
+    onStdout: (d: Buffer) => void,
+    onStderr: (d: Buffer) => void,
+  ): Promise<{ done: Promise<number>; stop(): void }> {
     if (this.active >= MAX_CHANNELS) await new Promise<void>((resolve) => this.waiting.push(resolve));
     this.active++;
     const release = () => {
@@ -245,7 +249,11 @@ function dialOnce(target: Omit<SshTarget, "bastion">, creds: SshCredentials, soc
         : e.level === "client-authentication"
           ? "authentication failed (check quantlab:sshPrivateKey and quantlab:host.user)"
           : e.message;
-      reject(Object.assign(new SshError(`cannot connect to ${describeTarget(target)}: ${reason}`), { permanent: mismatch || e.level === "client-authentication" }));
+      reject(
+        Object.assign(new SshError(`cannot connect to ${describeTarget(target)}: ${reason}`), {
+          permanent: mismatch || e.level === "client-authentication",
+        }),
+      );
     });
     client.connect(connectConfig(target, creds, () => (mismatch = true), sock));
   });
@@ -268,7 +276,9 @@ async function open(target: SshTarget, creds: SshCredentials): Promise<SshConnec
   try {
     const stream = await new Promise<Readable>((resolve, reject) =>
       jump.forwardOut("127.0.0.1", 0, target.address, target.port, (err, ch) =>
-        err ? reject(new SshError(`bastion ${describeTarget(target.bastion!)} cannot reach ${target.address}:${target.port}: ${err.message}`)) : resolve(ch),
+        err
+          ? reject(new SshError(`bastion ${describeTarget(target.bastion!)} cannot reach ${target.address}:${target.port}: ${err.message}`))
+          : resolve(ch),
       ),
     );
     return new SshConnection(await dial(target, creds, stream), `${describeTarget(target)} via ${target.bastion.address}`, jump);

@@ -21,7 +21,6 @@ export function curlStatus(probe: HealthProbe, maxTime = 5): Script {
     : root`curl -s -o /dev/null -w '%{http_code}' --max-time ${maxTimeValue(maxTime)} ${url}`;
 }
 
-
 const maxTimeValue = (n: number) => int(n, 1, 600);
 
 /**
@@ -42,7 +41,11 @@ export function unitStateScript(unitName: string, reads: readonly string[], read
     ...reads.map(hash),
     ...(probe
       ? // The token's header line: on stdin, or (several units in one script) line `header` of the $headers array.
-        [header !== undefined && probe.withToken ? root`echo "health $(printf '%s\n' "\${headers[${int(header, 0, 999)}]}" | ${curlStatus(probe)})"` : root`echo "health $(${curlStatus(probe)})"`]
+        [
+          header !== undefined && probe.withToken
+            ? root`echo "health $(printf '%s\n' "\${headers[${int(header, 0, 999)}]}" | ${curlStatus(probe)})"`
+            : root`echo "health $(${curlStatus(probe)})"`,
+        ]
       : []),
   ]);
 }

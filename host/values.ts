@@ -65,7 +65,8 @@ const HTTP_URL = /^https?:\/\/[A-Za-z0-9._~:@/+-]+$/;
 const SINCE = /^[A-Za-z0-9 :+._-]{1,40}$/;
 const PACKAGE = /^[a-z0-9][a-z0-9+.-]+$/;
 
-const isAbsolute = (p: string): boolean => p.startsWith("/") && SAFE.test(p) && !p.split("/").includes("..") && (p === "/" || !p.endsWith("/")) && p.length <= 1024;
+const isAbsolute = (p: string): boolean =>
+  p.startsWith("/") && SAFE.test(p) && !p.split("/").includes("..") && (p === "/" || !p.endsWith("/")) && p.length <= 1024;
 
 /** True when `p` is one of the trees root owns, or inside one. */
 export const inRootTree = (p: string): boolean => ROOT_TREES.some((t) => p === t || p.startsWith(`${t}/`));

@@ -43,9 +43,7 @@ export function tmpfilesEntries(model: Model): TmpfilesEntry[] {
   const { user, group, home, backendRoot, spoolDir } = model.runtime;
   const own = { user, group };
   const root = { user: "root", group: "root" };
-  const entries: TmpfilesEntry[] = [
-    { type: "d", path: ENV_DIR, mode: "0750", ...root, purpose: "env files, read by systemd as root" },
-  ];
+  const entries: TmpfilesEntry[] = [{ type: "d", path: ENV_DIR, mode: "0750", ...root, purpose: "env files, read by systemd as root" }];
   if (backendRoot.startsWith(`${home}/`)) {
     entries.push({ type: "d", path: home, mode: "0750", ...own, purpose: `home of ${user}` });
   }
@@ -56,7 +54,14 @@ export function tmpfilesEntries(model: Model): TmpfilesEntry[] {
   entries.push({ type: "d", path: model.runsDir, mode: "0750", ...own, purpose: "strategyd runs (never deleted)" });
   if (parent(spoolDir) !== "/" && !isRuntimeTree(model, parent(spoolDir))) {
     // Created (root, 0755) when missing; an existing one is left exactly as it is: it is not ours.
-    entries.push({ type: "d", path: parent(spoolDir), mode: "-", user: "-", group: "-", purpose: "parent of the collector spool (created if missing, never adjusted)" });
+    entries.push({
+      type: "d",
+      path: parent(spoolDir),
+      mode: "-",
+      user: "-",
+      group: "-",
+      purpose: "parent of the collector spool (created if missing, never adjusted)",
+    });
   }
   entries.push({ type: "d", path: spoolDir, mode: "0750", ...own, purpose: "collector spool (never deleted)" });
   for (const job of model.cronJobs) {

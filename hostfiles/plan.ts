@@ -67,7 +67,15 @@ export interface HostPlan {
   readonly tools: readonly HostTool[];
 }
 
-const rootFile = { mode: "0644", owner: "root", group: "root", secret: false, onChange: "none", createParent: false, verify: "none" } as const;
+const rootFile = {
+  mode: "0644",
+  owner: "root",
+  group: "root",
+  secret: false,
+  onChange: "none",
+  createParent: false,
+  verify: "none",
+} as const;
 
 function unitSpec(model: Model, svc: ResolvedService): UnitSpec {
   const { def } = svc;
@@ -88,7 +96,14 @@ function unitSpec(model: Model, svc: ResolvedService): UnitSpec {
 
 function serviceFiles(model: Model, svc: ResolvedService, tokens: Tokens): PlannedFile[] {
   return [
-    { kind: "unit", path: unitFilePath(svc.def.unit), content: renderUnit(unitSpec(model, svc)), ...rootFile, onChange: "daemon-reload", verify: "systemd-unit" },
+    {
+      kind: "unit",
+      path: unitFilePath(svc.def.unit),
+      content: renderUnit(unitSpec(model, svc)),
+      ...rootFile,
+      onChange: "daemon-reload",
+      verify: "systemd-unit",
+    },
     // Read by PID 1 as root before it drops privileges: root-only.
     {
       kind: "env",
@@ -105,7 +120,14 @@ function hostFiles(model: Model, tokens: Tokens, directories: readonly TmpfilesE
   const { user, group, home } = model.runtime;
   const logs = model.cronJobs.map((j) => cronLogPath(j.job));
   return [
-    { kind: "sysusers", path: SYSUSERS_PATH, content: renderSysusers({ user, group, home }), ...rootFile, onChange: "sysusers", createParent: true },
+    {
+      kind: "sysusers",
+      path: SYSUSERS_PATH,
+      content: renderSysusers({ user, group, home }),
+      ...rootFile,
+      onChange: "sysusers",
+      createParent: true,
+    },
     { kind: "tmpfiles", path: TMPFILES_PATH, content: renderTmpfiles(directories), ...rootFile, onChange: "tmpfiles", createParent: true },
     // Read by the services themselves, in core/ (the runtime user's tree): that user writes it (root never
     // works in its tree), readable by the runtime group only. The tokens in it are those its readers hold anyway.
@@ -126,7 +148,9 @@ function hostFiles(model: Model, tokens: Tokens, directories: readonly TmpfilesE
       content: renderCronFile({ job: job.job, schedule: job.schedule, user, coreDir: model.coreDir }),
       ...rootFile,
     })),
-    ...(logs.length === 0 ? [] : [{ kind: "logrotate" as const, path: LOGROTATE_PATH, content: renderLogrotate({ paths: logs, user, group }), ...rootFile }]),
+    ...(logs.length === 0
+      ? []
+      : [{ kind: "logrotate" as const, path: LOGROTATE_PATH, content: renderLogrotate({ paths: logs, user, group }), ...rootFile }]),
   ];
 }
 

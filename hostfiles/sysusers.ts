@@ -12,10 +12,5 @@ export interface SysusersSpec {
 }
 
 export function renderSysusers(spec: SysusersSpec): string {
-  return [
-    MANAGED_HEADER,
-    `g ${spec.group} -`,
-    `u ${spec.user} -:${spec.group} "QuantLab runtime" ${spec.home} /bin/bash`,
-    "",
-  ].join("\n");
+  return [MANAGED_HEADER, `g ${spec.group} -`, `u ${spec.user} -:${spec.group} "QuantLab runtime" ${spec.home} /bin/bash`, ""].join("\n");
 }

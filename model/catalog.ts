@@ -261,8 +261,5 @@ export const CATALOG: Readonly<Record<ServiceName, ServiceDefinition>> = {
 
 /** The catalog's own startup edges, as a plain adjacency map. */
 export function catalogEdges(): Record<ServiceName, readonly ServiceName[]> {
-  return Object.fromEntries(SERVICE_NAMES.map((n) => [n, CATALOG[n].after])) as Record<
-    ServiceName,
-    readonly ServiceName[]
-  >;
+  return Object.fromEntries(SERVICE_NAMES.map((n) => [n, CATALOG[n].after])) as Record<ServiceName, readonly ServiceName[]>;
 }

@@ -62,7 +62,8 @@ function fieldProblem(text: string, field: (typeof FIELDS)[number]): string | un
     for (const bound of [lo, hi]) {
       if (bound === undefined) continue;
       const n = value(bound);
-      if (n === undefined) return `${field.name} "${text}": ${JSON.stringify(bound)} is not a number${field.names.length ? " or name" : ""}`;
+      if (n === undefined)
+        return `${field.name} "${text}": ${JSON.stringify(bound)} is not a number${field.names.length ? " or name" : ""}`;
       if (n < field.min || n > field.max) {
         return `${field.name} "${text}": ${JSON.stringify(bound)} is outside ${field.min}-${field.max}`;
       }
@@ -94,7 +95,8 @@ const MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
 
 /** The values a valid field selects. */
 function values(text: string, field: (typeof FIELDS)[number]): Set<number> {
-  const value = (v: string): number => (/^\d+$/.test(v) ? Number(v) : (field.names as readonly string[]).indexOf(v.toLowerCase()) + field.min);
+  const value = (v: string): number =>
+    /^\d+$/.test(v) ? Number(v) : (field.names as readonly string[]).indexOf(v.toLowerCase()) + field.min;
   const out = new Set<number>();
   for (const item of text.split(",")) {
     const [range, step] = item.split("/") as [string, string | undefined];

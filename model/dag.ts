@@ -27,10 +27,7 @@ export function validateDag(nodes: readonly string[], edges: Edges): void {
   for (const node of nodes) {
     for (const target of edges[node] ?? []) {
       if (!known.has(target)) {
-        throw new DagError(
-          `"${node}" starts after unknown service "${target}"; known services: ${nodes.join(", ")}`,
-          node,
-        );
+        throw new DagError(`"${node}" starts after unknown service "${target}"; known services: ${nodes.join(", ")}`, node);
       }
       if (target === node) {
         throw new DagError(`"${node}" cannot start after itself`, node);
@@ -98,7 +95,6 @@ export function startupLevels(nodes: readonly string[], edges: Edges): string[][
  */
 export function restrictEdges(edges: Edges, keep: readonly string[]): Record<string, string[]> {
   const kept = new Set(keep);
-  const nearest = (node: string): string[] =>
-    (edges[node] ?? []).flatMap((dep) => (kept.has(dep) ? [dep] : nearest(dep)));
+  const nearest = (node: string): string[] => (edges[node] ?? []).flatMap((dep) => (kept.has(dep) ? [dep] : nearest(dep)));
   return Object.fromEntries(keep.map((node) => [node, [...new Set(nearest(node))]]));
 }

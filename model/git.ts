@@ -52,7 +52,14 @@ export function gitRefProblem(ref: string): string | undefined {
   if (!/^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$/.test(ref)) {
     return "expected a branch, tag or full commit id: 1-200 of [A-Za-z0-9._/-], starting with a letter or digit";
   }
-  if (ref.includes("..") || ref.includes("//") || ref.endsWith("/") || ref.endsWith(".") || ref.endsWith(".lock") || ref.split("/").some((p) => p.startsWith("."))) {
+  if (
+    ref.includes("..") ||
+    ref.includes("//") ||
+    ref.endsWith("/") ||
+    ref.endsWith(".") ||
+    ref.endsWith(".lock") ||
+    ref.split("/").some((p) => p.startsWith("."))
+  ) {
     return "expected a valid git ref name (no .., //, trailing / or ., .lock suffix, or component starting with .)";
   }
   return undefined;

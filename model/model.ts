@@ -62,9 +62,7 @@ export function resolveS3(s3: S3Settings): ResolvedS3 {
 
 /** All startup edges: the catalog's and the stack's extra `after` lists. */
 export function allEdges(input: ModelInput): Record<string, string[]> {
-  return Object.fromEntries(
-    SERVICE_NAMES.map((n) => [n, [...new Set([...CATALOG[n].after, ...(input.services[n]?.after ?? [])])]]),
-  );
+  return Object.fromEntries(SERVICE_NAMES.map((n) => [n, [...new Set([...CATALOG[n].after, ...(input.services[n]?.after ?? [])])]]));
 }
 
 export function enabledServiceNames(input: ModelInput): ServiceName[] {

@@ -5,8 +5,7 @@
  */
 
 /** First line of every file this package writes on the host. */
-export const MANAGED_HEADER =
-  "# Managed by quantlab-infra (Pulumi): local edits are overwritten by the next `pulumi up`.";
+export const MANAGED_HEADER = "# Managed by quantlab-infra (Pulumi): local edits are overwritten by the next `pulumi up`.";
 
 /**
  * The characters of a path or argv word that systemd, cron and a shell all

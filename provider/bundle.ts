@@ -52,7 +52,10 @@ export const bundleKind: Kind<HostBundleInputs> = {
   },
 
   async observe(c, p) {
-    const out = await observed(c, label(p), bundleKey(Object.keys(p.files)), () => ({ script: statBundleScript(p.root, p.user), opts: { stdin: list(Object.keys(p.files)) } }));
+    const out = await observed(c, label(p), bundleKey(Object.keys(p.files)), () => ({
+      script: statBundleScript(p.root, p.user),
+      opts: { stdin: list(Object.keys(p.files)) },
+    }));
     const hashes = new Map(
       out
         .trim()

@@ -7,7 +7,15 @@
  * each service's fingerprint takes, so only the services whose code changed
  * restart.
  */
-import { CHECKOUT_DEADLINE_S, checkoutScript, checkoutStateScript, lsRemoteScript, parseCheckoutState, removeCheckoutScript, resolveRef } from "../host/checkout";
+import {
+  CHECKOUT_DEADLINE_S,
+  checkoutScript,
+  checkoutStateScript,
+  lsRemoteScript,
+  parseCheckoutState,
+  removeCheckoutScript,
+  resolveRef,
+} from "../host/checkout";
 import type { HostContext } from "./context";
 import { hostRun, softFailures } from "./hostrun";
 import { providerOf, type Kind } from "./kind";
@@ -39,7 +47,12 @@ const label = (p: { root: string }) => `HostCheckout ${p.root}`;
 
 /** The commit `ref` names at the remote now. */
 async function wanted(c: HostContext, p: HostCheckoutInputs): Promise<string> {
-  const commit = resolveRef(p.ref, /^[0-9a-f]{40}$/.test(p.ref) ? "" : await observed(c, label(p), remoteKey(p), () => ({ script: lsRemoteScript(p), opts: { deadline: CHECKOUT_DEADLINE_S } })));
+  const commit = resolveRef(
+    p.ref,
+    /^[0-9a-f]{40}$/.test(p.ref)
+      ? ""
+      : await observed(c, label(p), remoteKey(p), () => ({ script: lsRemoteScript(p), opts: { deadline: CHECKOUT_DEADLINE_S } })),
+  );
   if (!commit) throw new Error(`${label(p)}: ref "${p.ref}" not found at ${p.remote} (quantlab:code.git.ref)`);
   return commit;
 }
@@ -66,7 +79,9 @@ export const checkoutKind: Kind<HostCheckoutInputs, HostCheckoutOutputs> = {
   },
 
   async observe(c, stored) {
-    const state = parseCheckoutState(await observed(c, label(stored), checkoutKey(stored), () => ({ script: checkoutStateScript(stored) })));
+    const state = parseCheckoutState(
+      await observed(c, label(stored), checkoutKey(stored), () => ({ script: checkoutStateScript(stored) })),
+    );
     if (!state) return undefined;
     const { commit: _c, trees: _t, ...inputs } = stored;
     const seen = { ...inputs, current: state.clean && state.commit === (await wanted(c, stored)) };

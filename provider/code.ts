@@ -15,7 +15,9 @@ export interface BundleFile {
 export function readBundle(dir: string): BundleFile[] {
   const out: BundleFile[] = [];
   const walk = (rel: string): void => {
-    for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    for (const entry of fs
+      .readdirSync(path.join(dir, rel), { withFileTypes: true })
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       const relPath = rel ? `${rel}/${entry.name}` : entry.name;
       if (entry.isDirectory()) walk(relPath);
       else if (entry.isFile()) {
@@ -31,7 +33,12 @@ export function readBundle(dir: string): BundleFile[] {
 const sha = (b: Buffer) => crypto.createHash("sha256").update(b).digest("hex");
 
 /** relative path -> "<mode> <sha256>": what a HostBundle compares. */
-export const bundleIndex = (files: readonly BundleFile[]): Record<string, string> => Object.fromEntries(files.map((f) => [f.path, `${f.mode} ${sha(f.content)}`]));
+export const bundleIndex = (files: readonly BundleFile[]): Record<string, string> =>
+  Object.fromEntries(files.map((f) => [f.path, `${f.mode} ${sha(f.content)}`]));
 
 /** The bundle's hash: every file's path, mode and content hash. */
-export const bundleHash = (files: readonly BundleFile[]): string => crypto.createHash("sha256").update(JSON.stringify(bundleIndex(files))).digest("hex");
+export const bundleHash = (files: readonly BundleFile[]): string =>
+  crypto
+    .createHash("sha256")
+    .update(JSON.stringify(bundleIndex(files)))
+    .digest("hex");

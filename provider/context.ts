@@ -45,7 +45,10 @@ type Holder = { [KEY]?: HostContext };
 function parseInputs(raw: Record<string, unknown>): HostProviderConfig {
   const get = (k: string): string => {
     const v = raw[k];
-    if (typeof v !== "string") throw new Error(`quantlab host provider: its configuration lacks "${k}" (a stack deployed by an older version: run \`npx quantlab up\` once)`);
+    if (typeof v !== "string")
+      throw new Error(
+        `quantlab host provider: its configuration lacks "${k}" (a stack deployed by an older version: run \`npx quantlab up\` once)`,
+      );
     return v;
   };
   return { config: get("config"), secrets: get("secrets"), stack: get("stack") };

@@ -24,7 +24,8 @@ export interface HostFileInputs extends FileTarget {
 
 function content(c: HostContext, p: HostFileInputs): string {
   const planned = c.plan.files.find((f) => f.path === p.path);
-  if (!planned) throw new Error(`HostFile ${p.path}: not in this host's plan (the program and the provider disagree: run \`npm run build\`)`);
+  if (!planned)
+    throw new Error(`HostFile ${p.path}: not in this host's plan (the program and the provider disagree: run \`npm run build\`)`);
   return planned.content;
 }
 
@@ -39,7 +40,15 @@ const runtimeUser = (c: HostContext): string => c.parsed.model.runtime.user;
 async function preflight(c: HostContext): Promise<void> {
   const model = c.parsed.model;
   const roots = runtimeRoots(model);
-  const out = await c.session.must("preflight", preflightScript({ user: model.runtime.user, group: model.runtime.group, dirs: roots.map((r) => r.path), privilegedGroups: Object.keys(PRIVILEGED_GROUPS) }));
+  const out = await c.session.must(
+    "preflight",
+    preflightScript({
+      user: model.runtime.user,
+      group: model.runtime.group,
+      dirs: roots.map((r) => r.path),
+      privilegedGroups: Object.keys(PRIVILEGED_GROUPS),
+    }),
+  );
   const problems = parsePreflight(out).map((p) => {
     switch (p.kind) {
       case "foreign":
@@ -52,7 +61,10 @@ async function preflight(c: HostContext): Promise<void> {
         return `quantlab:runtime.user: ${p.user} exists on ${c.label} and is in the privileged group ${p.group}: refusing to run services with its rights (choose an account of its own)`;
     }
   });
-  if (problems.length) throw new Error(`the host ${c.label} is not ready for this stack (nothing was changed):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  if (problems.length)
+    throw new Error(
+      `the host ${c.label} is not ready for this stack (nothing was changed):\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
 }
 
 export const fileKind: Kind<HostFileInputs> = {
@@ -62,7 +74,10 @@ export const fileKind: Kind<HostFileInputs> = {
   async apply(c, p) {
     const text = content(c, p);
     const hash = crypto.createHash("sha256").update(text).digest("hex");
-    if (hash !== p.sha256) throw new Error(`HostFile ${p.path}: the provider's plan has other content than the program's (sha-256 ${hash.slice(0, 12)} vs ${p.sha256.slice(0, 12)}): run \`npm run build\``);
+    if (hash !== p.sha256)
+      throw new Error(
+        `HostFile ${p.path}: the provider's plan has other content than the program's (sha-256 ${hash.slice(0, 12)} vs ${p.sha256.slice(0, 12)}): run \`npm run build\``,
+      );
     const kind = c.plan.files.find((f) => f.path === p.path)?.kind;
     if (kind === "sysusers" || kind === "tmpfiles") await preflight(c);
     hostRun().wroteFile(p.path);
@@ -71,7 +86,9 @@ export const fileKind: Kind<HostFileInputs> = {
   },
 
   async observe(c, p) {
-    const state = parseFileState(await observed(c, `HostFile ${p.path}`, `file:${p.path}`, () => ({ script: statFileScript(p.path, runtimeUser(c)) })));
+    const state = parseFileState(
+      await observed(c, `HostFile ${p.path}`, `file:${p.path}`, () => ({ script: statFileScript(p.path, runtimeUser(c)) })),
+    );
     hostRun().sawFile(p.path, state?.sha256 ?? "absent");
     if (!state) return undefined;
     const seen = { ...p, sha256: state.sha256, mode: state.mode, owner: state.owner, group: state.group };

@@ -47,14 +47,30 @@ export interface HostGenerationOutputs extends HostGenerationInputs {
 const LABEL = "HostGeneration";
 
 /** The fingerprint of what the host runs. */
-export function fingerprintOf(parts: { files: Readonly<Record<string, string>>; code: string; started: Readonly<Record<string, string>> }): string {
+export function fingerprintOf(parts: {
+  files: Readonly<Record<string, string>>;
+  code: string;
+  started: Readonly<Record<string, string>>;
+}): string {
   return crypto.createHash("sha256").update(stableJson(parts)).digest("hex");
 }
 
 function record(c: HostContext, p: HostGenerationInputs, previous?: GenerationRecord): GenerationRecord & { fingerprint: string } {
   const sha = (t: string) => crypto.createHash("sha256").update(t).digest("hex");
   const files = Object.fromEntries(
-    c.plan.files.map((f) => [f.path, { path: f.path, mode: f.mode, owner: f.owner, group: f.group, onChange: f.onChange, createParent: f.createParent, verify: f.verify, sha256: sha(f.content) }]),
+    c.plan.files.map((f) => [
+      f.path,
+      {
+        path: f.path,
+        mode: f.mode,
+        owner: f.owner,
+        group: f.group,
+        onChange: f.onChange,
+        createParent: f.createParent,
+        verify: f.verify,
+        sha256: sha(f.content),
+      },
+    ]),
   );
   const code = c.parsed.config.code;
   const rt = c.parsed.model.runtime;
@@ -85,8 +101,19 @@ function bundleFiles(c: HostContext, localDir: string): Record<string, { mode: s
 
 function stored(c: HostContext, gen: GenerationRecord): StoredFile[] {
   const user = c.parsed.model.runtime.user;
-  const files = Object.values(gen.files).map((f) => ({ path: f.path, sha256: f.sha256, ...(writtenByRoot(f.path) ? {} : { reader: user }) }));
-  const code = gen.code.kind === "bundle" ? Object.entries(gen.code.files).map(([rel, f]) => ({ path: `${(gen.code as { root: string }).root}/${rel}`, sha256: f.sha256, reader: user })) : [];
+  const files = Object.values(gen.files).map((f) => ({
+    path: f.path,
+    sha256: f.sha256,
+    ...(writtenByRoot(f.path) ? {} : { reader: user }),
+  }));
+  const code =
+    gen.code.kind === "bundle"
+      ? Object.entries(gen.code.files).map(([rel, f]) => ({
+          path: `${(gen.code as { root: string }).root}/${rel}`,
+          sha256: f.sha256,
+          reader: user,
+        }))
+      : [];
   return [...files, ...code];
 }
 
@@ -105,29 +132,45 @@ export const generationKind: Kind<HostGenerationInputs, HostGenerationOutputs> =
     return run.op(
       LABEL,
       async (awaitRollback) => {
-      const units = planUnits(c.plan);
-      // The units this run (re)started must have stayed up in the invocation that passed their gate; the others
-      // were not touched (after a reboot their invocations are systemd's own, not the ones recorded).
-      const started = [...run.started.entries()].map(([unit, invocation]) => {
-        const u = units.find((x) => x.unit === unit);
-        return { unit, invocation, ...(u?.probe ? { probe: { url: u.probe.url, withToken: u.probe.token !== undefined }, ...(u.probe.token ? { token: u.probe.token } : {}) } : {}) };
-      });
-      const settled = await settle(c.session, started, (t) => c.token(t));
-      const bad = settled.find((s) => !s.settled);
-      if (bad && !bad.settled) {
-        const rollback = await awaitRollback(() => rollbackHost(c, bad.unit, [...run.started.keys()]));
-        const text = failureText({ resource: `HostService ${bad.unit}`, host: c.label, reason: `did not stay up after passing its gate: ${bad.reason}`, changed: [], journal: bad.journal, rollback });
-        if (!softFailures(c)) throw new Error(text);
-        run.failure ??= text;
-        return failed();
-      }
-      const listed = await generations(c.session);
-      const previous = listed.generations.find((g) => g.n === listed.current)?.record;
-      const gen = record(c, p, previous);
-      const out = await c.session.must(LABEL, recordGenerationScript(stored(c, gen), p.keep), { stdin: JSON.stringify(gen), deadline: 120 });
-      const n = /^generation (\d+)$/m.exec(out)?.[1];
-      if (!n) throw new Error(`${LABEL} on ${c.label}: unexpected answer ${JSON.stringify(out.slice(0, 200))}`);
-      return { ...p, generation: Number(n), ok: true };
+        const units = planUnits(c.plan);
+        // The units this run (re)started must have stayed up in the invocation that passed their gate; the others
+        // were not touched (after a reboot their invocations are systemd's own, not the ones recorded).
+        const started = [...run.started.entries()].map(([unit, invocation]) => {
+          const u = units.find((x) => x.unit === unit);
+          return {
+            unit,
+            invocation,
+            ...(u?.probe
+              ? { probe: { url: u.probe.url, withToken: u.probe.token !== undefined }, ...(u.probe.token ? { token: u.probe.token } : {}) }
+              : {}),
+          };
+        });
+        const settled = await settle(c.session, started, (t) => c.token(t));
+        const bad = settled.find((s) => !s.settled);
+        if (bad && !bad.settled) {
+          const rollback = await awaitRollback(() => rollbackHost(c, bad.unit, [...run.started.keys()]));
+          const text = failureText({
+            resource: `HostService ${bad.unit}`,
+            host: c.label,
+            reason: `did not stay up after passing its gate: ${bad.reason}`,
+            changed: [],
+            journal: bad.journal,
+            rollback,
+          });
+          if (!softFailures(c)) throw new Error(text);
+          run.failure ??= text;
+          return failed();
+        }
+        const listed = await generations(c.session);
+        const previous = listed.generations.find((g) => g.n === listed.current)?.record;
+        const gen = record(c, p, previous);
+        const out = await c.session.must(LABEL, recordGenerationScript(stored(c, gen), p.keep), {
+          stdin: JSON.stringify(gen),
+          deadline: 120,
+        });
+        const n = /^generation (\d+)$/m.exec(out)?.[1];
+        if (!n) throw new Error(`${LABEL} on ${c.label}: unexpected answer ${JSON.stringify(out.slice(0, 200))}`);
+        return { ...p, generation: Number(n), ok: true };
       },
       softFailures(c) ? failed : undefined,
     );

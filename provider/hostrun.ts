@@ -53,7 +53,11 @@ class HostRun {
    * what `soft` says (the host's state as it is), so the engine carries on
    * and the wave's barrier counts the host as failed.
    */
-  async op<T>(what: string, fn: (awaitRollback: (r: () => Promise<Rollback>) => Promise<Rollback>) => Promise<T>, soft?: () => Promise<T>): Promise<T> {
+  async op<T>(
+    what: string,
+    fn: (awaitRollback: (r: () => Promise<Rollback>) => Promise<Rollback>) => Promise<T>,
+    soft?: () => Promise<T>,
+  ): Promise<T> {
     if (this.rollback) {
       if (soft) return soft();
       throw new Error(`${what}: not done: ${await rolledBackText(this.rollback)}`);
@@ -85,7 +89,9 @@ class HostRun {
 
 async function rolledBackText(r: Promise<Rollback>): Promise<string> {
   const { outcome, cause } = await r;
-  return "impossible" in outcome ? `${cause} failed in this run (the host could not be rolled back: ${outcome.impossible})` : `${cause} failed in this run and the host is back on generation ${outcome.generation}`;
+  return "impossible" in outcome
+    ? `${cause} failed in this run (the host could not be rolled back: ${outcome.impossible})`
+    : `${cause} failed in this run and the host is back on generation ${outcome.generation}`;
 }
 
 /** A fleet that tolerates failed hosts (quantlab:rollout.maxFailedHosts > 0): failures are reported, not thrown. */
@@ -108,7 +114,11 @@ export function rollbackHost(c: HostContext, cause: string, touched: readonly st
     const listed = await generations(c.session);
     const n = listed.current;
     const gen = listed.generations.find((g) => g.n === n)?.record;
-    if (n === undefined || !gen) return { cause, outcome: { impossible: "no generation has passed all its gates on this host yet, so there is nothing to go back to" } };
+    if (n === undefined || !gen)
+      return {
+        cause,
+        outcome: { impossible: "no generation has passed all its gates on this host yet, so there is nothing to go back to" },
+      };
     const units: readonly RolloutUnit[] = rolloutUnits(c);
     const restore = await restoreGeneration(
       c.session,

@@ -16,7 +16,16 @@ import { service } from "./service";
 import { tools } from "./tools";
 import { wave } from "./wave";
 
-const PROVIDERS: Readonly<Record<KindName, pulumi.dynamic.ResourceProvider>> = { owner, tools, file, bundle, checkout, service, generation, wave };
+const PROVIDERS: Readonly<Record<KindName, pulumi.dynamic.ResourceProvider>> = {
+  owner,
+  tools,
+  file,
+  bundle,
+  checkout,
+  service,
+  generation,
+  wave,
+};
 
 /** The project this compiled provider belongs to (dist/provider/index.js -> the project root). */
 const PROJECT_DIR = path.resolve(__dirname, "..", "..");
@@ -25,6 +34,7 @@ const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 export function stub(kind: KindName, projectDir: string = PROJECT_DIR): pulumi.dynamic.ResourceProvider {
   return {
     ...PROVIDERS[kind],
-    configure: async (req: pulumi.dynamic.ConfigureRequest) => configure((req.config as unknown as { rawConfig: Record<string, unknown> }).rawConfig, projectDir),
+    configure: async (req: pulumi.dynamic.ConfigureRequest) =>
+      configure((req.config as unknown as { rawConfig: Record<string, unknown> }).rawConfig, projectDir),
   };
 }

@@ -26,10 +26,12 @@ import type { HostContext } from "./context";
 /** The key of a bundle's part: its file list, so a stored bundle with another list reads alone. */
 export const bundleKey = (files: readonly string[]): string => `bundle:${digest([...files].sort())}`;
 /** The key of a unit's part: the unit, the files it reads and its endpoint. */
-export const unitKey = (unit: string, reads: readonly string[], url: string | undefined): string => `unit:${unit}:${digest([...reads].sort(), url ?? "-")}`;
+export const unitKey = (unit: string, reads: readonly string[], url: string | undefined): string =>
+  `unit:${unit}:${digest([...reads].sort(), url ?? "-")}`;
 
 /** The keys of a checkout's parts: where, as whom, which trees; which remote and ref. */
-export const checkoutKey = (t: { root: string; user: string; paths: readonly string[] }): string => `checkout:${digest(t.root, t.user, [...t.paths].sort())}`;
+export const checkoutKey = (t: { root: string; user: string; paths: readonly string[] }): string =>
+  `checkout:${digest(t.root, t.user, [...t.paths].sort())}`;
 export const remoteKey = (t: { remote: string; ref: string }): string => `remote:${digest(t.remote, t.ref)}`;
 
 const digest = (...parts: unknown[]): string => crypto.createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 16);
@@ -59,7 +61,10 @@ function parts(c: HostContext): { parts: SnapshotPart[]; headers: string } {
   for (const u of c.plan.units) {
     const token = u.health?.token ? c.token(u.health.token) : undefined;
     const index = token !== undefined ? headers.push(bearer(token)) - 1 : undefined;
-    out.push({ key: unitKey(u.unit, u.reads, u.health?.url), script: unitStateScript(u.unit, u.reads, user, u.health ? { url: u.health.url, withToken: token !== undefined } : undefined, index) });
+    out.push({
+      key: unitKey(u.unit, u.reads, u.health?.url),
+      script: unitStateScript(u.unit, u.reads, user, u.health ? { url: u.health.url, withToken: token !== undefined } : undefined, index),
+    });
   }
   return { parts: out, headers: headers.join("") };
 }
@@ -77,7 +82,12 @@ function snapshot(c: HostContext): Promise<Map<string, { code: number; output: s
 }
 
 /** A read: its part of the run's snapshot when it has one (and it succeeded), else the script alone. */
-export async function observed(c: HostContext, what: string, key: string, live: () => { script: Script; opts?: RunOptions }): Promise<string> {
+export async function observed(
+  c: HostContext,
+  what: string,
+  key: string,
+  live: () => { script: Script; opts?: RunOptions },
+): Promise<string> {
   const part = (await snapshot(c).catch(() => new Map())).get(key);
   if (part?.code === 0) return part.output;
   const { script, opts } = live();

@@ -22,14 +22,24 @@ type Inputs<T> = { readonly [K in keyof T]: pulumi.Input<T[K]> };
 
 /** The provider of one host: a `pulumi-nodejs` provider whose configuration is that host's. */
 export class HostProvider extends pulumi.ProviderResource {
-  constructor(name: string, args: Omit<HostProviderConfig, "secrets"> & { readonly secrets: pulumi.Input<string> }, opts?: pulumi.CustomResourceOptions) {
+  constructor(
+    name: string,
+    args: Omit<HostProviderConfig, "secrets"> & { readonly secrets: pulumi.Input<string> },
+    opts?: pulumi.CustomResourceOptions,
+  ) {
     super("pulumi-nodejs", name, { config: args.config, secrets: pulumi.secret(args.secrets), stack: args.stack }, opts);
   }
 }
 
 /** A host resource of `kind`; `outputs` names the output properties beyond the inputs. */
 abstract class HostResource<I> extends pulumi.CustomResource {
-  protected constructor(kind: KindName, name: string, args: Inputs<I>, opts: pulumi.CustomResourceOptions | undefined, outputs: readonly string[] = []) {
+  protected constructor(
+    kind: KindName,
+    name: string,
+    args: Inputs<I>,
+    opts: pulumi.CustomResourceOptions | undefined,
+    outputs: readonly string[] = [],
+  ) {
     const props: Record<string, unknown> = { ...args, __provider: stubText(kind) };
     for (const o of outputs) props[o] ??= undefined;
     super(typeToken(kind), name, props, opts);

@@ -45,8 +45,12 @@ export interface HostServiceOutputs extends HostServiceInputs {
 const label = (p: { unit: string }) => `HostService ${p.unit}`;
 
 /** Why a service restarts: the read files (or extras) whose hash differs. */
-export function restartCauses(olds: Pick<HostServiceInputs, "reads" | "extra">, news: Pick<HostServiceInputs, "reads" | "extra">): string[] {
-  const keys = (o: Readonly<Record<string, string>> = {}, n: Readonly<Record<string, string>> = {}) => [...new Set([...Object.keys(o), ...Object.keys(n)])].filter((k) => o[k] !== n[k]);
+export function restartCauses(
+  olds: Pick<HostServiceInputs, "reads" | "extra">,
+  news: Pick<HostServiceInputs, "reads" | "extra">,
+): string[] {
+  const keys = (o: Readonly<Record<string, string>> = {}, n: Readonly<Record<string, string>> = {}) =>
+    [...new Set([...Object.keys(o), ...Object.keys(n)])].filter((k) => o[k] !== n[k]);
   return [...keys(olds.reads, news.reads), ...keys(olds.extra, news.extra)];
 }
 
@@ -54,7 +58,15 @@ export function restartCauses(olds: Pick<HostServiceInputs, "reads" | "extra">, 
 async function look(c: HostContext, p: HostServiceInputs, refresh = false) {
   const token = p.probe?.token ? c.token(p.probe.token) : undefined;
   const reads = Object.keys(p.reads ?? {});
-  const live = () => ({ script: unitStateScript(p.unit, reads, c.parsed.model.runtime.user, p.probe ? { url: p.probe.url, withToken: token !== undefined } : undefined), opts: { stdin: bearer(token) } });
+  const live = () => ({
+    script: unitStateScript(
+      p.unit,
+      reads,
+      c.parsed.model.runtime.user,
+      p.probe ? { url: p.probe.url, withToken: token !== undefined } : undefined,
+    ),
+    opts: { stdin: bearer(token) },
+  });
   if (!refresh) return parseUnitState(await c.session.must(label(p), live().script, live().opts));
   return parseUnitState(await observed(c, label(p), unitKey(p.unit, reads, p.probe?.url), live));
 }
@@ -69,23 +81,48 @@ async function apply(c: HostContext, p: HostServiceInputs, olds?: HostServiceOut
   // A tolerated failure records what the host runs now (the last generation's version), so the next up tries again.
   const asItIs = async (): Promise<HostServiceOutputs> => {
     const state = await look(c, p);
-    return { ...p, reads: state.reads, enabled: state.enabled, active: state.active, healthy: state.active && (p.probe === undefined || state.health === "200"), ...(olds?.started ? { started: olds.started } : {}), ...(state.health ? { health: state.health } : {}) };
+    return {
+      ...p,
+      reads: state.reads,
+      enabled: state.enabled,
+      active: state.active,
+      healthy: state.active && (p.probe === undefined || state.health === "200"),
+      ...(olds?.started ? { started: olds.started } : {}),
+      ...(state.health ? { health: state.health } : {}),
+    };
   };
   const soft = softFailures(c) ? asItIs : undefined;
   return run.op(
     label(p),
     async (awaitRollback) => {
-      const result = await gate(c.session, { ...unit, timeoutSeconds: p.healthTimeoutSeconds }, how, (t) => c.token(t), { files: p.reads, reader: c.parsed.model.runtime.user });
+      const result = await gate(c.session, { ...unit, timeoutSeconds: p.healthTimeoutSeconds }, how, (t) => c.token(t), {
+        files: p.reads,
+        reader: c.parsed.model.runtime.user,
+      });
       if (!result.passed) {
         const rollback = await awaitRollback(() => rollbackHost(c, p.unit, [p.unit]));
-        const text = failureText({ resource: label(p), host: c.label, reason: result.reason, changed: causes.length ? causes : changed, journal: result.journal, rollback });
+        const text = failureText({
+          resource: label(p),
+          host: c.label,
+          reason: result.reason,
+          changed: causes.length ? causes : changed,
+          journal: result.journal,
+          rollback,
+        });
         if (!soft) throw new Error(text);
         run.failure ??= text;
         return asItIs();
       }
       run.started.set(p.unit, result.invocation);
       const state = await look(c, p);
-      return { ...p, enabled: state.enabled, active: state.active, healthy: true, started: result.invocation, ...(state.health ? { health: state.health } : {}) };
+      return {
+        ...p,
+        enabled: state.enabled,
+        active: state.active,
+        healthy: true,
+        started: result.invocation,
+        ...(state.health ? { health: state.health } : {}),
+      };
     },
     soft,
   );

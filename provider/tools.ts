@@ -20,7 +20,8 @@ export interface HostToolsInputs {
 
 const LABEL = "HostTools";
 const specs = (p: HostToolsInputs): ToolSpec[] => Object.entries(p.commands).map(([pkg, command]) => ({ package: pkg, command }));
-const all = (p: HostToolsInputs, present: (pkg: string) => boolean) => Object.fromEntries(Object.keys(p.commands).map((k) => [k, present(k)]));
+const all = (p: HostToolsInputs, present: (pkg: string) => boolean) =>
+  Object.fromEntries(Object.keys(p.commands).map((k) => [k, present(k)]));
 
 export const toolsKind: Kind<HostToolsInputs> = {
   name: "tools",

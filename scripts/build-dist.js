@@ -10,11 +10,29 @@ const { execFileSync } = require("child_process");
 
 const root = path.resolve(__dirname, "..");
 const stamp = path.join(root, "dist", ".build-stamp");
-const SOURCES = ["index.ts", "program.ts", "tsconfig.json", "tsconfig.build.json", "config", "components", "units", "envfiles", "hostfiles", "host", "model", "provider", "cli"];
+const SOURCES = [
+  "index.ts",
+  "program.ts",
+  "tsconfig.json",
+  "tsconfig.build.json",
+  "config",
+  "components",
+  "units",
+  "envfiles",
+  "hostfiles",
+  "host",
+  "model",
+  "provider",
+  "cli",
+];
 
 function newest(p) {
   let st;
-  try { st = fs.statSync(p); } catch { return 0; }
+  try {
+    st = fs.statSync(p);
+  } catch {
+    return 0;
+  }
   if (!st.isDirectory()) return st.mtimeMs;
   return Math.max(0, ...fs.readdirSync(p).map((e) => newest(path.join(p, e))));
 }
@@ -23,7 +41,10 @@ function newest(p) {
 function buildIfStale() {
   const built = newest(stamp);
   if (built !== 0 && !SOURCES.some((s) => newest(path.join(root, s)) > built)) return false;
-  execFileSync(process.execPath, [require.resolve("typescript/bin/tsc", { paths: [root] }), "-p", path.join(root, "tsconfig.build.json")], { stdio: "inherit", cwd: root });
+  execFileSync(process.execPath, [require.resolve("typescript/bin/tsc", { paths: [root] }), "-p", path.join(root, "tsconfig.build.json")], {
+    stdio: "inherit",
+    cwd: root,
+  });
   fs.writeFileSync(stamp, new Date().toISOString() + "\n");
   return true;
 }

@@ -18,7 +18,7 @@ const read = (file) => {
 
 /** Why node_modules does not match the lock, or "" when it does. */
 function mismatch(lock, tree) {
-  if (!lock?.packages) return "package-lock.json has no \"packages\" (lockfileVersion 2 or later expected)";
+  if (!lock?.packages) return 'package-lock.json has no "packages" (lockfileVersion 2 or later expected)';
   if (!tree?.packages) return "node_modules/.package-lock.json is missing (nothing installed yet)";
   for (const [where, locked] of Object.entries(lock.packages)) {
     if (where === "") continue; // the project itself

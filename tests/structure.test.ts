@@ -38,7 +38,8 @@ function sourceFiles(dir = ""): string[] {
   });
 }
 
-const IMPORT = /^\s*(?:import|export)\s+(?:type\s+)?(?:[\w*{}\s,]+?\s+from\s+)?["']([^"']+)["']|\b(?:import|require)\s*\(\s*["']([^"']+)["']\s*\)/gm;
+const IMPORT =
+  /^\s*(?:import|export)\s+(?:type\s+)?(?:[\w*{}\s,]+?\s+from\s+)?["']([^"']+)["']|\b(?:import|require)\s*\(\s*["']([^"']+)["']\s*\)/gm;
 
 /** The module specifiers a source text imports (static, re-export, dynamic, require). */
 export function importsOf(text: string): string[] {

@@ -118,9 +118,8 @@ export function renderUnit(spec: UnitSpec): string {
     { key: "TimeoutStartSec", value: "90s" },
     ...hardening.map((h, i) => ({
       ...h,
-      comment: [i === 0 ? "hardening: quantlab-baseline (units/hardening.ts)" : undefined, h.comment]
-        .filter(Boolean)
-        .join("; ") || undefined,
+      comment:
+        [i === 0 ? "hardening: quantlab-baseline (units/hardening.ts)" : undefined, h.comment].filter(Boolean).join("; ") || undefined,
     })),
     ...spec.readWritePaths.map((p, i) => ({
       key: "ReadWritePaths" as const,

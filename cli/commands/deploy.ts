@@ -18,12 +18,18 @@ import { converge } from "./up";
 export async function setCodeRef(o: OpenStack, ref: string): Promise<string> {
   const { parsed } = await parsedStack(o);
   if (!parsed.config.code.git) {
-    throw new Error("deploy: quantlab:code.git is not set; add code.git.remote and code.git.ref to the stack config (deploy moves the ref)");
+    throw new Error(
+      "deploy: quantlab:code.git is not set; add code.git.remote and code.git.ref to the stack config (deploy moves the ref)",
+    );
   }
-  await must(PULUMI, ["config", "set", "--path", "quantlab:code.git.ref", ref, "--stack", o.stack.name, "--config-file", o.configFile, "--non-interactive"], {
-    cwd: o.workDir,
-    env: { ...process.env, ...o.env },
-  });
+  await must(
+    PULUMI,
+    ["config", "set", "--path", "quantlab:code.git.ref", ref, "--stack", o.stack.name, "--config-file", o.configFile, "--non-interactive"],
+    {
+      cwd: o.workDir,
+      env: { ...process.env, ...o.env },
+    },
+  );
   return parsed.config.code.git.ref;
 }
 

@@ -63,12 +63,20 @@ export function diagnose(e: Expected, unit: string, out: string): Diagnosis {
   const st = props(s.get("state"));
   if (st.LoadState === "not-found") f.push({ level: "fail", text: `${unit} is not installed`, next: `npx quantlab up (installs it)` });
   else if (st.ActiveState !== "active") {
-    f.push({ level: "fail", text: `${unit} is ${st.ActiveState} (${st.SubState}, result ${st.Result})`, next: `npx quantlab logs ${svc} -n 50, fix the cause, then npx quantlab restart ${svc}` });
+    f.push({
+      level: "fail",
+      text: `${unit} is ${st.ActiveState} (${st.SubState}, result ${st.Result})`,
+      next: `npx quantlab logs ${svc} -n 50, fix the cause, then npx quantlab restart ${svc}`,
+    });
   } else f.push({ level: "ok", text: `${unit} active (${st.SubState}), ${st.NRestarts ?? "0"} automatic restarts` });
 
   const errors = s.get("errors") ?? [];
   if (errors.length > 0) {
-    f.push({ level: "warn", text: `error lines in the last 24 h of the journal (last ${errors.length}):\n${errors.map((l) => `      ${l.length > 160 ? `${l.slice(0, 157)}...` : l}`).join("\n")}`, next: `npx quantlab logs ${svc} -n 100` });
+    f.push({
+      level: "warn",
+      text: `error lines in the last 24 h of the journal (last ${errors.length}):\n${errors.map((l) => `      ${l.length > 160 ? `${l.slice(0, 157)}...` : l}`).join("\n")}`,
+      next: `npx quantlab logs ${svc} -n 100`,
+    });
   }
 
   if (e.port !== undefined) {
@@ -77,8 +85,13 @@ export function diagnose(e: Expected, unit: string, out: string): Diagnosis {
     const others = holders.filter((m) => !m[3]!.endsWith(`/${unit}`));
     if (others.length > 0) {
       const who = others.map((m) => `${m[2]} (pid ${m[1]}, ${m[3] || "no cgroup"})`).join(", ");
-      f.push({ level: "fail", text: `port ${e.port} is held by ${who}, not by ${unit}`, next: `stop that process (it keeps ${svc} from listening), then npx quantlab restart ${svc}` });
-    } else if (ours.length > 0) f.push({ level: "ok", text: `port ${e.port} held by ${ours.map((m) => `${m[2]} (pid ${m[1]})`).join(", ")} of ${unit}` });
+      f.push({
+        level: "fail",
+        text: `port ${e.port} is held by ${who}, not by ${unit}`,
+        next: `stop that process (it keeps ${svc} from listening), then npx quantlab restart ${svc}`,
+      });
+    } else if (ours.length > 0)
+      f.push({ level: "ok", text: `port ${e.port} held by ${ours.map((m) => `${m[2]} (pid ${m[1]})`).join(", ")} of ${unit}` });
     else f.push({ level: "fail", text: `nothing listens on port ${e.port}`, next: `npx quantlab logs ${svc} -n 50` });
   }
 
@@ -91,15 +104,26 @@ export function diagnose(e: Expected, unit: string, out: string): Diagnosis {
     const have = lines.slice(1).map((l) => l.slice(4));
     const missing = want.filter((k) => !have.includes(k));
     const extra = have.filter((k) => !want.includes(k));
-    if (missing.length > 0) f.push({ level: "fail", text: `env file ${path} lacks ${missing.join(", ")}`, next: "npx quantlab up (writes it again)" });
+    if (missing.length > 0)
+      f.push({ level: "fail", text: `env file ${path} lacks ${missing.join(", ")}`, next: "npx quantlab up (writes it again)" });
     else f.push({ level: "ok", text: `env file ${path} present with ${have.length} keys: ${have.join(", ")}` });
-    if (extra.length > 0) f.push({ level: "warn", text: `env file ${path} has keys the stack does not set: ${extra.join(", ")}`, next: "npx quantlab drift (hand edits show there); npx quantlab up restores the file" });
+    if (extra.length > 0)
+      f.push({
+        level: "warn",
+        text: `env file ${path} has keys the stack does not set: ${extra.join(", ")}`,
+        next: "npx quantlab drift (hand edits show there); npx quantlab up restores the file",
+      });
   }
 
   if (e.healthUrl) {
     const code = s.get("health")?.[0] ?? "?";
     if (code === "200") f.push({ level: "ok", text: `health ${e.healthUrl} answers 200` });
-    else f.push({ level: "fail", text: `health ${e.healthUrl} answered ${code === "000" ? "nothing" : code}`, next: `npx quantlab logs ${svc} -n 50` });
+    else
+      f.push({
+        level: "fail",
+        text: `health ${e.healthUrl} answered ${code === "000" ? "nothing" : code}`,
+        next: `npx quantlab logs ${svc} -n 50`,
+      });
   }
 
   if (e.spoolDir) {
@@ -112,11 +136,29 @@ export function diagnose(e: Expected, unit: string, out: string): Diagnosis {
       const newest = /^newest (\d+)(?:\.\d+)? (.+)$/.exec(sp.find((l) => l.startsWith("newest ")) ?? "");
       const now = Number(/^now (\d+)$/.exec(sp.find((l) => l.startsWith("now ")) ?? "")?.[1] ?? e.now ?? 0);
       if (owner && (owner[1] !== e.runtimeUser || owner[2] !== e.runtimeGroup)) {
-        f.push({ level: "fail", text: `spool directory ${e.spoolDir} is owned by ${owner[1]}:${owner[2]}, not ${e.runtimeUser}:${e.runtimeGroup}`, next: tmpfiles });
-      } else f.push({ level: "ok", text: `spool directory ${e.spoolDir} exists, ${owner ? `${owner[1]}:${owner[2]} ${owner[3]}` : "owner unknown"}` });
-      if (!Number.isNaN(free)) f.push(free < SPOOL_MIN_FREE_BYTES ? { level: "warn", text: `only ${bytes(free)} free for the spool`, next: "free space on the spool's filesystem" } : { level: "ok", text: `${bytes(free)} free for the spool` });
+        f.push({
+          level: "fail",
+          text: `spool directory ${e.spoolDir} is owned by ${owner[1]}:${owner[2]}, not ${e.runtimeUser}:${e.runtimeGroup}`,
+          next: tmpfiles,
+        });
+      } else
+        f.push({
+          level: "ok",
+          text: `spool directory ${e.spoolDir} exists, ${owner ? `${owner[1]}:${owner[2]} ${owner[3]}` : "owner unknown"}`,
+        });
+      if (!Number.isNaN(free))
+        f.push(
+          free < SPOOL_MIN_FREE_BYTES
+            ? { level: "warn", text: `only ${bytes(free)} free for the spool`, next: "free space on the spool's filesystem" }
+            : { level: "ok", text: `${bytes(free)} free for the spool` },
+        );
       if (newest) f.push({ level: "ok", text: `newest spool file ${newest[2]}, written ${age(now - Number(newest[1]))} ago` });
-      else f.push({ level: "warn", text: "spool directory is empty: the collector has written nothing", next: `npx quantlab logs ${svc} -n 50` });
+      else
+        f.push({
+          level: "warn",
+          text: "spool directory is empty: the collector has written nothing",
+          next: `npx quantlab logs ${svc} -n 50`,
+        });
     }
     const metrics = (s.get("metrics") ?? []).join("\n").trim();
     let queue: unknown;
@@ -131,7 +173,12 @@ export function diagnose(e: Expected, unit: string, out: string): Diagnosis {
 
   if (e.s3Endpoint) {
     const code = s.get("s3")?.[0] ?? "000";
-    if (code === "000") f.push({ level: "warn", text: `S3 endpoint ${e.s3Endpoint} does not answer from the host`, next: "check quantlab:s3.endpoint and the host's network route to it" });
+    if (code === "000")
+      f.push({
+        level: "warn",
+        text: `S3 endpoint ${e.s3Endpoint} does not answer from the host`,
+        next: "check quantlab:s3.endpoint and the host's network route to it",
+      });
     else f.push({ level: "ok", text: `S3 endpoint ${e.s3Endpoint} answers (HTTP ${code})` });
   }
 
@@ -143,10 +190,15 @@ const MARKS: Record<Level, string> = { ok: "ok  ", warn: "WARN", fail: "FAIL" };
 
 export function doctorText(ds: readonly Diagnosis[]): string {
   const detail = ds.map((d) =>
-    [`${d.service} (${d.unit})`, ...d.findings.map((x) => `  ${MARKS[x.level]} ${x.text}${x.next ? `\n       next: ${x.next}` : ""}`)].join("\n"),
+    [`${d.service} (${d.unit})`, ...d.findings.map((x) => `  ${MARKS[x.level]} ${x.text}${x.next ? `\n       next: ${x.next}` : ""}`)].join(
+      "\n",
+    ),
   );
   const firstNext = (d: Diagnosis) => d.findings.find((x) => x.level === d.verdict && x.next)?.next ?? "-";
-  const verdicts = table(["service", "verdict", "next"], ds.map((d) => [d.service, d.verdict.toUpperCase(), d.verdict === "ok" ? "-" : firstNext(d)]));
+  const verdicts = table(
+    ["service", "verdict", "next"],
+    ds.map((d) => [d.service, d.verdict.toUpperCase(), d.verdict === "ok" ? "-" : firstNext(d)]),
+  );
   return `${detail.join("\n\n")}\n\n${verdicts}`;
 }
 
@@ -154,7 +206,11 @@ export function doctorText(ds: readonly Diagnosis[]): string {
 export const envKeys = (content: string): string[] => [...content.matchAll(/^([A-Za-z_][A-Za-z0-9_]*)=/gm)].map((m) => m[1]!);
 
 /** What doctor checks for one unit, and what it expects to find: from the plan and the service's capabilities. */
-export function expected(ctx: Pick<StackContext, "tokens">, t: Pick<Target, "host" | "plan">, u: PlannedUnit): { spec: DoctorSpec; want: Expected } {
+export function expected(
+  ctx: Pick<StackContext, "tokens">,
+  t: Pick<Target, "host" | "plan">,
+  u: PlannedUnit,
+): { spec: DoctorSpec; want: Expected } {
   const files = t.plan.files.filter((f) => (f.kind === "env" || f.kind === "dotenv") && u.reads.includes(f.path));
   const keys = Object.fromEntries(files.map((f) => [f.path, envKeys(f.content)]));
   const svc = t.host.model.services.find((s) => s.def.name === u.service)!;

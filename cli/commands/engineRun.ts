@@ -32,7 +32,13 @@ export async function withEngine(what: string, ctx: StackContext, op: (run: Engi
   const cancel = new Cancellation(what);
   const run: EngineRun = {
     events,
-    common: { configFile: ctx.o.configFile, color: "never", onEvent: (e) => events.push(e), signal: cancel.signal, onError: (s) => cancel.saw(s) },
+    common: {
+      configFile: ctx.o.configFile,
+      color: "never",
+      onEvent: (e) => events.push(e),
+      signal: cancel.signal,
+      onError: (s) => cancel.saw(s),
+    },
     onOutput: (s) => {
       cancel.saw(s);
       process.stdout.write(s);

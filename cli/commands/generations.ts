@@ -13,7 +13,11 @@ import { stackContext, type StackContext, type Target } from "../context";
 import { isoSeconds, print, table } from "../table";
 
 const codeOf = (g: GenerationRecord): string =>
-  g.code.kind === "git" ? `commit ${g.code.commit.slice(0, 12)}` : g.code.kind === "bundle" ? `bundle of ${Object.keys(g.code.files).length} files` : "-";
+  g.code.kind === "git"
+    ? `commit ${g.code.commit.slice(0, 12)}`
+    : g.code.kind === "bundle"
+      ? `bundle of ${Object.keys(g.code.files).length} files`
+      : "-";
 
 export interface GenerationRow {
   readonly host?: string;
@@ -29,13 +33,27 @@ export function generationsText(rows: readonly GenerationRow[]): string {
   const fleet = rows.some((r) => r.host);
   return table(
     [...(fleet ? ["host"] : []), "gen", "time", "code", "live", "changed"],
-    rows.map((r) => [...(fleet ? [r.host!] : []), String(r.n), isoSeconds(Math.floor(Date.parse(r.time) / 1000)), r.code, r.live ? "live" : "", r.changed.length > 4 ? `${r.changed.slice(0, 4).join(", ")}, +${r.changed.length - 4} more` : r.changed.join(", ")]),
+    rows.map((r) => [
+      ...(fleet ? [r.host!] : []),
+      String(r.n),
+      isoSeconds(Math.floor(Date.parse(r.time) / 1000)),
+      r.code,
+      r.live ? "live" : "",
+      r.changed.length > 4 ? `${r.changed.slice(0, 4).join(", ")}, +${r.changed.length - 4} more` : r.changed.join(", "),
+    ]),
   );
 }
 
 async function rowsOf(ctx: StackContext, t: Target): Promise<GenerationRow[]> {
   const listed = await listGenerations(t.session);
-  return listed.generations.map((g) => ({ ...(ctx.fleet ? { host: t.name } : {}), n: g.n, time: g.record.time, code: codeOf(g.record), changed: g.record.changed, live: g.n === listed.current }));
+  return listed.generations.map((g) => ({
+    ...(ctx.fleet ? { host: t.name } : {}),
+    n: g.n,
+    time: g.record.time,
+    code: codeOf(g.record),
+    changed: g.record.changed,
+    live: g.n === listed.current,
+  }));
 }
 
 export const generations: Command = {
@@ -67,7 +85,8 @@ export const rollback: Command = {
   options: { to: { type: "string", value: "K", help: "the generation to go back to" } },
   async run(inv: Invocation) {
     const to = inv.options.to;
-    if (to !== undefined && !/^[1-9]\d{0,8}$/.test(String(to))) throw usageError(`rollback --to: expected a generation number, got ${JSON.stringify(to)}`, inv.commands);
+    if (to !== undefined && !/^[1-9]\d{0,8}$/.test(String(to)))
+      throw usageError(`rollback --to: expected a generation number, got ${JSON.stringify(to)}`, inv.commands);
     const ctx = await stackContext(inv, { needsOneHost: "rollback" });
     const t = ctx.targets[0]!;
     const listed = await listGenerations(t.session);
@@ -96,7 +115,13 @@ export const rollback: Command = {
     );
     const text = rollbackText({ cause: "rollback", outcome: { generation: target.n, restore: outcome } });
     const ok = outcome.gates.every((g) => g.result.passed) && outcome.settled.every((s) => s.settled);
-    print(inv.json ? JSON.stringify({ ok, generation: target.n, ...outcome }, null, 2) : ok ? `${t.label}: ${text[0]!.replace(/^rolled back: /, "")}\nthe stack's config still says otherwise: npx quantlab preview shows the difference, npx quantlab up puts the config back` : text.join("\n"));
+    print(
+      inv.json
+        ? JSON.stringify({ ok, generation: target.n, ...outcome }, null, 2)
+        : ok
+          ? `${t.label}: ${text[0]!.replace(/^rolled back: /, "")}\nthe stack's config still says otherwise: npx quantlab preview shows the difference, npx quantlab up puts the config back`
+          : text.join("\n"),
+    );
     return ok ? 0 : 1;
   },
 };

@@ -13,4 +13,21 @@ import { secret, unlock, validate } from "./stackfile";
 import { status } from "./status";
 import { up } from "./up";
 
-export const COMMANDS: readonly Command[] = [up, preview, drift, destroy, status, logs, restart, deploy, run, doctor, runs, generations, rollback, validate, secret, unlock];
+export const COMMANDS: readonly Command[] = [
+  up,
+  preview,
+  drift,
+  destroy,
+  status,
+  logs,
+  restart,
+  deploy,
+  run,
+  doctor,
+  runs,
+  generations,
+  rollback,
+  validate,
+  secret,
+  unlock,
+];

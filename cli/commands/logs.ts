@@ -18,10 +18,16 @@ export function logSources(t: Pick<Target, "plan" | "host">, name: string, comma
   const unit = t.plan.units.find((u) => u.service === name);
   if (unit) {
     const svc = t.host.model.services.find((s) => s.def.name === name)!;
-    return [{ kind: "journal", units: [unit.unit] }, ...(svc.def.logFile ? [{ kind: "file" as const, path: join(svc.workingDir, svc.def.logFile) }] : [])];
+    return [
+      { kind: "journal", units: [unit.unit] },
+      ...(svc.def.logFile ? [{ kind: "file" as const, path: join(svc.workingDir, svc.def.logFile) }] : []),
+    ];
   }
   if ((CRON_JOB_NAMES as readonly string[]).includes(name)) return [{ kind: "file", path: cronLogPath(name as CronJobName) }];
-  throw usageError(`logs: "${name}" is neither an enabled service (${t.plan.units.map((u) => u.service).join(", ")}), a cron job (${CRON_JOB_NAMES.join(", ")}) nor all`, commands);
+  throw usageError(
+    `logs: "${name}" is neither an enabled service (${t.plan.units.map((u) => u.service).join(", ")}), a cron job (${CRON_JOB_NAMES.join(", ")}) nor all`,
+    commands,
+  );
 }
 
 export interface LogLine {
@@ -75,7 +81,15 @@ function interrupted(): Promise<void> {
 }
 
 /** Prints (or follows, until `stopSignal`) NAME's logs on one host. */
-export async function showLogs(t: Target, name: string, o: LogOptions, commands: Invocation["commands"], out: (s: string) => void, err: (s: string) => void, stopSignal: Promise<void>): Promise<number> {
+export async function showLogs(
+  t: Target,
+  name: string,
+  o: LogOptions,
+  commands: Invocation["commands"],
+  out: (s: string) => void,
+  err: (s: string) => void,
+  stopSignal: Promise<void>,
+): Promise<number> {
   const script = logsScript(logSources(t, name, commands), o, t.host.model.runtime.user);
   const lines = o.json
     ? lineSplitter((l) => {
@@ -112,13 +126,26 @@ export const logs: Command = {
   },
   async run(inv: Invocation) {
     const n = inv.options.lines === undefined ? "100" : String(inv.options.lines);
-    if (!/^\d{1,6}$/.test(n) || Number(n) < 1) throw usageError(`-n: expected a number of lines 1-999999, got ${JSON.stringify(n)}`, inv.commands);
+    if (!/^\d{1,6}$/.test(n) || Number(n) < 1)
+      throw usageError(`-n: expected a number of lines 1-999999, got ${JSON.stringify(n)}`, inv.commands);
     const since = inv.options.since as string | undefined;
-    if (since !== undefined && !/^[A-Za-z0-9 :+._-]{1,40}$/.test(since)) throw usageError(`--since: expected a journalctl time such as today, -1h or "2026-01-15 10:00", got ${JSON.stringify(since)}`, inv.commands);
+    if (since !== undefined && !/^[A-Za-z0-9 :+._-]{1,40}$/.test(since))
+      throw usageError(
+        `--since: expected a journalctl time such as today, -1h or "2026-01-15 10:00", got ${JSON.stringify(since)}`,
+        inv.commands,
+      );
     const follow = inv.options.follow === true;
     if (follow && inv.json) throw usageError("logs: -f and --json do not go together", inv.commands);
     const ctx = await stackContext(inv, { needsOneHost: "logs" });
     const o: LogOptions = { lines: Number(n), follow, json: inv.json, ...(since ? { since } : {}) };
-    return showLogs(ctx.targets[0]!, inv.positionals[0]!, o, inv.commands, (s) => process.stdout.write(s), (s) => process.stderr.write(s), follow ? interrupted() : new Promise<void>(() => {}));
+    return showLogs(
+      ctx.targets[0]!,
+      inv.positionals[0]!,
+      o,
+      inv.commands,
+      (s) => process.stdout.write(s),
+      (s) => process.stderr.write(s),
+      follow ? interrupted() : new Promise<void>(() => {}),
+    );
   },
 };

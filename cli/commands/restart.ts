@@ -8,7 +8,7 @@
  * rollout, named, with its last journal lines. Ends with the status table.
  */
 import type { HostPlan, PlannedUnit } from "../../hostfiles/plan";
-import { JOURNAL_LINES, type GateResult, type SettleResult } from "../../host/gate";
+import type { GateResult, SettleResult } from "../../host/gate";
 import { gate, settle } from "../../host/rollout";
 import { planUnits } from "../../provider/units";
 import { usageError, type Command, type Invocation } from "../args";
@@ -25,7 +25,9 @@ export function restartLevels(plan: Pick<HostPlan, "levels">, units: readonly Pi
 /** The enabled services named, in startup order; an unknown or disabled name is a usage error listing the enabled ones. */
 export function pickUnits(plan: HostPlan, names: readonly string[], command: string, commands: Invocation["commands"]): PlannedUnit[] {
   const known = plan.units.map((u) => u.service as string);
-  for (const n of names) if (!known.includes(n)) throw usageError(`${command}: "${n}" is not an enabled service of this stack (enabled: ${known.join(", ")})`, commands);
+  for (const n of names)
+    if (!known.includes(n))
+      throw usageError(`${command}: "${n}" is not an enabled service of this stack (enabled: ${known.join(", ")})`, commands);
   return names.length === 0 ? [...plan.units] : plan.units.filter((u) => names.includes(u.service));
 }
 
@@ -34,23 +36,35 @@ export interface RestartOutcome {
   readonly result: GateResult | SettleResult;
 }
 
-const failedWhy = (r: GateResult | SettleResult): string | undefined => ("passed" in r ? (r.passed ? undefined : r.reason) : r.settled ? undefined : r.reason);
+const failedWhy = (r: GateResult | SettleResult): string | undefined =>
+  "passed" in r ? (r.passed ? undefined : r.reason) : r.settled ? undefined : r.reason;
 
 /** What the operator reads when a service did not come up (its journal redacted on the host side). */
 export function failureText(o: RestartOutcome): string {
   const journal = "journal" in o.result ? o.result.journal : [];
-  return [`restart: ${o.service} did not come up: ${failedWhy(o.result)}`, `last ${journal.length} journal lines of ${o.service}:`, ...journal.map((l) => `  ${l}`)].join("\n");
+  return [
+    `restart: ${o.service} did not come up: ${failedWhy(o.result)}`,
+    `last ${journal.length} journal lines of ${o.service}:`,
+    ...journal.map((l) => `  ${l}`),
+  ].join("\n");
 }
 
 /** Restarts the units level by level behind the gate, then settles them; the outcomes, failures last. */
-export async function restartUnits(ctx: StackContext, t: Target, units: readonly PlannedUnit[], log: (s: string) => void): Promise<{ levels: string[][]; outcomes: RestartOutcome[]; failed: RestartOutcome[] }> {
+export async function restartUnits(
+  ctx: StackContext,
+  t: Target,
+  units: readonly PlannedUnit[],
+  log: (s: string) => void,
+): Promise<{ levels: string[][]; outcomes: RestartOutcome[]; failed: RestartOutcome[] }> {
   const rollout = new Map(planUnits(t.plan).map((u) => [u.service, u]));
   const levels = restartLevels(t.plan, units);
   const outcomes: RestartOutcome[] = [];
   const token = (name: string) => ctx.tokens[name as keyof typeof ctx.tokens] ?? "";
   for (const [i, level] of levels.entries()) {
     log(`level ${i + 1}/${levels.length}: restarting ${level.join(", ")}`);
-    const results = await Promise.all(level.map(async (service) => ({ service, result: await gate(t.session, rollout.get(service)!, "restart", token) })));
+    const results = await Promise.all(
+      level.map(async (service) => ({ service, result: await gate(t.session, rollout.get(service)!, "restart", token) })),
+    );
     outcomes.push(...results);
     const failed = results.filter((r) => failedWhy(r.result));
     if (failed.length) return { levels, outcomes, failed };
@@ -58,16 +72,24 @@ export async function restartUnits(ctx: StackContext, t: Target, units: readonly
   }
   const started = outcomes.map(({ service, result }) => {
     const u = rollout.get(service)!;
-    return { unit: u.unit, invocation: "passed" in result && result.passed ? result.invocation : "", ...(u.probe ? { probe: { url: u.probe.url, withToken: u.probe.token !== undefined }, ...(u.probe.token ? { token: u.probe.token } : {}) } : {}) };
+    return {
+      unit: u.unit,
+      invocation: "passed" in result && result.passed ? result.invocation : "",
+      ...(u.probe
+        ? { probe: { url: u.probe.url, withToken: u.probe.token !== undefined }, ...(u.probe.token ? { token: u.probe.token } : {}) }
+        : {}),
+    };
   });
   const settled = await settle(t.session, started, token);
-  const failed = settled.filter((s) => !s.settled).map((s) => ({ service: [...rollout.values()].find((u) => u.unit === s.unit)!.service, result: s }));
+  const failed = settled
+    .filter((s) => !s.settled)
+    .map((s) => ({ service: [...rollout.values()].find((u) => u.unit === s.unit)!.service, result: s }));
   return { levels, outcomes, failed };
 }
 
 export const restart: Command = {
   name: "restart",
-  summary: `restarts services along the startup order, each behind its health gate (its journal's last ${JOURNAL_LINES} lines on failure)`,
+  summary: "restarts services in startup order, each behind its health gate",
   synopsis: "SERVICE... | --all",
   json: true,
   positionals: { min: 0, max: 10, what: "service names" },

@@ -24,16 +24,27 @@ export const run: Command = {
   passThrough: "ARGS...",
   async run(inv: Invocation) {
     const job = inv.positionals[0]!;
-    if (!(CRON_JOB_NAMES as readonly string[]).includes(job)) throw usageError(`run: "${job}" is not a scheduler job (known: ${CRON_JOB_NAMES.join(", ")})`, inv.commands);
+    if (!(CRON_JOB_NAMES as readonly string[]).includes(job))
+      throw usageError(`run: "${job}" is not a scheduler job (known: ${CRON_JOB_NAMES.join(", ")})`, inv.commands);
     for (const arg of inv.passThrough) {
-      if (!SAFE_WORD.test(arg)) throw usageError(`run: argument ${JSON.stringify(arg)} is not a plain word of [A-Za-z0-9_@+=:,./-]`, inv.commands);
+      if (!SAFE_WORD.test(arg))
+        throw usageError(`run: argument ${JSON.stringify(arg)} is not a plain word of [A-Za-z0-9_@+=:,./-]`, inv.commands);
     }
     const ctx = await stackContext(inv, { needsOneHost: "run" });
     const t = ctx.targets[0]!;
     const { user, group } = t.host.model.runtime;
     const name = job as CronJobName;
-    const r = await t.session.run(runJobScript({ job: name, coreDir: t.host.model.coreDir, user, group, args: inv.passThrough }), { deadline: JOB_DEADLINE_S });
-    if (inv.json) print(JSON.stringify({ job, log: cronLogPath(name), exitCode: r.code, output: r.stdout, ...(r.stderr ? { stderr: r.stderr } : {}) }, null, 2));
+    const r = await t.session.run(runJobScript({ job: name, coreDir: t.host.model.coreDir, user, group, args: inv.passThrough }), {
+      deadline: JOB_DEADLINE_S,
+    });
+    if (inv.json)
+      print(
+        JSON.stringify(
+          { job, log: cronLogPath(name), exitCode: r.code, output: r.stdout, ...(r.stderr ? { stderr: r.stderr } : {}) },
+          null,
+          2,
+        ),
+      );
     else {
       if (r.stdout) print(r.stdout);
       if (r.stderr) process.stderr.write(r.stderr);

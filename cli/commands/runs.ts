@@ -38,7 +38,10 @@ export function parseRuns(out: string): { code: string; runs: Run[]; raw: unknow
 export function runsText(runs: readonly Run[], host?: string): string {
   const head = host ? `${host}: ` : "";
   if (runs.length === 0) return `${head}no runs`;
-  return `${head ? `${head}\n` : ""}${table(["run", "status", "strategy", "updated"], runs.map((r) => [r.id, r.status, r.strategy ?? "-", r.updated ?? "-"]))}\n\n${runs.length} run${runs.length === 1 ? "" : "s"}`;
+  return `${head ? `${head}\n` : ""}${table(
+    ["run", "status", "strategy", "updated"],
+    runs.map((r) => [r.id, r.status, r.strategy ?? "-", r.updated ?? "-"]),
+  )}\n\n${runs.length} run${runs.length === 1 ? "" : "s"}`;
 }
 
 export const runs: Command = {
@@ -52,11 +55,18 @@ export const runs: Command = {
       ctx.targets.map(async (t) => {
         const svc = t.host.model.services.find((s) => has(s.def, "runs-api"));
         const unit = t.plan.units.find((u) => u.service === svc?.def.name);
-        if (!svc || !unit?.port) throw usageError(`runs: no enabled service serves the runs on ${t.label} (observer-api: quantlab:services.observer-api.enabled)`, inv.commands);
+        if (!svc || !unit?.port)
+          throw usageError(
+            `runs: no enabled service serves the runs on ${t.label} (observer-api: quantlab:services.observer-api.enabled)`,
+            inv.commands,
+          );
         const token = svc.def.token ? ctx.tokens[svc.def.token] : undefined;
         const r = await t.session.run(runsScript(unit.port, token !== undefined), { stdin: bearer(token) });
         const parsed = parseRuns(r.stdout);
-        if (parsed.code !== "200") throw new Error(`runs: ${unit.unit} on ${t.label} answered ${parsed.code === "000" ? "nothing" : `HTTP ${parsed.code}`} at http://127.0.0.1:${unit.port}/api/runs`);
+        if (parsed.code !== "200")
+          throw new Error(
+            `runs: ${unit.unit} on ${t.label} answered ${parsed.code === "000" ? "nothing" : `HTTP ${parsed.code}`} at http://127.0.0.1:${unit.port}/api/runs`,
+          );
         return { host: t.name, ...parsed };
       }),
     );

@@ -16,7 +16,8 @@ export const secret: Command = {
   options: { key: { type: "string", value: "KEY", help: "tokens.<name>, sshPrivateKey or sshKeyPassphrase" } },
   async run(inv: Invocation) {
     const key = inv.options.key;
-    if (typeof key !== "string" || !SECRET_KEY.test(key)) throw usageError("secret: --key must be tokens.<name>, sshPrivateKey or sshKeyPassphrase", inv.commands);
+    if (typeof key !== "string" || !SECRET_KEY.test(key))
+      throw usageError("secret: --key must be tokens.<name>, sshPrivateKey or sshKeyPassphrase", inv.commands);
     const o = await openStack({ stack: inv.stack, sandbox: inv.sandbox, ...(inv.configFile ? { configFile: inv.configFile } : {}) });
     const input = fs.readFileSync(0, "utf8");
     // A key file keeps its final newline; a token piped from `openssl rand` loses it.
@@ -55,7 +56,10 @@ export const unlock: Command = {
       return 0;
     }
     const live = liveHolder(locks);
-    if (live) throw new Error(`unlock: stack ${inv.stack} is locked by a run that is still active (pid ${live.pid}, started ${live.timestamp}); stop that run instead (Ctrl-C)`);
+    if (live)
+      throw new Error(
+        `unlock: stack ${inv.stack} is locked by a run that is still active (pid ${live.pid}, started ${live.timestamp}); stop that run instead (Ctrl-C)`,
+      );
     await o.stack.cancel();
     print(`released ${locks.length} stale lock(s) of stack ${inv.stack}`);
     return 0;

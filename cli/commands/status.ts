@@ -44,7 +44,11 @@ export function parseStatus(u: PlannedUnit, out: string, host?: string): StatusR
   const since = /^@(\d+)$/.exec(props.StateChangeTimestamp ?? "")?.[1];
   const pid = Number(props.MainPID ?? 0);
   const rss = word("rss_kb");
-  const memory = !NOT_SET.test(props.MemoryCurrent ?? "") ? Number(props.MemoryCurrent) : rss !== undefined && Number(rss) > 0 ? Number(rss) * 1024 : undefined;
+  const memory = !NOT_SET.test(props.MemoryCurrent ?? "")
+    ? Number(props.MemoryCurrent)
+    : rss !== undefined && Number(rss) > 0
+      ? Number(rss) * 1024
+      : undefined;
   const listening = word("listening");
   const health = word("health");
   const state = props.LoadState === "not-found" ? "not-found" : (props.ActiveState ?? "unknown");
@@ -84,7 +88,9 @@ export function statusText(rows: readonly StatusRow[], now: number): string {
   const down = rows.filter((r) => r.problems.length > 0);
   const name = (r: StatusRow) => (r.host ? `${r.host}/${r.service}` : r.service);
   const summary =
-    down.length === 0 ? `all ${rows.length} services up` : `DOWN (${down.length} of ${rows.length}): ${down.map((r) => `${name(r)} (${r.problems.join(", ")})`).join("; ")}`;
+    down.length === 0
+      ? `all ${rows.length} services up`
+      : `DOWN (${down.length} of ${rows.length}): ${down.map((r) => `${name(r)} (${r.problems.join(", ")})`).join("; ")}`;
   return `${table([...(fleet ? ["host"] : []), "service", "state", "since", "pid", "memory", "port", "health"], body)}\n\n${summary}`;
 }
 

@@ -31,12 +31,21 @@ export async function converge(ctx: StackContext, takeOver: boolean): Promise<nu
   if (takeOver) ctx.o.stack.workspace.envVars.QUANTLAB_TAKE_OVER = "1";
   return withEngine("up", ctx, async (run) => {
     // In a fleet a failing host is rolled back and the hosts beside it in its wave run to their end; later waves wait on all of it.
-    await ctx.o.stack.up({ ...run.common, onOutput: run.onOutput, refresh: true, runProgram: true, ...(ctx.fleet ? { continueOnError: true } : {}) });
+    await ctx.o.stack.up({
+      ...run.common,
+      onOutput: run.onOutput,
+      refresh: true,
+      runProgram: true,
+      ...(ctx.fleet ? { continueOnError: true } : {}),
+    });
     for (const previous of new Set(takenOver(run.events))) print(`quantlab: took the host over from stack ${previous}`);
     const rows = healthFromEvents(ctx, run.events);
     print(`\n${healthTable(rows)}`);
     const failed = toleratedFailures(run.events);
-    for (const f of failed) process.stderr.write(`quantlab: host ${f.host} failed and went back to its last generation (tolerated by quantlab:rollout.maxFailedHosts):\n${f.failure}\n`);
+    for (const f of failed)
+      process.stderr.write(
+        `quantlab: host ${f.host} failed and went back to its last generation (tolerated by quantlab:rollout.maxFailedHosts):\n${f.failure}\n`,
+      );
     return rows.every((r) => r.ok) && failed.length === 0 ? 0 : 1;
   });
 }

@@ -50,18 +50,27 @@ export function doctorScript(s: DoctorSpec): Script {
     const file = path(f);
     const who = file.tree === "root" ? root : as;
     // The section line names the file as text: it reads nothing, so root may print a runtime user's path.
-    out.push(root`printf '::doctor:: env %s\n' ${word(file.raw)}`, root`${who`if [ -f ${file} ]; then echo present; sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)=.*/key \1/p' ${file}; else echo absent; fi`}`);
+    out.push(
+      root`printf '::doctor:: env %s\n' ${word(file.raw)}`,
+      root`${who`if [ -f ${file} ]; then echo present; sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)=.*/key \1/p' ${file}; else echo absent; fi`}`,
+    );
   }
-  if (s.probe) out.push(sectionOf("health"), s.probe.withToken ? root`printf '%s\n' "$hdr" | ${curlStatus(s.probe)}; echo` : root`${curlStatus(s.probe)}; echo`);
+  if (s.probe)
+    out.push(
+      sectionOf("health"),
+      s.probe.withToken ? root`printf '%s\n' "$hdr" | ${curlStatus(s.probe)}; echo` : root`${curlStatus(s.probe)}; echo`,
+    );
   if (s.spoolDir) {
     const d = path(s.spoolDir);
     out.push(
       sectionOf("spool"),
       root`${as`if [ -d ${d} ]; then stat -c 'owner %U %G %a' ${d}; df -Pk ${d} | awk 'NR == 2 {print "free_kb", $4}'; echo "newest $(find ${d} -maxdepth 1 -type f -printf '%T@ %f\n' | sort -n | tail -n 1)"; echo "now $(date +%s)"; else echo absent; fi`}`,
     );
-    if (s.port !== undefined) out.push(sectionOf("metrics"), root`curl -s --max-time 5 http://127.0.0.1:${int(s.port, 1, 65535)}/metrics | head -c 65536; echo`);
+    if (s.port !== undefined)
+      out.push(sectionOf("metrics"), root`curl -s --max-time 5 http://127.0.0.1:${int(s.port, 1, 65535)}/metrics | head -c 65536; echo`);
   }
-  if (s.s3Endpoint !== undefined) out.push(sectionOf("s3"), root`curl -s -o /dev/null -w '%{http_code}' --max-time 5 ${httpUrl(s.s3Endpoint)}; echo`);
+  if (s.s3Endpoint !== undefined)
+    out.push(sectionOf("s3"), root`curl -s -o /dev/null -w '%{http_code}' --max-time 5 ${httpUrl(s.s3Endpoint)}; echo`);
   return lines(ROOT_WHO, out);
 }
 

@@ -27,7 +27,9 @@ function reader(s: LogSource, o: LogOptions, runtimeUser: string): Script {
   }
   const file = path(s.path);
   const who = file.tree === "root" ? root : asUser(user(runtimeUser));
-  const tail = o.json ? who`tail -n ${n}${o.follow ? who` -F` : who``} ${file} | sed -u "s|^|"${file}"\t|"` : who`tail -n ${n}${o.follow ? who` -F` : who``} ${file}`;
+  const tail = o.json
+    ? who`tail -n ${n}${o.follow ? who` -F` : who``} ${file} | sed -u "s|^|"${file}"\t|"`
+    : who`tail -n ${n}${o.follow ? who` -F` : who``} ${file}`;
   // -F waits for a file that does not exist yet; without -f a missing file is said once.
   return root`${o.follow ? who`${tail} 2>/dev/null` : who`if [ -f ${file} ]; then ${tail}; else printf '(no file %s)\n' ${file} >&2; fi`}`;
 }
@@ -39,7 +41,11 @@ const heading = (s: LogSource): Script =>
 /** The script that prints (or follows) the sources. */
 export function logsScript(sources: readonly LogSource[], o: LogOptions, runtimeUser: string): Script {
   if (sources.length === 0) throw new Error("no log source");
-  if (!o.follow) return lines(ROOT_WHO, sources.flatMap((s) => (sources.length > 1 && !o.json ? [heading(s), reader(s, o, runtimeUser)] : [reader(s, o, runtimeUser)])));
+  if (!o.follow)
+    return lines(
+      ROOT_WHO,
+      sources.flatMap((s) => (sources.length > 1 && !o.json ? [heading(s), reader(s, o, runtimeUser)] : [reader(s, o, runtimeUser)])),
+    );
   return lines(ROOT_WHO, [
     root`pids=`,
     ...sources.flatMap((s) => [root`${reader(s, o, runtimeUser)} &`, root`pids="$pids $!"`]),

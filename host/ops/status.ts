@@ -16,7 +16,11 @@ export function statusScript(unitName: string, port: number | undefined, probe: 
     // cgroup v2, or the unified / systemd hierarchy of a hybrid (v1) host.
     root`procs=; for d in /sys/fs/cgroup /sys/fs/cgroup/unified /sys/fs/cgroup/systemd; do if [ -n "$cg" ] && [ -r "$d$cg/cgroup.procs" ]; then procs="$d$cg/cgroup.procs"; break; fi; done`,
     root`if [ -n "$procs" ]; then echo "rss_kb $(for p in $(cat "$procs"); do awk '/^VmRSS:/ {print $2}' /proc/$p/status 2>/dev/null; done | awk '{s += $1} END {print s + 0}')"; fi`,
-    ...(port !== undefined ? [root`if [ -n "$(lsof -nP -t -iTCP:${int(port, 1, 65535)} -sTCP:LISTEN)" ]; then echo "listening yes"; else echo "listening no"; fi`] : []),
+    ...(port !== undefined
+      ? [
+          root`if [ -n "$(lsof -nP -t -iTCP:${int(port, 1, 65535)} -sTCP:LISTEN)" ]; then echo "listening yes"; else echo "listening no"; fi`,
+        ]
+      : []),
     ...(probe ? [root`echo "health $(${curlStatus(probe)})"`] : []),
   ]);
 }

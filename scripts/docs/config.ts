@@ -72,7 +72,12 @@ function unwrap(s: Zod): { inner: Zod; optional: boolean; default?: { value: unk
 /** The schema's own words for what it expects: its error message without "expected ". */
 function expects(d: Def): string | undefined {
   const e = d.error?.({ code: "invalid_type", input: undefined });
-  const text = typeof e === "string" ? e : typeof e === "object" && e !== null && "message" in e ? String((e as { message: unknown }).message) : undefined;
+  const text =
+    typeof e === "string"
+      ? e
+      : typeof e === "object" && e !== null && "message" in e
+        ? String((e as { message: unknown }).message)
+        : undefined;
   return text?.replace(/^expected /, "");
 }
 
@@ -123,7 +128,8 @@ export function typeText(s: Zod): string {
       return base + range(base, bounds(d), true);
     }
     case "union":
-      if (d.discriminator) return `object, by ${d.discriminator}: ${d.options!.map((o) => typeText(unwrap(def(o).shape![d.discriminator!]!).inner)).join(" or ")}`;
+      if (d.discriminator)
+        return `object, by ${d.discriminator}: ${d.options!.map((o) => typeText(unwrap(def(o).shape![d.discriminator!]!).inner)).join(" or ")}`;
       return words ?? d.options!.map((o) => typeText(unwrap(o).inner)).join(" or ");
     case "object":
       return words && !/^an object with /.test(words) ? words : "object";
@@ -185,7 +191,12 @@ class Walk {
     const u = unwrap(field);
     const doc = this.docs(docPath);
     const key = this.key(parts);
-    this.rows.push({ key, type: typeText(u.inner), default: defaultText(key, u, doc, required && !u.optional && !u.default), description: doc?.text ?? "" });
+    this.rows.push({
+      key,
+      type: typeText(u.inner),
+      default: defaultText(key, u, doc, required && !u.optional && !u.default),
+      description: doc?.text ?? "",
+    });
   }
 
   /** The rows of an object's fields, under `parts` (shown) and `docPath` (for the TSDoc lookup). */
@@ -206,7 +217,12 @@ class Walk {
         if (done.has(at)) continue;
         done.add(at);
         const names = entries.filter(([n]) => grouped.get(n) === at).map(([n]) => n);
-        this.rows.push({ key: `${this.key(parts)}.{${names.join(", ")}}`, type: "", default: "", description: `as under \`${at}\`: the same fields, types and defaults` });
+        this.rows.push({
+          key: `${this.key(parts)}.{${names.join(", ")}}`,
+          type: "",
+          default: "",
+          description: `as under \`${at}\`: the same fields, types and defaults`,
+        });
         continue;
       }
       this.field(field, [...parts, name], [...docPath, name], true);
@@ -227,11 +243,23 @@ class Walk {
       const full = entry ? this.canonical.get(fieldNames(entry)) : undefined;
       if (entry && full !== undefined && full !== this.key(entryParts)) {
         const none = Object.values(entry).every((f) => !unwrap(f).default);
-        this.rows.push({ key: `${this.key(entryParts)}.*`, type: "", default: "", description: `the fields of \`${full}\`${none ? ", with no defaults of their own" : ""}` });
+        this.rows.push({
+          key: `${this.key(entryParts)}.*`,
+          type: "",
+          default: "",
+          description: `the fields of \`${full}\`${none ? ", with no defaults of their own" : ""}`,
+        });
         return;
       }
       if (entry) this.mapsFound.push({ fields: fieldNames(entry), key: this.key(entryParts), depth: entryParts.length });
-      this.rows.push({ key: this.key(entryParts), type: typeText(map.entry), default: "unset", description: `one of ${Object.keys(d.shape!).map((k) => `\`${k}\``).join(", ")}` });
+      this.rows.push({
+        key: this.key(entryParts),
+        type: typeText(map.entry),
+        default: "unset",
+        description: `one of ${Object.keys(d.shape!)
+          .map((k) => `\`${k}\``)
+          .join(", ")}`,
+      });
       if (entry) this.object(entry, entryParts, [...docPath, map.first]);
     } else if (d.type === "array") {
       const element = unwrap(d.element!).inner;
@@ -251,7 +279,12 @@ class Walk {
     });
     const tagKey = this.key([...parts, tag]);
     const tagDocs = variants.map((v) => `\`${v.value}\`: ${this.docs([...v.docPath, tag])?.text ?? ""}`);
-    this.rows.push({ key: tagKey, type: variants.map((v) => JSON.stringify(v.value)).join(" or "), default: "**required**", description: tagDocs.join(" ") });
+    this.rows.push({
+      key: tagKey,
+      type: variants.map((v) => JSON.stringify(v.value)).join(" or "),
+      default: "**required**",
+      description: tagDocs.join(" "),
+    });
     const names = [...new Set(variants.flatMap((v) => Object.keys(v.shape)))].filter((n) => n !== tag);
     for (const name of names) {
       const having = variants.filter((v) => v.shape[name] !== undefined);

@@ -7,7 +7,9 @@ export function main(argv: readonly string[], root: string): number {
   const check = argv.includes("--check");
   const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
   const files = generatedFiles(packageInput(root), readme);
-  const stale = Object.entries(files).filter(([rel, text]) => !fs.existsSync(path.join(root, rel)) || fs.readFileSync(path.join(root, rel), "utf8") !== text);
+  const stale = Object.entries(files).filter(
+    ([rel, text]) => !fs.existsSync(path.join(root, rel)) || fs.readFileSync(path.join(root, rel), "utf8") !== text,
+  );
   if (check) {
     for (const [rel] of stale) console.error(`docs: ${rel} is stale: run npm run docs`);
     return stale.length === 0 ? 0 : 1;

@@ -31,7 +31,12 @@ export interface ReferenceInput {
   readonly secretKeys: readonly string[];
   readonly tokens: readonly string[];
   readonly commands: readonly Command[];
-  readonly kinds: readonly { readonly name: string; readonly type: string; readonly target?: string; readonly compare: readonly string[] }[];
+  readonly kinds: readonly {
+    readonly name: string;
+    readonly type: string;
+    readonly target?: string;
+    readonly compare: readonly string[];
+  }[];
   readonly envDir: string;
 }
 
@@ -39,7 +44,8 @@ export interface ReferenceInput {
 const SECRET_TEXT: Readonly<Record<string, string>> = {
   sshPrivateKey:
     "The deploy key: a PEM or OpenSSH private key, kept in the provider's memory only (never a resource input). Required unless every host has `useAgent: true`. Set with `npx quantlab secret --stack STACK --key sshPrivateKey < ~/.ssh/quantlab_deploy`.",
-  sshKeyPassphrase: "The deploy key's passphrase, when it has one. Set with `npx quantlab secret --stack STACK --key sshKeyPassphrase < FILE`.",
+  sshKeyPassphrase:
+    "The deploy key's passphrase, when it has one. Set with `npx quantlab secret --stack STACK --key sshKeyPassphrase < FILE`.",
 };
 
 function secretsTable(input: ReferenceInput): string {
@@ -58,7 +64,9 @@ function secretsTable(input: ReferenceInput): string {
         const who = names.map(code).join(" or ");
         rows.push([
           code(`quantlab:tokens.${t}`),
-          cell(`The bearer token ${list(names.map(code), " and ")} ${names.length === 1 ? "checks" : "check"}${presenters.length ? `; presented by ${presenters.join(", ")}` : ""}. Required while ${who} is enabled. Set with ${code(setTokenCommand(t))}.`),
+          cell(
+            `The bearer token ${list(names.map(code), " and ")} ${names.length === 1 ? "checks" : "check"}${presenters.length ? `; presented by ${presenters.join(", ")}` : ""}. Required while ${who} is enabled. Set with ${code(setTokenCommand(t))}.`,
+          ),
         ]);
       }
       continue;
@@ -80,7 +88,12 @@ function configTable(rows: readonly ConfigRow[]): string {
 function kindsTable(input: ReferenceInput): string {
   return table(
     ["kind", "type token", "names its target by", "a diff compares"],
-    input.kinds.map((k) => [code(k.type), code(typeToken(k.name as (typeof KIND_NAMES)[number])), k.target ? code(k.target) : "-", list(k.compare.map(code))]),
+    input.kinds.map((k) => [
+      code(k.type),
+      code(typeToken(k.name as (typeof KIND_NAMES)[number])),
+      k.target ? code(k.target) : "-",
+      list(k.compare.map(code)),
+    ]),
   );
 }
 

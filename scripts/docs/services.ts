@@ -62,7 +62,13 @@ export function servicesTable(services: readonly ServiceEntry[]): string {
 export function serviceFilesTable(services: readonly ServiceEntry[], envDir: string): string {
   return table(
     ["service", "what it is", "env file", "token (it checks; its callers present)", "log file besides the journal"],
-    services.map((s) => [code(s.name), cell(s.description), code(`${envDir}/${s.envFile}`), s.token ? code(`tokens.${s.token}`) : "-", s.logFile ? code(`${s.workingDir}/${s.logFile}`) : "-"]),
+    services.map((s) => [
+      code(s.name),
+      cell(s.description),
+      code(`${envDir}/${s.envFile}`),
+      s.token ? code(`tokens.${s.token}`) : "-",
+      s.logFile ? code(`${s.workingDir}/${s.logFile}`) : "-",
+    ]),
   );
 }
 
@@ -74,7 +80,11 @@ export function levelsTable(services: readonly ServiceEntry[]): string {
   const byName = new Map(services.map((s) => [s.name, s]));
   return table(
     ["level", "services", "each starts after"],
-    startupLevels(names, edges).map((level, i) => [String(i + 1), codes(level), level.map((n) => `${n}: ${list(byName.get(n)!.after)}`).join("; ")]),
+    startupLevels(names, edges).map((level, i) => [
+      String(i + 1),
+      codes(level),
+      level.map((n) => `${n}: ${list(byName.get(n)!.after)}`).join("; "),
+    ]),
   );
 }
 
@@ -90,6 +100,13 @@ export function capabilitiesTable(services: readonly ServiceEntry[], docs: Reado
 export function cronTable(jobs: readonly CronEntry[]): string {
   return table(
     ["job", "script (in `core/scheduler/`)", "purpose", "default schedule", "cron file", "log file"],
-    jobs.map((j) => [code(j.name), code(j.script), cell(j.purpose), j.defaultSchedule ? code(j.defaultSchedule) : "none (off until given one)", code(j.cronFile), code(j.logFile)]),
+    jobs.map((j) => [
+      code(j.name),
+      code(j.script),
+      cell(j.purpose),
+      j.defaultSchedule ? code(j.defaultSchedule) : "none (off until given one)",
+      code(j.cronFile),
+      code(j.logFile),
+    ]),
   );
 }

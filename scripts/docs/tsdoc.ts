@@ -34,7 +34,10 @@ export function parseDocComment(raw: string): FieldDoc {
   const at = body.search(/(^|\s)@default\b/);
   if (at < 0) return { text: body };
   const text = body.slice(0, at).trim();
-  const def = body.slice(at).replace(/^\s*@default\s*/, "").trim();
+  const def = body
+    .slice(at)
+    .replace(/^\s*@default\s*/, "")
+    .trim();
   return def ? { text, default: def } : { text };
 }
 

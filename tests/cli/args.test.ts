@@ -45,7 +45,9 @@ const refusedByCommand = async (argv: string[]): Promise<string> => {
 describe("what each command accepts", () => {
   it("the common options: --stack, --sandbox, --config-file, --host, --json where the command takes them", () => {
     expect(parse(["status", "--stack", "prod"])).toEqual({ ...base, name: "status", stack: "prod" });
-    expect(parse(["health", "--stack", "prod", "--json", "--host", "research-a", "--sandbox", "--config-file", "Pulumi.prod.yaml"])).toEqual({
+    expect(
+      parse(["health", "--stack", "prod", "--json", "--host", "research-a", "--sandbox", "--config-file", "Pulumi.prod.yaml"]),
+    ).toEqual({
       ...base,
       name: "status",
       stack: "prod",
@@ -54,7 +56,12 @@ describe("what each command accepts", () => {
       sandbox: true,
       configFile: "Pulumi.prod.yaml",
     });
-    expect(parse(["up", "--stack", "sandbox", "--take-over"])).toEqual({ ...base, name: "up", stack: "sandbox", options: { "take-over": true } });
+    expect(parse(["up", "--stack", "sandbox", "--take-over"])).toEqual({
+      ...base,
+      name: "up",
+      stack: "sandbox",
+      options: { "take-over": true },
+    });
     expect(parse(["up", "--stack", "sandbox"])).toEqual({ ...base, name: "up", stack: "sandbox", options: { "take-over": undefined } });
     expect(parse(["preview", "--stack", "prod"])).toEqual({ ...base, name: "preview", stack: "prod" });
   });
@@ -67,18 +74,59 @@ describe("what each command accepts", () => {
       positionals: ["replayd"],
       options: { lines: "50", since: "today", follow: true },
     });
-    expect(parse(["logs", "ml", "--lines=7", "--stack", "prod", "--json"])).toEqual({ ...base, name: "logs", stack: "prod", json: true, positionals: ["ml"], options: { lines: "7", since: undefined, follow: undefined } });
+    expect(parse(["logs", "ml", "--lines=7", "--stack", "prod", "--json"])).toEqual({
+      ...base,
+      name: "logs",
+      stack: "prod",
+      json: true,
+      positionals: ["ml"],
+      options: { lines: "7", since: undefined, follow: undefined },
+    });
     expect(parse(["restart", "--all", "--stack", "prod"])).toEqual({ ...base, name: "restart", stack: "prod", options: { all: true } });
-    expect(parse(["restart", "featurexd", "replayd", "--stack", "prod"])).toEqual({ ...base, name: "restart", stack: "prod", positionals: ["featurexd", "replayd"], options: { all: undefined } });
-    expect(parse(["deploy", "--ref", "release/2026-01", "--stack", "prod"])).toEqual({ ...base, name: "deploy", stack: "prod", options: { ref: "release/2026-01" } });
-    expect(parse(["doctor", "collector", "--stack", "prod"])).toEqual({ ...base, name: "doctor", stack: "prod", positionals: ["collector"] });
-    expect(parse(["rollback", "--to", "3", "--stack", "prod", "--host", "research-b"])).toEqual({ ...base, name: "rollback", stack: "prod", host: "research-b", options: { to: "3" } });
-    expect(parse(["secret", "--key", "tokens.replayd", "--stack", "prod"])).toEqual({ ...base, name: "secret", stack: "prod", options: { key: "tokens.replayd" } });
-    for (const name of ["drift", "destroy", "runs", "generations", "validate", "unlock"]) expect(parse([name, "--stack", "p"]).name).toBe(name);
+    expect(parse(["restart", "featurexd", "replayd", "--stack", "prod"])).toEqual({
+      ...base,
+      name: "restart",
+      stack: "prod",
+      positionals: ["featurexd", "replayd"],
+      options: { all: undefined },
+    });
+    expect(parse(["deploy", "--ref", "release/2026-01", "--stack", "prod"])).toEqual({
+      ...base,
+      name: "deploy",
+      stack: "prod",
+      options: { ref: "release/2026-01" },
+    });
+    expect(parse(["doctor", "collector", "--stack", "prod"])).toEqual({
+      ...base,
+      name: "doctor",
+      stack: "prod",
+      positionals: ["collector"],
+    });
+    expect(parse(["rollback", "--to", "3", "--stack", "prod", "--host", "research-b"])).toEqual({
+      ...base,
+      name: "rollback",
+      stack: "prod",
+      host: "research-b",
+      options: { to: "3" },
+    });
+    expect(parse(["secret", "--key", "tokens.replayd", "--stack", "prod"])).toEqual({
+      ...base,
+      name: "secret",
+      stack: "prod",
+      options: { key: "tokens.replayd" },
+    });
+    for (const name of ["drift", "destroy", "runs", "generations", "validate", "unlock"])
+      expect(parse([name, "--stack", "p"]).name).toBe(name);
   });
 
   it("run: everything after -- goes to the job as it is, options included", () => {
-    expect(parse(["run", "ml", "--stack", "p", "--", "--dry-run"])).toEqual({ ...base, name: "run", stack: "p", positionals: ["ml"], passThrough: ["--dry-run"] });
+    expect(parse(["run", "ml", "--stack", "p", "--", "--dry-run"])).toEqual({
+      ...base,
+      name: "run",
+      stack: "p",
+      positionals: ["ml"],
+      passThrough: ["--dry-run"],
+    });
     expect(parse(["run", "ml", "--stack", "p", "--", "--symbol", "btcusdt", "--stack", "q", "--", "-x"])).toEqual({
       ...base,
       name: "run",
@@ -97,7 +145,9 @@ describe("what the parser refuses, naming it", () => {
 
   it("--stack: required, before --, a plain name, with a value", () => {
     expect(refused(["status"])).toBe("--stack is required");
-    expect(refused(["run", "ml", "--", "--dry-run", "--stack", "p"])).toBe("--stack is required before -- (everything after -- goes to the command)");
+    expect(refused(["run", "ml", "--", "--dry-run", "--stack", "p"])).toBe(
+      "--stack is required before -- (everything after -- goes to the command)",
+    );
     expect(refused(["status", "--stack", "a b"])).toBe('--stack: expected letters, digits, _ . -, got "a b"');
     expect(refused(["status", "--stack"])).toBe("--stack needs a value");
     expect(refused(["status", "--stack", "--json"])).toBe("--stack needs a value");
@@ -125,14 +175,18 @@ describe("what the parser refuses, naming it", () => {
     expect(refused(["logs", "a", "b", "--stack", "p"])).toBe("logs: expected one service, cron job or all, got a b");
     expect(refused(["doctor", "a", "b", "--stack", "p"])).toBe("doctor: expected at most one service, got a b");
     expect(refused(["run", "--stack", "p"])).toBe("run: expected one cron job, got none");
-    expect(refused(["restart", ...Array.from({ length: 11 }, (_, i) => `s${i}`), "--stack", "p"])).toBe("restart: expected service names, got s0 s1 s2 s3 s4 s5 s6 s7 s8 s9 s10");
+    expect(refused(["restart", ...Array.from({ length: 11 }, (_, i) => `s${i}`), "--stack", "p"])).toBe(
+      "restart: expected service names, got s0 s1 s2 s3 s4 s5 s6 s7 s8 s9 s10",
+    );
   });
 });
 
 describe("the commands' own checks, before anything is opened", () => {
   it("logs: a line count, a journalctl time, -f without --json", async () => {
     expect(await refusedByCommand(["logs", "replayd", "-n", "0", "--stack", "p"])).toBe('-n: expected a number of lines 1-999999, got "0"');
-    expect(await refusedByCommand(["logs", "replayd", "-n", "1000000", "--stack", "p"])).toBe('-n: expected a number of lines 1-999999, got "1000000"');
+    expect(await refusedByCommand(["logs", "replayd", "-n", "1000000", "--stack", "p"])).toBe(
+      '-n: expected a number of lines 1-999999, got "1000000"',
+    );
     expect(await refusedByCommand(["logs", "replayd", "--since", "today; reboot", "--stack", "p"])).toBe(
       '--since: expected a journalctl time such as today, -1h or "2026-01-15 10:00", got "today; reboot"',
     );
@@ -141,7 +195,9 @@ describe("the commands' own checks, before anything is opened", () => {
 
   it("restart: names or --all, not both, not neither", async () => {
     expect(await refusedByCommand(["restart", "--stack", "p"])).toBe("restart: name the services or pass --all (not both)");
-    expect(await refusedByCommand(["restart", "replayd", "--all", "--stack", "p"])).toBe("restart: name the services or pass --all (not both)");
+    expect(await refusedByCommand(["restart", "replayd", "--all", "--stack", "p"])).toBe(
+      "restart: name the services or pass --all (not both)",
+    );
   });
 
   it("deploy: a ref, of git's form", async () => {
@@ -155,16 +211,28 @@ describe("the commands' own checks, before anything is opened", () => {
   });
 
   it("run: a known job; each argument a plain word", async () => {
-    expect(await refusedByCommand(["run", "mysql", "--stack", "p"])).toBe('run: "mysql" is not a scheduler job (known: ml, daily-prod, daily-prod-dry, ops-report, compact-ready, cleanup-retention, daily-health)');
-    expect(await refusedByCommand(["run", "ml", "--stack", "p", "--", "a b"])).toBe('run: argument "a b" is not a plain word of [A-Za-z0-9_@+=:,./-]');
-    expect(await refusedByCommand(["run", "ml", "--stack", "p", "--", "--dry-run", "$(id)"])).toBe('run: argument "$(id)" is not a plain word of [A-Za-z0-9_@+=:,./-]');
+    expect(await refusedByCommand(["run", "mysql", "--stack", "p"])).toBe(
+      'run: "mysql" is not a scheduler job (known: ml, daily-prod, daily-prod-dry, ops-report, compact-ready, cleanup-retention, daily-health)',
+    );
+    expect(await refusedByCommand(["run", "ml", "--stack", "p", "--", "a b"])).toBe(
+      'run: argument "a b" is not a plain word of [A-Za-z0-9_@+=:,./-]',
+    );
+    expect(await refusedByCommand(["run", "ml", "--stack", "p", "--", "--dry-run", "$(id)"])).toBe(
+      'run: argument "$(id)" is not a plain word of [A-Za-z0-9_@+=:,./-]',
+    );
   });
 
   it("rollback: a generation number; secret: a key it knows", async () => {
     expect(await refusedByCommand(["rollback", "--to", "0", "--stack", "p"])).toBe('rollback --to: expected a generation number, got "0"');
-    expect(await refusedByCommand(["rollback", "--to", "two", "--stack", "p"])).toBe('rollback --to: expected a generation number, got "two"');
-    expect(await refusedByCommand(["secret", "--key", "tokens", "--stack", "p"])).toBe("secret: --key must be tokens.<name>, sshPrivateKey or sshKeyPassphrase");
-    expect(await refusedByCommand(["secret", "--stack", "p"])).toBe("secret: --key must be tokens.<name>, sshPrivateKey or sshKeyPassphrase");
+    expect(await refusedByCommand(["rollback", "--to", "two", "--stack", "p"])).toBe(
+      'rollback --to: expected a generation number, got "two"',
+    );
+    expect(await refusedByCommand(["secret", "--key", "tokens", "--stack", "p"])).toBe(
+      "secret: --key must be tokens.<name>, sshPrivateKey or sshKeyPassphrase",
+    );
+    expect(await refusedByCommand(["secret", "--stack", "p"])).toBe(
+      "secret: --key must be tokens.<name>, sshPrivateKey or sshKeyPassphrase",
+    );
   });
 });
 
@@ -204,8 +272,14 @@ Everything after -- goes to the command as it is: put --stack and the other opti
       passThrough: "REST...",
       run: async () => 0,
     };
-    expect(usage([cmd])).toBe("usage:\n  quantlab probe|p NAME [--level L] [--quiet] --stack NAME [--sandbox] [--json] [-- REST...]\n\nEverything after -- goes to the command as it is: put --stack and the other options before it.");
-    expect(parseCommandLine(["p", "x", "-q", "--stack", "s", "--", "y"], [cmd]).invocation).toMatchObject({ options: { level: undefined, quiet: true }, positionals: ["x"], passThrough: ["y"] });
+    expect(usage([cmd])).toBe(
+      "usage:\n  quantlab probe|p NAME [--level L] [--quiet] --stack NAME [--sandbox] [--json] [-- REST...]\n\nEverything after -- goes to the command as it is: put --stack and the other options before it.",
+    );
+    expect(parseCommandLine(["p", "x", "-q", "--stack", "s", "--", "y"], [cmd]).invocation).toMatchObject({
+      options: { level: undefined, quiet: true },
+      positionals: ["x"],
+      passThrough: ["y"],
+    });
     expect(usageError("probe: nope", [cmd]).message).toBe(`probe: nope\n${usage([cmd])}`);
   });
 });

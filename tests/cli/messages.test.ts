@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { engineErrors, engineFailure, explain, hostOfUrn } from "../../cli/messages";
 
-const diag = (message: string, urn?: string): EngineEvent => ({ sequence: 0, timestamp: 0, diagnosticEvent: { message, color: "never", severity: "error", ...(urn ? { urn } : {}) } }) as EngineEvent;
+const diag = (message: string, urn?: string): EngineEvent =>
+  ({ sequence: 0, timestamp: 0, diagnosticEvent: { message, color: "never", severity: "error", ...(urn ? { urn } : {}) } }) as EngineEvent;
 const URN = (name: string) => `urn:pulumi:prod::quantlab-infra::quantlab:host:Host$pulumi-nodejs:dynamic/quantlab:HostFile::${name}`;
 
 describe("explain", () => {
@@ -11,11 +12,15 @@ describe("explain", () => {
     const e = new Error(
       "Command failed with exit code 255: /work/x/.tools/bin/pulumi stack init prod --non-interactive\nerror: could not create secrets manager for new stack: incorrect passphrase",
     );
-    expect(explain(e, "prod")).toBe("cannot decrypt the secrets of stack prod: incorrect passphrase (check PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE)");
+    expect(explain(e, "prod")).toBe(
+      "cannot decrypt the secrets of stack prod: incorrect passphrase (check PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE)",
+    );
   });
 
   it("a locked stack names the holder and the way out", () => {
-    const e = new Error("error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with `pulumi cancel`.\n  file:///s/.pulumi/locks/organization/quantlab-infra/prod/abc.json: created by ops@box (pid 4242) at 2026-12-01T10:00:00Z");
+    const e = new Error(
+      "error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with `pulumi cancel`.\n  file:///s/.pulumi/locks/organization/quantlab-infra/prod/abc.json: created by ops@box (pid 4242) at 2026-12-01T10:00:00Z",
+    );
     expect(explain(e, "prod")).toBe(
       [
         "stack prod is locked by another run (held by ops@box (pid 4242) at 2026-12-01T10:00:00Z).",
@@ -26,7 +31,9 @@ describe("explain", () => {
   });
 
   it("another CLI failure: its error lines, never the command line that ran", () => {
-    const e = new Error("Command failed with exit code 1: /a/.tools/bin/pulumi config --show-secrets --json --stack prod\nwarning: x\nerror: open Pulumi.prod.yaml: permission denied");
+    const e = new Error(
+      "Command failed with exit code 1: /a/.tools/bin/pulumi config --show-secrets --json --stack prod\nwarning: x\nerror: open Pulumi.prod.yaml: permission denied",
+    );
     expect(explain(e, "prod")).toBe("pulumi: open Pulumi.prod.yaml: permission denied");
   });
 
@@ -37,10 +44,17 @@ describe("explain", () => {
 
 describe("engine errors", () => {
   it("each diagnostic once, generic ones left out; in a fleet each names its host", () => {
-    const events = [diag("HostFile /etc/a on 10.0.0.2: disk full", URN("east:/etc/a")), diag("update failed"), diag("HostFile /etc/a on 10.0.0.2: disk full", URN("east:/etc/a")), diag("boom")];
+    const events = [
+      diag("HostFile /etc/a on 10.0.0.2: disk full", URN("east:/etc/a")),
+      diag("update failed"),
+      diag("HostFile /etc/a on 10.0.0.2: disk full", URN("east:/etc/a")),
+      diag("boom"),
+    ];
     expect(engineErrors(events, true)).toEqual(["host east: HostFile /etc/a on 10.0.0.2: disk full", "boom"]);
     expect(engineErrors(events, false)).toEqual(["HostFile /etc/a on 10.0.0.2: disk full", "boom"]);
-    expect(engineFailure("up", events, new Error("x"), "prod", false).message).toBe("up failed:\nHostFile /etc/a on 10.0.0.2: disk full\nboom");
+    expect(engineFailure("up", events, new Error("x"), "prod", false).message).toBe(
+      "up failed:\nHostFile /etc/a on 10.0.0.2: disk full\nboom",
+    );
   });
 
   it("the host of a resource is the part of its name before the first colon", () => {

@@ -6,7 +6,13 @@ import { typeToken } from "../../provider/kinds";
 
 const SERVICE = typeToken("service");
 const outputsEvent = (op: string, type: string, name: string, outputs: Record<string, unknown>): EngineEvent =>
-  ({ sequence: 0, timestamp: 0, resOutputsEvent: { metadata: { op, type, urn: `urn:pulumi:prod::quantlab-infra::quantlab:index:Host$${type}::${name}`, provider: "", new: { outputs } } } }) as unknown as EngineEvent;
+  ({
+    sequence: 0,
+    timestamp: 0,
+    resOutputsEvent: {
+      metadata: { op, type, urn: `urn:pulumi:prod::quantlab-infra::quantlab:index:Host$${type}::${name}`, provider: "", new: { outputs } },
+    },
+  }) as unknown as EngineEvent;
 
 describe("serviceOutputs", () => {
   it("the last outputs per service resource (the update's step after the refresh), keyed <host>:<unit>; other types and deletes skipped", () => {

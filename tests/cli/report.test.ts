@@ -10,7 +10,13 @@ import { typeToken, type KindName } from "../../provider/kinds";
 
 const A = "a".repeat(64);
 const B = "b".repeat(64);
-const step = (op: string, kind: KindName | "other", name: string, olds: Record<string, unknown>, news: Record<string, unknown>): EngineEvent =>
+const step = (
+  op: string,
+  kind: KindName | "other",
+  name: string,
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): EngineEvent =>
   ({
     sequence: 0,
     timestamp: 0,
@@ -28,13 +34,43 @@ const step = (op: string, kind: KindName | "other", name: string, olds: Record<s
 
 const unitFile = "/etc/systemd/system/quantlab-strategyd.service";
 const events = [
-  step("update", "file", `research-a:${unitFile}`, { path: unitFile, sha256: A, mode: "0644" }, { path: unitFile, sha256: B, mode: "0644" }),
-  step("update", "file", "research-b:/etc/quantlab/a.env", { path: "/etc/quantlab/a.env", sha256: A, mode: "0600" }, { path: "/etc/quantlab/a.env", sha256: A, mode: "0640" }),
-  step("update", "service", "research-a:quantlab-strategyd.service", { unit: "quantlab-strategyd.service", reads: { [unitFile]: A }, healthy: true }, { unit: "quantlab-strategyd.service", reads: { [unitFile]: B } }),
-  step("update", "service", "research-a:quantlab-replayd.service", { unit: "quantlab-replayd.service", reads: {}, active: false, healthy: false, health: "000" }, { unit: "quantlab-replayd.service", reads: {}, active: true }),
+  step(
+    "update",
+    "file",
+    `research-a:${unitFile}`,
+    { path: unitFile, sha256: A, mode: "0644" },
+    { path: unitFile, sha256: B, mode: "0644" },
+  ),
+  step(
+    "update",
+    "file",
+    "research-b:/etc/quantlab/a.env",
+    { path: "/etc/quantlab/a.env", sha256: A, mode: "0600" },
+    { path: "/etc/quantlab/a.env", sha256: A, mode: "0640" },
+  ),
+  step(
+    "update",
+    "service",
+    "research-a:quantlab-strategyd.service",
+    { unit: "quantlab-strategyd.service", reads: { [unitFile]: A }, healthy: true },
+    { unit: "quantlab-strategyd.service", reads: { [unitFile]: B } },
+  ),
+  step(
+    "update",
+    "service",
+    "research-a:quantlab-replayd.service",
+    { unit: "quantlab-replayd.service", reads: {}, active: false, healthy: false, health: "000" },
+    { unit: "quantlab-replayd.service", reads: {}, active: true },
+  ),
   step("create", "service", "research-b:quantlab-labeld.service", {}, { unit: "quantlab-labeld.service" }),
   step("delete", "file", "research-b:/etc/quantlab/old.env", { path: "/etc/quantlab/old.env" }, {}),
-  step("update", "checkout", "research-a:code", { root: "/srv/b", commit: "0123456789abcdef0123456789abcdef01234567", current: false, ref: "main" }, { root: "/srv/b", ref: "main", current: true }),
+  step(
+    "update",
+    "checkout",
+    "research-a:code",
+    { root: "/srv/b", commit: "0123456789abcdef0123456789abcdef01234567", current: false, ref: "main" },
+    { root: "/srv/b", ref: "main", current: true },
+  ),
   step("update", "tools", "research-a:tools", { installed: { git: true, nodejs: false } }, { installed: { git: true, nodejs: true } }),
   step("update", "generation", "research-a:generation", { fingerprint: "x" }, { fingerprint: "y" }),
   step("same", "file", "research-a:/etc/quantlab/same.env", { path: "/etc/quantlab/same.env" }, { path: "/etc/quantlab/same.env" }),
@@ -50,9 +86,21 @@ describe("hostChanges", () => {
       { op: "update", kind: "service", host: "research-a", target: "quantlab-replayd.service", what: ["active"] },
       { op: "create", kind: "service", host: "research-b", target: "quantlab-labeld.service", what: ["missing on the host"] },
       { op: "delete", kind: "file", host: "research-b", target: "/etc/quantlab/old.env", what: ["no longer in the stack"] },
-      { op: "update", kind: "checkout", host: "research-a", target: "/srv/b", what: ["host has 0123456789ab, not what main names (or tracked files edited)"] },
+      {
+        op: "update",
+        kind: "checkout",
+        host: "research-a",
+        target: "/srv/b",
+        what: ["host has 0123456789ab, not what main names (or tracked files edited)"],
+      },
       { op: "update", kind: "tools", host: "research-a", target: "host tools", what: ["missing nodejs"] },
-      { op: "update", kind: "generation", host: "research-a", target: "generation", what: ["the host's generation differs (a rollback, or this run's changes)"] },
+      {
+        op: "update",
+        kind: "generation",
+        host: "research-a",
+        target: "generation",
+        what: ["the host's generation differs (a rollback, or this run's changes)"],
+      },
     ]);
     expect(hostChanges(events.slice(0, 1))).toEqual([{ op: "update", kind: "file", target: unitFile, what: ["sha256"] }]);
   });
@@ -85,7 +133,13 @@ describe("changesText and restartsText", () => {
   });
 
   it("a unit merely stopped is started; nothing to change", () => {
-    const stopped = step("update", "service", "quantlab-w.service", { unit: "quantlab-w.service", reads: {}, active: false, healthy: true }, { unit: "quantlab-w.service", reads: {}, active: true });
+    const stopped = step(
+      "update",
+      "service",
+      "quantlab-w.service",
+      { unit: "quantlab-w.service", reads: {}, active: false, healthy: true },
+      { unit: "quantlab-w.service", reads: {}, active: true },
+    );
     expect(restartsText(hostChanges([stopped]))).toBe("restarts:\n  quantlab-w.service               start   (active)");
     expect(changesText([])).toBe("host matches the stack");
     expect(changesText(hostChanges(events.slice(8), false))).toBe("host matches the stack");

@@ -4,7 +4,15 @@ import { age, bytes, isoSeconds, table } from "../../cli/table";
 
 describe("table and formats", () => {
   it("columns padded to their widest cell, no trailing spaces", () => {
-    expect(table(["a", "bb"], [["xxx", "y"], ["z", ""]])).toBe("a    bb\nxxx  y\nz");
+    expect(
+      table(
+        ["a", "bb"],
+        [
+          ["xxx", "y"],
+          ["z", ""],
+        ],
+      ),
+    ).toBe("a    bb\nxxx  y\nz");
   });
 
   it("sizes, ages and times", () => {

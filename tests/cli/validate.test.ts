@@ -20,7 +20,13 @@ async function pulumi(args: string[], input = "") {
   return must(PULUMI, [...args, "--stack", "vt", "--non-interactive"], {
     cwd: dir,
     input,
-    env: { ...process.env, PULUMI_HOME: path.join(TOOLS_DIR, "pulumi-home"), PULUMI_BACKEND_URL: `file://${dir}/state`, PULUMI_CONFIG_PASSPHRASE: PASS, PULUMI_SKIP_UPDATE_CHECK: "true" },
+    env: {
+      ...process.env,
+      PULUMI_HOME: path.join(TOOLS_DIR, "pulumi-home"),
+      PULUMI_BACKEND_URL: `file://${dir}/state`,
+      PULUMI_CONFIG_PASSPHRASE: PASS,
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+    },
   });
 }
 
@@ -52,7 +58,13 @@ beforeAll(async () => {
   );
   await must(PULUMI, ["stack", "init", "vt", "--non-interactive"], {
     cwd: dir,
-    env: { ...process.env, PULUMI_HOME: path.join(TOOLS_DIR, "pulumi-home"), PULUMI_BACKEND_URL: `file://${dir}/state`, PULUMI_CONFIG_PASSPHRASE: PASS, PULUMI_SKIP_UPDATE_CHECK: "true" },
+    env: {
+      ...process.env,
+      PULUMI_HOME: path.join(TOOLS_DIR, "pulumi-home"),
+      PULUMI_BACKEND_URL: `file://${dir}/state`,
+      PULUMI_CONFIG_PASSPHRASE: PASS,
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+    },
   });
   // Every token but labeld's; observer's too short; the key set.
   for (const [name, value] of Object.entries(TEST_TOKENS)) {
@@ -113,7 +125,10 @@ describe("quantlab validate", () => {
 
   it("the operator command exits 1 and prints the list; a fixed file exits 0", async () => {
     const env = { ...process.env, PULUMI_CONFIG_PASSPHRASE: PASS };
-    const bad = await run(process.execPath, [path.join(ROOT, "bin", "quantlab.js"), "validate", "--stack", "vt", "--config-file", file], { cwd: ROOT, env });
+    const bad = await run(process.execPath, [path.join(ROOT, "bin", "quantlab.js"), "validate", "--stack", "vt", "--config-file", file], {
+      cwd: ROOT,
+      env,
+    });
     expect([bad.code, bad.stdout.split("\n")[0]]).toEqual([1, `${file}: invalid stack config (4 problems):`]);
 
     const good = path.join(dir, "good.yaml");
@@ -121,7 +136,10 @@ describe("quantlab validate", () => {
     fs.writeFileSync(good, text);
     await pulumi(["config", "set", "--secret", "--path", "quantlab:tokens.labeld", "--config-file", good], TEST_TOKENS.labeld);
     await pulumi(["config", "set", "--secret", "--path", "quantlab:tokens.observer", "--config-file", good], TEST_TOKENS.observer);
-    const ok = await run(process.execPath, [path.join(ROOT, "bin", "quantlab.js"), "validate", "--stack", "vt", "--config-file", good], { cwd: ROOT, env });
+    const ok = await run(process.execPath, [path.join(ROOT, "bin", "quantlab.js"), "validate", "--stack", "vt", "--config-file", good], {
+      cwd: ROOT,
+      env,
+    });
     expect([ok.code, ok.stdout]).toEqual([0, `${good}: valid (10 services, 1 cron jobs)\n`]);
   });
 });

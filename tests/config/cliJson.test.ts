@@ -47,6 +47,9 @@ describe("configFromCliJson", () => {
   });
 
   it("a secret key the file does not hold keeps the CLI's flag", () => {
-    expect([...configFromCliJson(JSON_OUT, "config:\n  aws:region: eu-west-1\n").secretKeys]).toEqual(["quantlab:sshPrivateKey", "quantlab:tokens"]);
+    expect([...configFromCliJson(JSON_OUT, "config:\n  aws:region: eu-west-1\n").secretKeys]).toEqual([
+      "quantlab:sshPrivateKey",
+      "quantlab:tokens",
+    ]);
   });
 });

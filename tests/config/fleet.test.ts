@@ -21,22 +21,30 @@ const withHost = (i: number, patch: Entry, base: Config = fleetConfig()): Config
   return { ...base, "quantlab:hosts": JSON.stringify(hosts) };
 };
 const withHosts = (hosts: unknown, base: Config = fleetConfig()): Config => ({ ...base, "quantlab:hosts": JSON.stringify(hosts) });
-const withKey = (k: string, value: unknown, base: Config = fleetConfig()): Config => ({ ...base, [`quantlab:${k}`]: JSON.stringify(value) });
+const withKey = (k: string, value: unknown, base: Config = fleetConfig()): Config => ({
+  ...base,
+  [`quantlab:${k}`]: JSON.stringify(value),
+});
 const STACK_SERVICES = JSON.parse(fleetConfig()["quantlab:services"]!) as Entry;
 
 describe("mergeServices: a host's fields win, service by service", () => {
-  const stack = { replayd: { enabled: true, port: 4030, after: [] }, strategyd: { enabled: true, port: 4031, after: ["collector"], healthTimeoutSeconds: 45 } } as ServicesConfig;
+  const stack = {
+    replayd: { enabled: true, port: 4030, after: [] },
+    strategyd: { enabled: true, port: 4031, after: ["collector"], healthTimeoutSeconds: 45 },
+  } as ServicesConfig;
 
   it("without overrides the stack's services are the host's", () => {
     expect(mergeServices(stack, undefined)).toEqual(stack);
   });
 
   it("a host field replaces the stack's; unset fields keep the stack's; a service the stack leaves out gets the defaults", () => {
-    expect(mergeServices(stack, { replayd: { port: 4130 }, strategyd: { after: [], enabled: false }, labeld: { enabled: false } })).toEqual({
-      replayd: { enabled: true, port: 4130, after: [] },
-      strategyd: { enabled: false, port: 4031, after: [], healthTimeoutSeconds: 45 },
-      labeld: { enabled: false, after: [] },
-    });
+    expect(mergeServices(stack, { replayd: { port: 4130 }, strategyd: { after: [], enabled: false }, labeld: { enabled: false } })).toEqual(
+      {
+        replayd: { enabled: true, port: 4130, after: [] },
+        strategyd: { enabled: false, port: 4031, after: [], healthTimeoutSeconds: 45 },
+        labeld: { enabled: false, after: [] },
+      },
+    );
   });
 });
 
@@ -47,7 +55,15 @@ describe("rolloutWaves: host names in list order, the canary wave first", () => 
     ["three hosts, defaults: canary 1, then all the rest", 3, {}, [["a"], ["b", "c"]]],
     ["canary 1, batches of 2", 5, { canary: 1, batchSize: 2 }, [["a"], ["b", "c"], ["d", "e"]]],
     ["no canary, batches of 2", 5, { canary: 0, batchSize: 2 }, [["a", "b"], ["c", "d"], ["e"]]],
-    ["canary 2, batches of 50% of 4 hosts", 4, { canary: 2, batchSize: "50%" }, [["a", "b"], ["c", "d"]]],
+    [
+      "canary 2, batches of 50% of 4 hosts",
+      4,
+      { canary: 2, batchSize: "50%" },
+      [
+        ["a", "b"],
+        ["c", "d"],
+      ],
+    ],
     ["50% of 3 hosts rounds down (as Ansible's serial)", 3, { batchSize: "50%" }, [["a"], ["b"], ["c"]]],
     ["1% is still one host a wave", 3, { canary: 0, batchSize: "1%" }, [["a"], ["b"], ["c"]]],
     ["100% after the canary", 4, { batchSize: "100%" }, [["a"], ["b", "c", "d"]]],
@@ -63,8 +79,14 @@ describe("a fleet stack", () => {
 
   it("one ParsedHost per entry, with its SSH target", () => {
     expect(parsed.hosts.map((h) => [h.name, h.target])).toEqual([
-      ["research-a", { address: "10.9.8.11", port: 2201, user: "ops", hostKey: FLEET_HOST_KEYS.a, insecureSkipHostKeyCheck: false, useAgent: false }],
-      ["research-b", { address: "10.9.8.12", port: 2202, user: "opsb", hostKey: FLEET_HOST_KEYS.b, insecureSkipHostKeyCheck: false, useAgent: false }],
+      [
+        "research-a",
+        { address: "10.9.8.11", port: 2201, user: "ops", hostKey: FLEET_HOST_KEYS.a, insecureSkipHostKeyCheck: false, useAgent: false },
+      ],
+      [
+        "research-b",
+        { address: "10.9.8.12", port: 2202, user: "opsb", hostKey: FLEET_HOST_KEYS.b, insecureSkipHostKeyCheck: false, useAgent: false },
+      ],
       [
         "standby",
         {
@@ -82,11 +104,27 @@ describe("a fleet stack", () => {
 
   it("each host's model has its own services; model and config.host are the first host's", () => {
     const services = (i: number) => parsed.hosts[i]!.model.services.map((s) => `${s.def.name}:${s.port ?? "-"}`);
-    expect(services(1)).toEqual(["replayd:4130", "collector:9100", "featurexd:3051", "strategyd:4031", "backtestd:3041", "job-worker:-", "observer:-", "observer-api:3000"]);
+    expect(services(1)).toEqual([
+      "replayd:4130",
+      "collector:9100",
+      "featurexd:3051",
+      "strategyd:4031",
+      "backtestd:3041",
+      "job-worker:-",
+      "observer:-",
+      "observer-api:3000",
+    ]);
     expect(services(0)).toEqual(services(2));
     expect(services(0)).toContain("replayd:4030");
     expect(parsed.model).toBe(parsed.hosts[0]!.model);
-    expect(parsed.config.host).toEqual({ address: "10.9.8.11", port: 2201, user: "ops", hostKey: FLEET_HOST_KEYS.a, insecureSkipHostKeyCheck: false, useAgent: false });
+    expect(parsed.config.host).toEqual({
+      address: "10.9.8.11",
+      port: 2201,
+      user: "ops",
+      hostKey: FLEET_HOST_KEYS.a,
+      insecureSkipHostKeyCheck: false,
+      useAgent: false,
+    });
     expect(parsed.config.services).toEqual(parseStackConfig(distinctConfig()).config.services);
   });
 
@@ -102,11 +140,17 @@ describe("a fleet stack", () => {
 
   it("hostTarget: a host's target by name, and an unknown name listed against the known ones", () => {
     expect(hostTarget(parsed, "research-b")).toBe(parsed.hosts[1]!.target);
-    expect(() => hostTarget(parsed, "research-c")).toThrow(new Error('no host "research-c" in the stack config (hosts: research-a, research-b, standby)'));
+    expect(() => hostTarget(parsed, "research-c")).toThrow(
+      new Error('no host "research-c" in the stack config (hosts: research-a, research-b, standby)'),
+    );
   });
 
   it("tokens are the union over the hosts: a service on one host only still needs its token", () => {
-    const offOnB = withHost(0, { services: { labeld: { enabled: false }, "console-ui": { enabled: false } } }, withHost(2, { services: { labeld: { enabled: false }, "console-ui": { enabled: false } } }));
+    const offOnB = withHost(
+      0,
+      { services: { labeld: { enabled: false }, "console-ui": { enabled: false } } },
+      withHost(2, { services: { labeld: { enabled: false }, "console-ui": { enabled: false } } }),
+    );
     const tokens = { ...TEST_TOKENS } as Record<string, string>;
     delete tokens.labeld;
     expect(() => parseStackConfig(offOnB)).not.toThrow();
@@ -135,10 +179,24 @@ describe("the single-host form is a fleet of one", () => {
     expect(p.hosts).toEqual([
       {
         name: "host",
-        target: { address: "10.9.8.7", port: 2222, user: "ops", hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFixtureHostKeyFixtureHostKeyFixture01", insecureSkipHostKeyCheck: false, useAgent: false },
+        target: {
+          address: "10.9.8.7",
+          port: 2222,
+          user: "ops",
+          hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFixtureHostKeyFixtureHostKeyFixture01",
+          insecureSkipHostKeyCheck: false,
+          useAgent: false,
+        },
         model: p.model,
         settings: {
-          host: { address: "10.9.8.7", port: 2222, user: "ops", hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFixtureHostKeyFixtureHostKeyFixture01", insecureSkipHostKeyCheck: false, useAgent: false },
+          host: {
+            address: "10.9.8.7",
+            port: 2222,
+            user: "ops",
+            hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFixtureHostKeyFixtureHostKeyFixture01",
+            insecureSkipHostKeyCheck: false,
+            useAgent: false,
+          },
           services: {
             replayd: { after: [], enabled: true, port: 4030 },
             strategyd: { after: [], enabled: true, healthTimeoutSeconds: 45, port: 4031, workingDir: "apps/strategy" },
@@ -174,43 +232,133 @@ const BATCH = 'expected a number of hosts (1 or more) or a percentage of them ("
 const KEEP = "expected a whole number 1-100";
 
 const CASES: Array<[title: string, config: Config, problems: string[]]> = [
-  ["both quantlab:host and quantlab:hosts", { ...fleetConfig(), "quantlab:host": distinctConfig()["quantlab:host"]! }, ["quantlab:hosts: set either quantlab:host (one host) or quantlab:hosts (a list of hosts), not both"]],
-  ["neither", (({ "quantlab:hosts": _, ...rest }) => rest)(fleetConfig()), ["quantlab:host: expected an object with address, port, user, hostKey (or a list of hosts in quantlab:hosts), got nothing"]],
+  [
+    "both quantlab:host and quantlab:hosts",
+    { ...fleetConfig(), "quantlab:host": distinctConfig()["quantlab:host"]! },
+    ["quantlab:hosts: set either quantlab:host (one host) or quantlab:hosts (a list of hosts), not both"],
+  ],
+  [
+    "neither",
+    (({ "quantlab:hosts": _, ...rest }) => rest)(fleetConfig()),
+    ["quantlab:host: expected an object with address, port, user, hostKey (or a list of hosts in quantlab:hosts), got nothing"],
+  ],
   ["an empty list", withHosts([]), ["quantlab:hosts: expected a list of 1-100 hosts, got []"]],
-  ["101 hosts", withHosts(Array.from({ length: 101 }, (_, i) => ({ name: `h${i}`, address: `10.1.0.${i}`, insecureSkipHostKeyCheck: true }))), ["quantlab:hosts: expected a list of 1-100 hosts, got a list of 101"]],
-  ["a map instead of a list", withHosts({ "research-a": { address: "10.9.8.11" } }), ['quantlab:hosts: expected a list of hosts, each with name and address, got {"research-a":{"address":"10.9.8.11"}}']],
-  ["an entry that is no object", withHosts(["10.9.8.11"]), ['quantlab:hosts.0: expected a host: an object with name, address, port, user, hostKey, got "10.9.8.11"']],
+  [
+    "101 hosts",
+    withHosts(Array.from({ length: 101 }, (_, i) => ({ name: `h${i}`, address: `10.1.0.${i}`, insecureSkipHostKeyCheck: true }))),
+    ["quantlab:hosts: expected a list of 1-100 hosts, got a list of 101"],
+  ],
+  [
+    "a map instead of a list",
+    withHosts({ "research-a": { address: "10.9.8.11" } }),
+    ['quantlab:hosts: expected a list of hosts, each with name and address, got {"research-a":{"address":"10.9.8.11"}}'],
+  ],
+  [
+    "an entry that is no object",
+    withHosts(["10.9.8.11"]),
+    ['quantlab:hosts.0: expected a host: an object with name, address, port, user, hostKey, got "10.9.8.11"'],
+  ],
   ["a name with capitals", withHost(0, { name: "Research_A" }), [`quantlab:hosts.0.name: ${HOST_NAME}, got "Research_A"`]],
   ["a name of 41 characters", withHost(0, { name: "r".repeat(41) }), [`quantlab:hosts.0.name: ${HOST_NAME}, got "${"r".repeat(41)}"`]],
   ["a name starting with -", withHost(1, { name: "-b" }), [`quantlab:hosts.1.name: ${HOST_NAME}, got "-b"`]],
   ["an entry without a name", withHost(1, { name: undefined }), [`quantlab:hosts.1.name: ${HOST_NAME}, got nothing`]],
   ["a duplicate name", withHost(2, { name: "research-a" }), ['quantlab:hosts.2.name: "research-a" is already the name of hosts.0']],
-  ["two entries for one host", withHost(1, { address: "10.9.8.11", port: 2201 }), ["quantlab:hosts.1.address: 10.9.8.11 port 2201 is already hosts.0 (research-a); two entries would manage one host"]],
-  ["an entry without an address", withHost(1, { address: undefined }), ["quantlab:hosts.1.address: expected a host name or IP address, got nothing"]],
+  [
+    "two entries for one host",
+    withHost(1, { address: "10.9.8.11", port: 2201 }),
+    ["quantlab:hosts.1.address: 10.9.8.11 port 2201 is already hosts.0 (research-a); two entries would manage one host"],
+  ],
+  [
+    "an entry without an address",
+    withHost(1, { address: undefined }),
+    ["quantlab:hosts.1.address: expected a host name or IP address, got nothing"],
+  ],
   ["a typo in an entry", withHost(1, { adress: "x" }), ["quantlab:hosts.1.adress: unknown key"]],
-  ["a per-host port out of range", withHost(0, { services: { labeld: { port: 70000 } } }), ["quantlab:hosts.0.services.labeld.port: expected 1-65535, got 70000"]],
-  ["a per-host unknown service", withHost(0, { services: { strategyx: { enabled: false } } }), ["quantlab:hosts.0.services.strategyx: unknown key"]],
+  [
+    "a per-host port out of range",
+    withHost(0, { services: { labeld: { port: 70000 } } }),
+    ["quantlab:hosts.0.services.labeld.port: expected 1-65535, got 70000"],
+  ],
+  [
+    "a per-host unknown service",
+    withHost(0, { services: { strategyx: { enabled: false } } }),
+    ["quantlab:hosts.0.services.strategyx: unknown key"],
+  ],
   [
     "a host without a pinned key",
     withHost(1, { hostKey: undefined }),
-    ["quantlab:hosts.1.hostKey: required to pin the host's SSH key (e.g. the ssh-ed25519 line of `ssh-keyscan -t ed25519 10.9.8.12`), or set hosts.1.insecureSkipHostKeyCheck: true"],
+    [
+      "quantlab:hosts.1.hostKey: required to pin the host's SSH key (e.g. the ssh-ed25519 line of `ssh-keyscan -t ed25519 10.9.8.12`), or set hosts.1.insecureSkipHostKeyCheck: true",
+    ],
   ],
-  ["a host key pinned and skipped", withHost(0, { insecureSkipHostKeyCheck: true }), ["quantlab:hosts.0.insecureSkipHostKeyCheck: set one of hosts.0.hostKey and hosts.0.insecureSkipHostKeyCheck: true, not both (the pinned key would be ignored)"]],
-  ["a host turns off a service its console calls", withHost(0, { services: { labeld: { enabled: false } } }), ["quantlab:hosts.0.services.labeld.enabled: console-ui calls labeld; disable console-ui too or keep labeld enabled"]],
+  [
+    "a host key pinned and skipped",
+    withHost(0, { insecureSkipHostKeyCheck: true }),
+    [
+      "quantlab:hosts.0.insecureSkipHostKeyCheck: set one of hosts.0.hostKey and hosts.0.insecureSkipHostKeyCheck: true, not both (the pinned key would be ignored)",
+    ],
+  ],
+  [
+    "a host turns off a service its console calls",
+    withHost(0, { services: { labeld: { enabled: false } } }),
+    ["quantlab:hosts.0.services.labeld.enabled: console-ui calls labeld; disable console-ui too or keep labeld enabled"],
+  ],
   [
     "the stack turns off labeld: named once for the hosts that keep console-ui",
     withKey("services", { ...STACK_SERVICES, labeld: { enabled: false } }),
     ["quantlab:services.labeld.enabled: console-ui calls labeld; disable console-ui too or keep labeld enabled"],
   ],
-  ["a stack port on one host's SSH port", withKey("services", { ...STACK_SERVICES, featurexd: { port: 2202 } }), ["quantlab:services.featurexd.port: port 2202 is the host's SSH port (quantlab:hosts.1.port)"]],
+  [
+    "a stack port on one host's SSH port",
+    withKey("services", { ...STACK_SERVICES, featurexd: { port: 2202 } }),
+    ["quantlab:services.featurexd.port: port 2202 is the host's SSH port (quantlab:hosts.1.port)"],
+  ],
   // The override is named, though the stack's strategyd comes later in catalog order.
-  ["a per-host port taken by a stack-level one", withHost(0, { services: { collector: { port: 4031 } } }), ["quantlab:hosts.0.services.collector.port: port 4031 is already used by strategyd"]],
-  ["a per-host privileged port", withHost(2, { services: { collector: { port: 22 } } }), ["quantlab:hosts.2.services.collector.port: expected 1024-65535 (the services run unprivileged with every capability dropped and cannot bind a port below 1024), got 22"]],
-  ["a per-host port on its SSH port", withHost(2, { port: 2300, services: { collector: { port: 2300 } } }), ["quantlab:hosts.2.services.collector.port: port 2300 is the host's SSH port (quantlab:hosts.2.port)"]],
-  ["a per-host startup cycle", withHost(0, { services: { replayd: { after: ["labeld"] } } }), ["quantlab:hosts.0.services.replayd.after: startup order has a cycle: replayd -> labeld -> featurexd -> replayd"]],
-  ["the runtime user is one host's login user", withKey("runtime", { user: "opsb", group: "qlgrp", home: "/srv/qlhome", backendRoot: "/srv/qlhome/backend", spoolDir: "/data/ql/spool" }), ['quantlab:runtime.user: expected an account other than the SSH login user of quantlab:hosts.1.user (the package acts as root through it), got "opsb"']],
-  ["a canary larger than the fleet", withKey("rollout", { canary: 4 }), ["quantlab:rollout.canary: expected at most the number of hosts (3), got 4"]],
-  ["a canary larger than one host", withKey("rollout", { canary: 2 }, distinctConfig()), ["quantlab:rollout.canary: expected at most the number of hosts (1), got 2"]],
+  [
+    "a per-host port taken by a stack-level one",
+    withHost(0, { services: { collector: { port: 4031 } } }),
+    ["quantlab:hosts.0.services.collector.port: port 4031 is already used by strategyd"],
+  ],
+  [
+    "a per-host privileged port",
+    withHost(2, { services: { collector: { port: 22 } } }),
+    [
+      "quantlab:hosts.2.services.collector.port: expected 1024-65535 (the services run unprivileged with every capability dropped and cannot bind a port below 1024), got 22",
+    ],
+  ],
+  [
+    "a per-host port on its SSH port",
+    withHost(2, { port: 2300, services: { collector: { port: 2300 } } }),
+    ["quantlab:hosts.2.services.collector.port: port 2300 is the host's SSH port (quantlab:hosts.2.port)"],
+  ],
+  [
+    "a per-host startup cycle",
+    withHost(0, { services: { replayd: { after: ["labeld"] } } }),
+    ["quantlab:hosts.0.services.replayd.after: startup order has a cycle: replayd -> labeld -> featurexd -> replayd"],
+  ],
+  [
+    "the runtime user is one host's login user",
+    withKey("runtime", {
+      user: "opsb",
+      group: "qlgrp",
+      home: "/srv/qlhome",
+      backendRoot: "/srv/qlhome/backend",
+      spoolDir: "/data/ql/spool",
+    }),
+    [
+      'quantlab:runtime.user: expected an account other than the SSH login user of quantlab:hosts.1.user (the package acts as root through it), got "opsb"',
+    ],
+  ],
+  [
+    "a canary larger than the fleet",
+    withKey("rollout", { canary: 4 }),
+    ["quantlab:rollout.canary: expected at most the number of hosts (3), got 4"],
+  ],
+  [
+    "a canary larger than one host",
+    withKey("rollout", { canary: 2 }, distinctConfig()),
+    ["quantlab:rollout.canary: expected at most the number of hosts (1), got 2"],
+  ],
   ["a negative canary", withKey("rollout", { canary: -1 }), [`quantlab:rollout.canary: ${WHOLE}, got -1`]],
   ["batches of 0", withKey("rollout", { batchSize: 0 }), [`quantlab:rollout.batchSize: ${BATCH}, got 0`]],
   ["batches of 150%", withKey("rollout", { batchSize: "150%" }), [`quantlab:rollout.batchSize: ${BATCH}, got "150%"`]],
@@ -224,9 +372,16 @@ const CASES: Array<[title: string, config: Config, problems: string[]]> = [
   [
     "a schema error in an entry does not hide the secret problems (a token a host needs)",
     { ...withHost(0, { port: 0 }), "quantlab:tokens": JSON.stringify({ ...TEST_TOKENS, labeld: undefined }) },
-    ["quantlab:hosts.0.port: expected 1-65535, got 0", "quantlab:tokens.labeld: missing secret; set it with: openssl rand -hex 32 | npx quantlab secret --stack STACK --key tokens.labeld"],
+    [
+      "quantlab:hosts.0.port: expected 1-65535, got 0",
+      "quantlab:tokens.labeld: missing secret; set it with: openssl rand -hex 32 | npx quantlab secret --stack STACK --key tokens.labeld",
+    ],
   ],
-  ["a remote with credentials in a fleet", withKey("code", { git: { remote: `https://${LEAK}@git.example.net/ql.git`, ref: "main" } }), [expect.stringMatching(/^quantlab:code\.git\.remote: expected a remote without credentials/) as unknown as string]],
+  [
+    "a remote with credentials in a fleet",
+    withKey("code", { git: { remote: `https://${LEAK}@git.example.net/ql.git`, ref: "main" } }),
+    [expect.stringMatching(/^quantlab:code\.git\.remote: expected a remote without credentials/) as unknown as string],
+  ],
 ];
 
 describe("hostile fleet configs", () => {

@@ -9,7 +9,11 @@ import { TEST_PRIVATE_KEY, TEST_TOKENS } from "../fixtures/stack";
 /** A distinctive secret value placed in hostile configs. */
 export const LEAK = "LEAKCANARY7f3e9a1c5b2d";
 
-const SECRETS: readonly string[] = [LEAK, ...Object.values(TEST_TOKENS), ...TEST_PRIVATE_KEY.split("\n").filter((l) => l !== "" && !l.startsWith("-----"))];
+const SECRETS: readonly string[] = [
+  LEAK,
+  ...Object.values(TEST_TOKENS),
+  ...TEST_PRIVATE_KEY.split("\n").filter((l) => l !== "" && !l.startsWith("-----")),
+];
 
 /** The whole ConfigError message of a config that must be rejected. */
 export function messageOf(config: Record<string, string>, options?: ParseOptions): string {

@@ -14,10 +14,16 @@ const ENCRYPTED = new Set(["quantlab:tokens", "quantlab:sshPrivateKey", "quantla
 const except = (...keys: string[]) => new Set([...ENCRYPTED].filter((k) => !keys.includes(k)));
 /** Leaf paths, as read from a stack file: each token on its own. */
 const leaves = (...plainTokens: string[]) =>
-  new Set(["quantlab:sshPrivateKey", ...Object.keys(TEST_TOKENS).filter((t) => !plainTokens.includes(t)).map((t) => `quantlab:tokens.${t}`)]);
+  new Set([
+    "quantlab:sshPrivateKey",
+    ...Object.keys(TEST_TOKENS)
+      .filter((t) => !plainTokens.includes(t))
+      .map((t) => `quantlab:tokens.${t}`),
+  ]);
 
 const PLAIN = "written in plaintext in the stack file (the value is secret and not shown); remove it there and store";
-const plainToken = (t: string) => `quantlab:tokens.${t}: ${PLAIN} a new one encrypted with: openssl rand -hex 32 | npx quantlab secret --stack STACK --key tokens.${t}`;
+const plainToken = (t: string) =>
+  `quantlab:tokens.${t}: ${PLAIN} a new one encrypted with: openssl rand -hex 32 | npx quantlab secret --stack STACK --key tokens.${t}`;
 
 const CASES: Array<[title: string, config: Config, secretKeys: ReadonlySet<string>, problems: string[]]> = [
   ["every token in plaintext", distinctConfig(), except("quantlab:tokens"), Object.keys(TEST_TOKENS).map(plainToken)],
@@ -102,7 +108,10 @@ describe("secrets written in plaintext", () => {
   });
 
   it("with host.useAgent and no key, only the tokens are checked", () => {
-    const config: Config = { ...distinctConfig(), "quantlab:host": JSON.stringify({ ...JSON.parse(distinctConfig()["quantlab:host"]!), useAgent: true }) };
+    const config: Config = {
+      ...distinctConfig(),
+      "quantlab:host": JSON.stringify({ ...JSON.parse(distinctConfig()["quantlab:host"]!), useAgent: true }),
+    };
     delete config["quantlab:sshPrivateKey"];
     expect(() => parseStackConfig(config, { secretKeys: new Set(["quantlab:tokens"]) })).not.toThrow();
   });

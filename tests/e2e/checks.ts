@@ -26,7 +26,15 @@ export async function expectConverged(h: HostUnderTest): Promise<void> {
   for (const u of units) expect([u, states[u]!.ActiveState, states[u]!.UnitFileState]).toEqual([u, "active", "enabled"]);
 
   const probed = plan.units.filter((u) => u.health);
-  expect(probed.map((u) => u.service).sort()).toEqual(["backtestd", "collector", "featurexd", "labeld", "observer-api", "replayd", "strategyd"]);
+  expect(probed.map((u) => u.service).sort()).toEqual([
+    "backtestd",
+    "collector",
+    "featurexd",
+    "labeld",
+    "observer-api",
+    "replayd",
+    "strategyd",
+  ]);
   for (const u of probed) {
     const token = u.health!.token ? h.tokens[u.health!.token] : undefined;
     expect([u.service, await health(sandbox.host.address, u.health!.url, token)]).toEqual([u.service, 200]);
@@ -35,12 +43,17 @@ export async function expectConverged(h: HostUnderTest): Promise<void> {
 
   // Each port is held by a process of its own unit (not by a leftover of an earlier start).
   for (const u of plan.units.filter((u) => u.port !== undefined)) {
-    const owner = await sandbox.sh(`pid=$(ss -ltnpH 'sport = :${u.port}' | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2); cat /proc/$pid/cgroup`);
+    const owner = await sandbox.sh(
+      `pid=$(ss -ltnpH 'sport = :${u.port}' | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2); cat /proc/$pid/cgroup`,
+    );
     expect([u.unit, owner.trim().split("/").pop()]).toEqual([u.unit, u.unit]);
   }
 
   // Every planned file is on the host with exactly the planned content, mode and owner.
-  const stats = await stat(sandbox, plan.files.map((f) => f.path));
+  const stats = await stat(
+    sandbox,
+    plan.files.map((f) => f.path),
+  );
   for (const f of plan.files) {
     expect([f.path, stats[f.path]]).toEqual([f.path, { mode: f.mode, owner: f.owner, group: f.group }]);
     expect([f.path, await sandbox.sh(`cat ${f.path}`)]).toEqual([f.path, f.content]);
@@ -90,7 +103,8 @@ export async function expectStartedInOrder(h: HostUnderTest): Promise<void> {
     expect(starts[u.service], `start record of ${u.service}`).toBeGreaterThan(0);
     for (const dep of u.after) {
       const them = states[unitOf.get(dep)!]!;
-      if (!(me.ExecMainStartTimestampMonotonic >= them.ActiveEnterTimestampMonotonic)) violations.push(`${u.service} started before ${dep} was active`);
+      if (!(me.ExecMainStartTimestampMonotonic >= them.ActiveEnterTimestampMonotonic))
+        violations.push(`${u.service} started before ${dep} was active`);
       if (!(starts[u.service]! >= starts[dep]!)) violations.push(`${u.service} recorded its start before ${dep}`);
     }
   }
@@ -103,7 +117,10 @@ export async function expectStartedInOrder(h: HostUnderTest): Promise<void> {
 export async function expectNoSecretLeaksOnHost(h: HostUnderTest, secrets: readonly string[]): Promise<void> {
   const { sandbox } = h;
   // The secrets did reach the host, where they belong (root-only env files): the scan below is not vacuous.
-  const found = await sandbox.ssh("grep -rlF -f /dev/stdin /etc /home /opt /var /tmp /root /srv /usr/local 2>/dev/null", secrets.join("\n"));
+  const found = await sandbox.ssh(
+    "grep -rlF -f /dev/stdin /etc /home /opt /var /tmp /root /srv /usr/local 2>/dev/null",
+    secrets.join("\n"),
+  );
   const files = found.stdout.trim().split("\n").filter(Boolean);
   expect(files).toContain("/etc/quantlab/replayd.env");
   const readable = await sandbox.sh(`for f in ${files.join(" ")}; do [ "$(stat -c %A "$f" | cut -c8)" = r ] && echo "$f"; done; exit 0`);
@@ -125,7 +142,9 @@ export async function expectDestroyed(h: HostUnderTest): Promise<void> {
   const states = await unitStates(sandbox, units);
   for (const u of units) expect([u, states[u]!.ActiveState, states[u]!.UnitFileState]).toEqual([u, "inactive", ""]);
   expect(
-    await sandbox.sh("ls /etc/systemd/system | grep '^quantlab-' ; ls /etc/cron.d | grep '^quantlab' ; ls -A /etc/quantlab ; ls /etc/logrotate.d | grep quantlab ; exit 0"),
+    await sandbox.sh(
+      "ls /etc/systemd/system | grep '^quantlab-' ; ls /etc/cron.d | grep '^quantlab' ; ls -A /etc/quantlab ; ls /etc/logrotate.d | grep quantlab ; exit 0",
+    ),
   ).toBe("");
   const { spoolDir } = parsed.model.runtime;
   expect(await sandbox.sh(`cat ${spoolDir}/data.jsonl ${parsed.model.runsDir}/run-1.json`)).toBe("tick\nrun\n");

@@ -119,7 +119,11 @@ describe("quantlab up on a fresh Debian host, through the real engine", () => {
     // host's provider (its configuration is the host's config).
     expect(resourceSummary(up.stdout)).toBe(`~ 8 updated\n    ${resourceCount() - 8} unchanged`);
     const after = await unitStates(sandbox, unitsOf(h));
-    expect(unitsOf(h).filter((u) => after[u]!.ActiveEnterTimestampMonotonic !== before[u]!.ActiveEnterTimestampMonotonic).sort()).toEqual([...readers].sort());
+    expect(
+      unitsOf(h)
+        .filter((u) => after[u]!.ActiveEnterTimestampMonotonic !== before[u]!.ActiveEnterTimestampMonotonic)
+        .sort(),
+    ).toEqual([...readers].sort());
     expect(readers.filter((u) => after[u]!.MainPID === before[u]!.MainPID)).toEqual([]);
     expect(await sandbox.sh(`grep -h '^EXECUTION_STREAM_FILLS=' ${envFiles.join(" ")}`)).toBe("EXECUTION_STREAM_FILLS='1'\n".repeat(3));
     await refreshExpected();
@@ -130,7 +134,9 @@ describe("quantlab up on a fresh Debian host, through the real engine", () => {
     const clean = await timed("drift on a clean host", () => stack.quantlab("drift"));
     expect([clean.code, clean.stdout.trim().split("\n").pop()]).toEqual([0, "host matches the stack"]);
 
-    await sandbox.sh("echo 'REPLAYD_PORT=1' >> /etc/quantlab/replayd.env && systemctl stop quantlab-console-ui.service && rm /etc/cron.d/quantlab-ops-report");
+    await sandbox.sh(
+      "echo 'REPLAYD_PORT=1' >> /etc/quantlab/replayd.env && systemctl stop quantlab-console-ui.service && rm /etc/cron.d/quantlab-ops-report",
+    );
     const drift = await stack.quantlab("drift");
     expect(drift.code, drift.stderr).toBe(2);
     expect(afterHeader(drift.stdout)).toEqual([
@@ -155,7 +161,9 @@ describe("quantlab up on a fresh Debian host, through the real engine", () => {
     const gone = "quantlab-console-ui.service";
     const state = (await unitStates(sandbox, [gone]))[gone]!;
     expect([state.ActiveState, state.UnitFileState]).toEqual(["inactive", ""]);
-    expect(await sandbox.sh(`ls /etc/systemd/system/${gone} /etc/quantlab/console.env 2>&1 || true`)).toMatch(/No such file[\s\S]*No such file/);
+    expect(await sandbox.sh(`ls /etc/systemd/system/${gone} /etc/quantlab/console.env 2>&1 || true`)).toMatch(
+      /No such file[\s\S]*No such file/,
+    );
     const others = unitsOf(h).filter((u) => u !== gone);
     const after = await unitStates(sandbox, others);
     expect(others.filter((u) => after[u]!.ActiveEnterTimestampMonotonic !== before[u]!.ActiveEnterTimestampMonotonic)).toEqual([]);
@@ -165,16 +173,22 @@ describe("quantlab up on a fresh Debian host, through the real engine", () => {
 
   it("secrets: no token or key in plaintext in the state, its backups, CLI output, host process arguments, or files others can read", async () => {
     const secrets = secretValues();
-    const exported = await run("bash", ["-c", `grep -rlF -f /dev/stdin ${path.join(stack.dir, "state")} || true`], { input: secrets.join("\n") });
+    const exported = await run("bash", ["-c", `grep -rlF -f /dev/stdin ${path.join(stack.dir, "state")} || true`], {
+      input: secrets.join("\n"),
+    });
     expect(exported.stdout).toBe("");
-    expect(fs.readdirSync(path.join(stack.dir, "state", ".pulumi")).sort()).toEqual(expect.arrayContaining(["backups", "history", "stacks"]));
+    expect(fs.readdirSync(path.join(stack.dir, "state", ".pulumi")).sort()).toEqual(
+      expect.arrayContaining(["backups", "history", "stacks"]),
+    );
     expect(secrets.filter((s) => stack.transcript.join("\n").includes(s))).toEqual([]);
     await expectNoSecretLeaksOnHost(h, secrets);
   });
 
   it("bad config: preview and up fail with the package's error naming the key; the host is untouched", async () => {
     const snapshot = () =>
-      sandbox.sh("find /etc/quantlab /etc/systemd/system /etc/cron.d /etc/tmpfiles.d /etc/sysusers.d /home/deploy -xdev -printf '%p %T@ %m %u\\n' | sort | sha256sum");
+      sandbox.sh(
+        "find /etc/quantlab /etc/systemd/system /etc/cron.d /etc/tmpfiles.d /etc/sysusers.d /home/deploy -xdev -printf '%p %T@ %m %u\\n' | sort | sha256sum",
+      );
     const hostBefore = await snapshot();
     const unitsBefore = await unitStates(sandbox, unitsOf(h));
     const good = fs.readFileSync(stack.base, "utf8");
@@ -207,7 +221,10 @@ describe("quantlab up on a fresh Debian host, through the real engine", () => {
       const r = await timed(`up against ${c.reason}`, () => other.quantlab("up"));
       expect([c.reason, r.code]).toEqual([c.reason, 1]);
       expect(r.stderr).toContain(`cannot connect to root@${c.change.address ?? info.address}:${c.change.port ?? info.port}: ${c.reason}`);
-      const state = await run("bash", ["-c", `cat ${path.join(other.dir, "state", ".pulumi", "stacks", "quantlab-infra", `${other.name}.json`)} 2>/dev/null || true`]);
+      const state = await run("bash", [
+        "-c",
+        `cat ${path.join(other.dir, "state", ".pulumi", "stacks", "quantlab-infra", `${other.name}.json`)} 2>/dev/null || true`,
+      ]);
       expect(state.stdout).not.toContain("quantlab:HostFile");
     }
   });

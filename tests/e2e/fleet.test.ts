@@ -50,7 +50,9 @@ async function realtime(h: string, prop: "ActiveEnterTimestamp" | "ExecMainStart
 
 /** What a host holds of the stack: every planned file's hash and the units' activation times. */
 async function fingerprint(h: string): Promise<string> {
-  return sandboxes[h]!.sh(`sha256sum /etc/quantlab/* /etc/systemd/system/quantlab-* /etc/cron.d/quantlab-* | sort; systemctl show -p ActiveEnterTimestampMonotonic,MainPID ${units.join(" ")}`);
+  return sandboxes[h]!.sh(
+    `sha256sum /etc/quantlab/* /etc/systemd/system/quantlab-* /etc/cron.d/quantlab-* | sort; systemctl show -p ActiveEnterTimestampMonotonic,MainPID ${units.join(" ")}`,
+  );
 }
 
 beforeAll(async () => {
@@ -73,10 +75,15 @@ describe("a fleet of three hosts in one stack", () => {
     for (const h of HOSTS) sandboxes[h] = Sandbox.attach(path.join(stack.dir, h));
     const expected = await stack.expected();
     units = expected.plan.units.map((u) => u.unit);
-    for (const h of HOSTS) for (const u of expected.plan.units) expect(up.stdout).toMatch(new RegExp(`^${h} +${u.service} +${u.unit.replace(/\./g, "\\.")} +active +${u.health ? "200" : "-"}`, "m"));
+    for (const h of HOSTS)
+      for (const u of expected.plan.units)
+        expect(up.stdout).toMatch(
+          new RegExp(`^${h} +${u.service} +${u.unit.replace(/\./g, "\\.")} +active +${u.health ? "200" : "-"}`, "m"),
+        );
     // On the hosts' own clocks: the canary's services were all active before any service of the wave started.
     const canaryDone = Math.max(...(await realtime("canary", "ActiveEnterTimestamp")));
-    for (const h of ["east", "west"]) expect([h, Math.min(...(await realtime(h, "ExecMainStartTimestamp"))) > canaryDone]).toEqual([h, true]);
+    for (const h of ["east", "west"])
+      expect([h, Math.min(...(await realtime(h, "ExecMainStartTimestamp"))) > canaryDone]).toEqual([h, true]);
     // Wave hosts in parallel: their starts overlap.
     const [east, west] = await Promise.all([realtime("east", "ExecMainStartTimestamp"), realtime("west", "ExecMainStartTimestamp")]);
     expect(Math.min(...east) < Math.max(...west) && Math.min(...west) < Math.max(...east)).toBe(true);
@@ -122,9 +129,17 @@ describe("a fleet of three hosts in one stack", () => {
     for (const h of HOSTS) expect(status.stdout).toMatch(new RegExp(`^${h} +replayd +active`, "m"));
     expect(status.stdout.trim().split("\n").pop()).toBe("all 30 services up");
     const one = await mustQuantlab("status", "--host", "west");
-    expect(one.stdout.split("\n").filter((l) => /^(canary|east|west) /.test(l)).map((l) => l.split(" ")[0])).toEqual(Array(10).fill("west"));
+    expect(
+      one.stdout
+        .split("\n")
+        .filter((l) => /^(canary|east|west) /.test(l))
+        .map((l) => l.split(" ")[0]),
+    ).toEqual(Array(10).fill("west"));
     const logs = await stack.quantlab("logs", "replayd");
-    expect([logs.code, logs.stderr.split("\n")[0]]).toEqual([64, "quantlab: logs: the stack has 3 hosts: name one with --host (canary, east, west)"]);
+    expect([logs.code, logs.stderr.split("\n")[0]]).toEqual([
+      64,
+      "quantlab: logs: the stack has 3 hosts: name one with --host (canary, east, west)",
+    ]);
   });
 
   it("a host removed from the list: its units, env and cron files go, its data stays, nothing restarts on the others", async () => {
@@ -132,13 +147,18 @@ describe("a fleet of three hosts in one stack", () => {
     await sandboxes.west!.sh("runuser -u deploy -- sh -c 'echo tick > /opt/quantlab/spool/data.jsonl'");
     writeBase(["canary", "east"]);
     await timed("up without west", () => mustQuantlab("up"));
-    expect(await sandboxes.west!.sh("ls /etc/systemd/system | grep -c '^quantlab-' ; ls -A /etc/quantlab | wc -l; ls /etc/cron.d | grep -c quantlab; cat /opt/quantlab/spool/data.jsonl")).toBe("0\n0\n0\ntick\n");
+    expect(
+      await sandboxes.west!.sh(
+        "ls /etc/systemd/system | grep -c '^quantlab-' ; ls -A /etc/quantlab | wc -l; ls /etc/cron.d | grep -c quantlab; cat /opt/quantlab/spool/data.jsonl",
+      ),
+    ).toBe("0\n0\n0\ntick\n");
     expect(await statesOf(["canary", "east"])).toEqual(before);
   });
 
   it("destroy removes the stack from every host it has", async () => {
     await timed("destroy of the fleet", () => mustQuantlab("destroy"));
-    for (const h of ["canary", "east"]) expect([h, await sandboxes[h]!.sh("ls /etc/systemd/system | grep -c '^quantlab-' || true")]).toEqual([h, "0\n"]);
+    for (const h of ["canary", "east"])
+      expect([h, await sandboxes[h]!.sh("ls /etc/systemd/system | grep -c '^quantlab-' || true")]).toEqual([h, "0\n"]);
   });
 });
 
@@ -150,7 +170,15 @@ describe("a single-host stack moved to quantlab:hosts", () => {
     const host = { address: sandbox.host.address, port: sandbox.host.port, user: sandbox.host.user, hostKey: sandbox.host.hostKey };
     const real = new RealStack(`${NAME}-solo`, { ...base.config, "quantlab:host": host });
     try {
-      await real.secrets({ sshPrivateKey: fs.readFileSync(sandbox.host.privateKeyPath, "utf8"), ...Object.fromEntries(["replayd", "featurexd", "labeld", "strategyd", "backtestd", "observer"].map((t) => [`tokens.${t}`, `tok-${t}-${"x".repeat(24)}`])) });
+      await real.secrets({
+        sshPrivateKey: fs.readFileSync(sandbox.host.privateKeyPath, "utf8"),
+        ...Object.fromEntries(
+          ["replayd", "featurexd", "labeld", "strategyd", "backtestd", "observer"].map((t) => [
+            `tokens.${t}`,
+            `tok-${t}-${"x".repeat(24)}`,
+          ]),
+        ),
+      });
       const first = await timed("single-host up", () => real.quantlab("up"));
       expect(first.code, output(first)).toBe(0);
       const before = await unitStates(sandbox, units);
@@ -165,7 +193,9 @@ describe("a single-host stack moved to quantlab:hosts", () => {
       expect(await unitStates(sandbox, units)).toEqual(before);
       const preview = await real.quantlab("drift");
       expect([preview.code, preview.stdout.trim()]).toEqual([0, "host matches the stack"]);
-      timings["state size after the move (bytes)"] = fs.statSync(path.join(real.backendDir, ".pulumi", "stacks", "quantlab-infra", `${real.name}.json`)).size;
+      timings["state size after the move (bytes)"] = fs.statSync(
+        path.join(real.backendDir, ".pulumi", "stacks", "quantlab-infra", `${real.name}.json`),
+      ).size;
     } finally {
       real.dispose();
       await removeSandbox(dir);

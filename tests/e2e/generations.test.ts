@@ -40,7 +40,18 @@ async function mustQuantlab(...args: string[]): Promise<RunResult> {
 /** Commits a change on top of `base` in the host's source repository, pushes it to `branch`, returns the commit. */
 async function commit(message: string, script: string, branch: string, base: string): Promise<string> {
   return (
-    await sandbox.sh([`set -e`, `cd ${SRC}`, `git checkout -q --detach ${base}`, script, `git add -A`, `${GIT} commit -qm '${message}'`, `git push -qf ${REMOTE} HEAD:refs/heads/${branch}`, `git rev-parse HEAD`].join("\n"))
+    await sandbox.sh(
+      [
+        `set -e`,
+        `cd ${SRC}`,
+        `git checkout -q --detach ${base}`,
+        script,
+        `git add -A`,
+        `${GIT} commit -qm '${message}'`,
+        `git push -qf ${REMOTE} HEAD:refs/heads/${branch}`,
+        `git rev-parse HEAD`,
+      ].join("\n"),
+    )
   ).trim();
 }
 
@@ -69,7 +80,8 @@ beforeAll(async () => {
   doc.config["quantlab:services"] = { replayd: { healthTimeoutSeconds: DEADLINE_S } };
   fs.writeFileSync(stack.base, YAML.stringify(doc));
   sandbox = await timed("sandbox boot", () => Sandbox.up(stack.dir));
-  const b64 = (await run("bash", ["-c", `tar -C ${path.join(ROOT, "tests", "standin")} --exclude=__pycache__ -czf - . | base64 -w0`])).stdout;
+  const b64 = (await run("bash", ["-c", `tar -C ${path.join(ROOT, "tests", "standin")} --exclude=__pycache__ -czf - . | base64 -w0`]))
+    .stdout;
   good = (
     await sandbox.sh(
       [
@@ -97,10 +109,14 @@ afterAll(async () => {
 
 describe("generations", () => {
   it("the first up records generation 1, live; a no-op up records none", async () => {
-    expect(await generations()).toEqual([{ n: 1, live: true, code: `commit ${good.slice(0, 12)}`, changed: ["first generation"], time: expect.any(String) }]);
+    expect(await generations()).toEqual([
+      { n: 1, live: true, code: `commit ${good.slice(0, 12)}`, changed: ["first generation"], time: expect.any(String) },
+    ]);
     await mustQuantlab("up");
     expect((await generations()).map((g) => [g.n, g.live])).toEqual([[1, true]]);
-    expect(await sandbox.sh("stat -c '%a %U' /var/lib/quantlab-infra /var/lib/quantlab-infra/store /var/lib/quantlab-infra/generations/1.json")).toBe("700 root\n700 root\n600 root\n");
+    expect(
+      await sandbox.sh("stat -c '%a %U' /var/lib/quantlab-infra /var/lib/quantlab-infra/store /var/lib/quantlab-infra/generations/1.json"),
+    ).toBe("700 root\n700 root\n600 root\n");
   });
 
   it("a deploy whose replayd exits at start fails, and the whole host is back on the previous commit within the gate's deadline plus a few seconds", async () => {
@@ -112,7 +128,10 @@ describe("generations", () => {
     expect(err).toContain("HostService quantlab-replayd.service on ");
     expect(err).toContain(`failed its health gate: no 200 from http://127.0.0.1:3030/health within ${DEADLINE_S} s`);
     expect(err).toContain("changed: code:services/replayd");
-    const back = /rolled back: the host is back on generation 1 in (\d+\.\d) s \(restored \/home\/deploy\/quantlab-backend \(commit [0-9a-f]{12}\); restarted quantlab-replayd\.service, each passed its gate again\)/.exec(err);
+    const back =
+      /rolled back: the host is back on generation 1 in (\d+\.\d) s \(restored \/home\/deploy\/quantlab-backend \(commit [0-9a-f]{12}\); restarted quantlab-replayd\.service, each passed its gate again\)/.exec(
+        err,
+      );
     expect(back, err).not.toBeNull();
     timings["failed gate -> all healthy again (s)"] = Number(back![1]);
     expect(err).toMatch(/last \d+ journal lines:\n/);
@@ -142,7 +161,9 @@ describe("generations", () => {
     ]);
 
     const r = await timed("rollback to 1", () => mustQuantlab("rollback"));
-    expect(r.stdout).toMatch(/^\S+: the host is back on generation 1 in \d+\.\d s \(restored \/home\/deploy\/quantlab-backend \(commit [0-9a-f]{12}\); restarted quantlab-strategyd\.service, each passed its gate again\)$/m);
+    expect(r.stdout).toMatch(
+      /^\S+: the host is back on generation 1 in \d+\.\d s \(restored \/home\/deploy\/quantlab-backend \(commit [0-9a-f]{12}\); restarted quantlab-strategyd\.service, each passed its gate again\)$/m,
+    );
     expect(await hostHead()).toBe(good);
     await everyServiceHealthy();
     expect((await generations()).map((g) => [g.n, g.live])).toEqual([
@@ -150,7 +171,9 @@ describe("generations", () => {
       [2, false],
     ]);
     const preview = await mustQuantlab("preview");
-    expect(preview.stdout).toContain(`update  HostCheckout ${BACKEND}  (host has ${good.slice(0, 12)}, not what main names (or tracked files edited))`);
+    expect(preview.stdout).toContain(
+      `update  HostCheckout ${BACKEND}  (host has ${good.slice(0, 12)}, not what main names (or tracked files edited))`,
+    );
 
     await timed("rollback to 2", () => mustQuantlab("rollback", "--to", "2"));
     expect(await hostHead()).toBe(next);

@@ -25,7 +25,10 @@ export class SandboxStack {
   readonly dir: string;
   readonly base: string;
 
-  constructor(readonly name: string, baseFrom = path.join(ROOT, "Pulumi.sandbox.yaml")) {
+  constructor(
+    readonly name: string,
+    baseFrom = path.join(ROOT, "Pulumi.sandbox.yaml"),
+  ) {
     this.dir = sandboxDir(name);
     fs.mkdirSync(this.dir, { recursive: true });
     this.base = path.join(this.dir, "base.yaml");
@@ -35,7 +38,11 @@ export class SandboxStack {
   async quantlab(command: string, ...extra: string[]): Promise<RunResult> {
     const env = { ...process.env };
     delete env.PULUMI_BACKEND_URL;
-    const r = await run(process.execPath, [path.join(ROOT, "bin", "quantlab.js"), command, "--stack", this.name, "--sandbox", "--config-file", this.base, ...extra], { cwd: ROOT, env });
+    const r = await run(
+      process.execPath,
+      [path.join(ROOT, "bin", "quantlab.js"), command, "--stack", this.name, "--sandbox", "--config-file", this.base, ...extra],
+      { cwd: ROOT, env },
+    );
     this.transcript.push(r.stdout, r.stderr);
     return r;
   }
@@ -124,7 +131,10 @@ export async function sshLogins(sandbox: Sandbox): Promise<number> {
 /** Health over the sandbox's own network from this machine; the token goes in a header. */
 export async function health(address: string, url: string, token?: string): Promise<number> {
   const u = new URL(url);
-  const res = await fetch(`http://${address}:${u.port}${u.pathname}`, { headers: token ? { Authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(10_000) });
+  const res = await fetch(`http://${address}:${u.port}${u.pathname}`, {
+    headers: token ? { Authorization: `Bearer ${token}` } : {},
+    signal: AbortSignal.timeout(10_000),
+  });
   return res.status;
 }
 
@@ -166,7 +176,10 @@ export class RealStack {
   readonly backendDir: string;
   readonly env: NodeJS.ProcessEnv;
 
-  constructor(readonly name: string, config: Record<string, unknown>) {
+  constructor(
+    readonly name: string,
+    config: Record<string, unknown>,
+  ) {
     this.file = path.join(ROOT, `Pulumi.${name}.yaml`);
     this.backendDir = fs.mkdtempSync(path.join(require("os").tmpdir(), "quantlab-realstack-"));
     fs.writeFileSync(this.file, YAML.stringify({ config }));
@@ -174,7 +187,11 @@ export class RealStack {
   }
 
   quantlab(command: string, extra: readonly string[] = [], input?: string): Promise<RunResult> {
-    return run(process.execPath, [path.join(ROOT, "bin", "quantlab.js"), command, "--stack", this.name, ...extra], { cwd: ROOT, env: this.env, ...(input !== undefined ? { input } : {}) });
+    return run(process.execPath, [path.join(ROOT, "bin", "quantlab.js"), command, "--stack", this.name, ...extra], {
+      cwd: ROOT,
+      env: this.env,
+      ...(input !== undefined ? { input } : {}),
+    });
   }
 
   /** Sets each secret through `quantlab secret` (value on stdin). */
@@ -206,11 +223,15 @@ export interface Running {
 export function start(s: SandboxStack, command: string, ...extra: string[]): Running {
   const env = { ...process.env };
   delete env.PULUMI_BACKEND_URL;
-  const child = spawn(process.execPath, [path.join(ROOT, "bin", "quantlab.js"), command, "--stack", s.name, "--sandbox", "--config-file", s.base, ...extra], {
-    cwd: ROOT,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [path.join(ROOT, "bin", "quantlab.js"), command, "--stack", s.name, "--sandbox", "--config-file", s.base, ...extra],
+    {
+      cwd: ROOT,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let stdout = "";
   let stderr = "";
   const waiters: (() => void)[] = [];
@@ -245,8 +266,6 @@ export function start(s: SandboxStack, command: string, ...extra: string[]): Run
     },
   };
 }
-
-
 
 /** sshd's session processes on the host, seen from outside SSH. */
 export async function sshSessions(dir: string): Promise<string[]> {
@@ -290,4 +309,3 @@ export function vethOf(dir: string): string {
 
 /** Takes the sandbox's link down or up (from this machine). */
 export const setLink = (dir: string, state: "up" | "down") => must("ip", ["link", "set", vethOf(dir), state]);
-

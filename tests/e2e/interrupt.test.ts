@@ -48,9 +48,20 @@ const tempFiles = async (): Promise<string> => sandbox.sh("find / -xdev -name '*
 
 /** Every planned file is either absent or exactly its planned content: nothing half-written. */
 async function expectNoHalfWrittenFile(): Promise<{ written: number; absent: number }> {
-  const out = await sandbox.sh(h.plan.files.map((f) => `if [ -f ${f.path} ]; then echo "${f.path} $(sha256sum < ${f.path} | cut -c1-64)"; else echo "${f.path} absent"; fi`).join("\n"));
-  const found = new Map(out.trim().split("\n").map((l) => [l.split(" ")[0]!, l.split(" ")[1]!] as const));
-  const bad = h.plan.files.filter((f) => ![crypto.createHash("sha256").update(f.content).digest("hex"), "absent"].includes(found.get(f.path)!));
+  const out = await sandbox.sh(
+    h.plan.files
+      .map((f) => `if [ -f ${f.path} ]; then echo "${f.path} $(sha256sum < ${f.path} | cut -c1-64)"; else echo "${f.path} absent"; fi`)
+      .join("\n"),
+  );
+  const found = new Map(
+    out
+      .trim()
+      .split("\n")
+      .map((l) => [l.split(" ")[0]!, l.split(" ")[1]!] as const),
+  );
+  const bad = h.plan.files.filter(
+    (f) => ![crypto.createHash("sha256").update(f.content).digest("hex"), "absent"].includes(found.get(f.path)!),
+  );
   expect(bad.map((f) => f.path)).toEqual([]);
   const absent = [...found.values()].filter((v) => v === "absent").length;
   return { written: found.size - absent, absent };
@@ -59,7 +70,9 @@ async function expectNoHalfWrittenFile(): Promise<{ written: number; absent: num
 /** The stack's checkpoint: pending operations the engine left, and lock files. */
 function stateOf(s: SandboxStack): { pending: unknown[]; locks: string[] } {
   const file = path.join(s.dir, "state", ".pulumi", "stacks", "quantlab-infra", `${s.name}.json`);
-  const doc = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as { checkpoint?: { latest?: { pending_operations?: unknown[] } } }) : {};
+  const doc = fs.existsSync(file)
+    ? (JSON.parse(fs.readFileSync(file, "utf8")) as { checkpoint?: { latest?: { pending_operations?: unknown[] } } })
+    : {};
   const lockDir = path.join(s.dir, "state", ".pulumi", "locks", "organization", "quantlab-infra", s.name);
   return { pending: doc.checkpoint?.latest?.pending_operations ?? [], locks: fs.existsSync(lockDir) ? fs.readdirSync(lockDir) : [] };
 }
@@ -160,7 +173,9 @@ describe("interrupted runs", () => {
     await first.waitFor(/Updating \(/);
     const second = await stack.quantlab("up");
     expect(second.code).toBe(1);
-    expect(second.stderr).toMatch(new RegExp(`^quantlab: stack ${NAME} is locked by another run \\(held by \\S+ \\(pid \\d+\\) at [^)]+\\)\\.$`, "m"));
+    expect(second.stderr).toMatch(
+      new RegExp(`^quantlab: stack ${NAME} is locked by another run \\(held by \\S+ \\(pid \\d+\\) at [^)]+\\)\\.$`, "m"),
+    );
     expect(second.stderr).toContain(
       `Wait for it to finish. If no run is active (a run that was killed leaves its lock behind), release the stale lock with:\n  npx quantlab unlock --stack ${NAME}`,
     );

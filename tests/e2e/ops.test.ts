@@ -32,7 +32,8 @@ const units = () => plan.units.map((u) => u.unit);
 
 /** The stand-in backend as one commit on branch main of a bare repository inside the host, which the runtime user may fetch from. */
 async function makeRemote(s: Sandbox): Promise<string> {
-  const b64 = (await run("bash", ["-c", `tar -C ${path.join(ROOT, "tests", "standin")} --exclude=__pycache__ -czf - . | base64 -w0`])).stdout;
+  const b64 = (await run("bash", ["-c", `tar -C ${path.join(ROOT, "tests", "standin")} --exclude=__pycache__ -czf - . | base64 -w0`]))
+    .stdout;
   return (
     await s.sh(
       [
@@ -62,7 +63,11 @@ function spawnQuantlab(...args: string[]) {
   const [command, ...rest] = args;
   const env = { ...process.env };
   delete env.PULUMI_BACKEND_URL;
-  const child = spawn(process.execPath, [path.join(ROOT, "bin", "quantlab.js"), command!, "--stack", NAME, "--sandbox", "--config-file", stack.base, ...rest], { cwd: ROOT, env });
+  const child = spawn(
+    process.execPath,
+    [path.join(ROOT, "bin", "quantlab.js"), command!, "--stack", NAME, "--sandbox", "--config-file", stack.base, ...rest],
+    { cwd: ROOT, env },
+  );
   let out = "";
   child.stdout.on("data", (d) => (out += d));
   child.stderr.on("data", (d) => (out += d));
@@ -100,12 +105,32 @@ afterAll(async () => {
 describe("quantlab status", () => {
   it("shows every service as the host has it; a stopped one is down and the exit status is 1", async () => {
     const r = await timed("status", () => mustQuantlab("status", "--json"));
-    const rows = (JSON.parse(r.stdout) as { ok: boolean; services: { service: string; unit: string; state: string; pid?: number; listening?: boolean; health?: string; problems: string[] }[] }).services;
+    const rows = (
+      JSON.parse(r.stdout) as {
+        ok: boolean;
+        services: {
+          service: string;
+          unit: string;
+          state: string;
+          pid?: number;
+          listening?: boolean;
+          health?: string;
+          problems: string[];
+        }[];
+      }
+    ).services;
     const host = await unitStates(sandbox, units());
-    expect(rows.map((row) => [row.unit, row.state, row.pid, row.problems])).toEqual(plan.units.map((u) => [u.unit, "active", host[u.unit]!.MainPID, []]));
-    const listening = (await sandbox.sh("lsof -nP -iTCP -sTCP:LISTEN -Fn | sed -n 's/^n.*:\\([0-9]*\\)$/\\1/p' | sort -un")).trim().split("\n").map(Number);
+    expect(rows.map((row) => [row.unit, row.state, row.pid, row.problems])).toEqual(
+      plan.units.map((u) => [u.unit, "active", host[u.unit]!.MainPID, []]),
+    );
+    const listening = (await sandbox.sh("lsof -nP -iTCP -sTCP:LISTEN -Fn | sed -n 's/^n.*:\\([0-9]*\\)$/\\1/p' | sort -un"))
+      .trim()
+      .split("\n")
+      .map(Number);
     for (const u of plan.units.filter((x) => x.port)) expect([u.service, listening.includes(u.port!)]).toEqual([u.service, true]);
-    expect(rows.filter((row) => row.health !== undefined).map((row) => [row.service, row.health])).toEqual(plan.units.filter((u) => u.health).map((u) => [u.service, "200"]));
+    expect(rows.filter((row) => row.health !== undefined).map((row) => [row.service, row.health])).toEqual(
+      plan.units.filter((u) => u.health).map((u) => [u.service, "200"]),
+    );
 
     await sandbox.sh("systemctl stop quantlab-strategyd.service");
     const down = await stack.quantlab("status");
@@ -130,7 +155,11 @@ describe("quantlab restart --all", () => {
     const unitOf = new Map(plan.units.map((u) => [u.service as string, u.unit]));
 
     for (const u of units()) {
-      expect([u, after[u]!.ActiveState, after[u]!.ExecMainStartTimestampMonotonic > before[u]!.ActiveEnterTimestampMonotonic]).toEqual([u, "active", true]);
+      expect([u, after[u]!.ActiveState, after[u]!.ExecMainStartTimestampMonotonic > before[u]!.ActiveEnterTimestampMonotonic]).toEqual([
+        u,
+        "active",
+        true,
+      ]);
     }
     // Every unit of a level started after every unit of the levels before it was active again.
     const violations: string[] = [];
@@ -138,13 +167,17 @@ describe("quantlab restart --all", () => {
       for (const earlier of plan.levels.slice(0, i).flat()) {
         for (const s of level) {
           const mine = after[unitOf.get(s)!]!.ExecMainStartTimestampMonotonic;
-          if (!(mine >= after[unitOf.get(earlier)!]!.ActiveEnterTimestampMonotonic)) violations.push(`${s} started before ${earlier} was active`);
+          if (!(mine >= after[unitOf.get(earlier)!]!.ActiveEnterTimestampMonotonic))
+            violations.push(`${s} started before ${earlier} was active`);
         }
       }
     });
     expect(violations).toEqual([]);
     expect(r.stdout.split("\n").filter((l) => l.startsWith("level "))).toEqual(
-      plan.levels.flatMap((l, i) => [`level ${i + 1}/${plan.levels.length}: restarting ${l.join(", ")}`, `level ${i + 1}/${plan.levels.length}: healthy`]),
+      plan.levels.flatMap((l, i) => [
+        `level ${i + 1}/${plan.levels.length}: restarting ${l.join(", ")}`,
+        `level ${i + 1}/${plan.levels.length}: healthy`,
+      ]),
     );
     expect(r.stdout.trim().split("\n").pop()).toBe("all 10 services up");
   });
@@ -153,16 +186,26 @@ describe("quantlab restart --all", () => {
 describe("quantlab deploy --ref", () => {
   it("checks the commit out as the runtime user and restarts only the service whose code changed", async () => {
     const commit = (
-      await sandbox.sh(`set -e; cd ${SRC}; echo '// deployed by the ops e2e test' >> services/strategyd/index.js; ${GIT} commit -qam 'strategyd only'; git push -q ${REMOTE} HEAD:refs/heads/release; git rev-parse HEAD`)
+      await sandbox.sh(
+        `set -e; cd ${SRC}; echo '// deployed by the ops e2e test' >> services/strategyd/index.js; ${GIT} commit -qam 'strategyd only'; git push -q ${REMOTE} HEAD:refs/heads/release; git rev-parse HEAD`,
+      )
     ).trim();
     const before = await unitStates(sandbox, units());
     const r = await timed("deploy --ref (one service changed)", () => mustQuantlab("deploy", "--ref", "release"));
     expect(r.stdout).toContain("deploy: quantlab:code.git.ref main -> release\n");
-    const head = (await sandbox.sh(`cd ${model.runtime.backendRoot} && runuser -u deploy -- git rev-parse HEAD && stat -c %U services/strategyd/index.js`)).trim();
+    const head = (
+      await sandbox.sh(
+        `cd ${model.runtime.backendRoot} && runuser -u deploy -- git rev-parse HEAD && stat -c %U services/strategyd/index.js`,
+      )
+    ).trim();
     expect(head).toBe(`${commit}\ndeploy`);
 
     const after = await unitStates(sandbox, units());
-    const restarted = units().filter((u) => after[u]!.MainPID !== before[u]!.MainPID || after[u]!.ExecMainStartTimestampMonotonic !== before[u]!.ExecMainStartTimestampMonotonic);
+    const restarted = units().filter(
+      (u) =>
+        after[u]!.MainPID !== before[u]!.MainPID ||
+        after[u]!.ExecMainStartTimestampMonotonic !== before[u]!.ExecMainStartTimestampMonotonic,
+    );
     expect(restarted).toEqual(["quantlab-strategyd.service"]);
     expect(after["quantlab-strategyd.service"]!.ActiveState).toBe("active");
 
@@ -172,12 +215,19 @@ describe("quantlab deploy --ref", () => {
 
   it("a hand-moved checkout is drift, and up puts the deployed commit back without restarting anything", async () => {
     const deployed = (await sandbox.sh(`cd ${model.runtime.backendRoot} && runuser -u deploy -- git rev-parse HEAD`)).trim();
-    const moved = (await sandbox.sh(`cd ${model.runtime.backendRoot} && runuser -u deploy -- git checkout -q --detach HEAD~1 && runuser -u deploy -- git rev-parse HEAD`)).trim();
+    const moved = (
+      await sandbox.sh(
+        `cd ${model.runtime.backendRoot} && runuser -u deploy -- git checkout -q --detach HEAD~1 && runuser -u deploy -- git rev-parse HEAD`,
+      )
+    ).trim();
     const drift = await stack.quantlab("drift");
     const report = drift.stdout.slice(drift.stdout.lastIndexOf("host differs from the stack:\n")).trim().split("\n");
     expect([drift.code, report.slice(0, 2)]).toEqual([
       2,
-      ["host differs from the stack:", `update  HostCheckout ${model.runtime.backendRoot}  (host has ${moved.slice(0, 12)}, not what release names)`],
+      [
+        "host differs from the stack:",
+        `update  HostCheckout ${model.runtime.backendRoot}  (host has ${moved.slice(0, 12)}, not what release names)`,
+      ],
     ]);
     // Which services restart is known only once the checkout has run: a preview names them all as possible.
     expect(report.slice(2)).toEqual([...units()].sort().map((u) => `update  HostService ${u}  (code (if its directories changed))`));
@@ -193,7 +243,9 @@ describe("quantlab deploy --ref", () => {
 describe("the runbook's Restart After Deploy, as written, on the checkout", () => {
   it("git pull works for the runtime user in the backend root; the restart line and the health check follow; up then agrees with the host", async () => {
     const commit = (
-      await sandbox.sh(`set -e; cd ${SRC}; echo '// pulled by hand' >> services/replayd/index.js; ${GIT} commit -qam 'replayd only'; git push -q ${REMOTE} HEAD:refs/heads/release; git rev-parse HEAD`)
+      await sandbox.sh(
+        `set -e; cd ${SRC}; echo '// pulled by hand' >> services/replayd/index.js; ${GIT} commit -qam 'replayd only'; git push -q ${REMOTE} HEAD:refs/heads/release; git rev-parse HEAD`,
+      )
     ).trim();
     const root = model.runtime.backendRoot;
     const pull = await sandbox.ssh(`runuser -u deploy -- bash -c 'cd ${root}\ngit pull'`);
@@ -212,7 +264,8 @@ describe("the runbook's Restart After Deploy, as written, on the checkout", () =
 describe("quantlab doctor", () => {
   it("on a healthy host: no service fails, env files are listed by key name only, as the host has them", async () => {
     const r = await timed("doctor (all)", () => mustQuantlab("doctor", "--json"));
-    const ds = (JSON.parse(r.stdout) as { services: { service: string; verdict: string; findings: { level: string; text: string }[] }[] }).services;
+    const ds = (JSON.parse(r.stdout) as { services: { service: string; verdict: string; findings: { level: string; text: string }[] }[] })
+      .services;
     expect(ds.map((d) => [d.service, d.verdict === "fail"])).toEqual(plan.units.map((u) => [u.service, false]));
     const hostKeys = (await sandbox.sh("sed -n 's/^\\([A-Za-z0-9_]*\\)=.*/\\1/p' /etc/quantlab/replayd.env")).trim().split("\n").join(", ");
     const replayd = ds.find((d) => d.service === "replayd")!;
@@ -230,7 +283,10 @@ describe("quantlab doctor", () => {
     expect(r.code).toBe(1);
     const next = "systemd-tmpfiles --create /etc/tmpfiles.d/quantlab.conf on the host, then npx quantlab restart collector";
     expect(r.stdout).toContain(`  FAIL spool directory ${spool} does not exist\n       next: ${next}\n`);
-    expect(r.stdout.trim().split("\n").slice(-2)).toEqual([expect.stringMatching(/^service\s+verdict\s+next$/), `collector  FAIL     ${next}`]);
+    expect(r.stdout.trim().split("\n").slice(-2)).toEqual([
+      expect.stringMatching(/^service\s+verdict\s+next$/),
+      `collector  FAIL     ${next}`,
+    ]);
 
     await sandbox.sh("systemd-tmpfiles --create /etc/tmpfiles.d/quantlab.conf");
     await mustQuantlab("restart", "collector");
@@ -245,7 +301,11 @@ describe("quantlab run, logs, runs", () => {
     const uid = (await sandbox.sh("id -u deploy")).trim();
     const r = await timed("run ml", () => mustQuantlab("run", "ml", "--", "--symbol", "btcusdt", "--date", "20260115", "--dry-run"));
     const lastLine = (await sandbox.sh("tail -n 1 /var/log/quantlab-ml.log")).trim();
-    expect(lastLine).toMatch(new RegExp(`^quantlab-standin cron script=run_daily_ml\\.js ran at_ms=\\d+ uid=${uid} args=--symbol,btcusdt,--date,20260115,--dry-run$`));
+    expect(lastLine).toMatch(
+      new RegExp(
+        `^quantlab-standin cron script=run_daily_ml\\.js ran at_ms=\\d+ uid=${uid} args=--symbol,btcusdt,--date,20260115,--dry-run$`,
+      ),
+    );
     expect(r.stdout).toBe(`${lastLine}\nml: run_daily_ml.js exited 0 (log: /var/log/quantlab-ml.log)\n`);
 
     const size = await sandbox.sh("stat -c %s /var/log/quantlab-ml.log");
@@ -262,9 +322,14 @@ describe("quantlab run, logs, runs", () => {
     const ml = await mustQuantlab("logs", "ml", "-n", "2");
     expect(ml.stdout).toBe(await sandbox.sh("tail -n 2 /var/log/quantlab-ml.log"));
     const json = await mustQuantlab("logs", "observer-api", "-n", "3", "--json");
-    const entries = json.stdout.trim().split("\n").map((l) => JSON.parse(l) as { source: string; message: string });
+    const entries = json.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { source: string; message: string });
     expect(entries.map((e) => e.source)).toEqual(["quantlab-observer.service", "quantlab-observer.service", "quantlab-observer.service"]);
-    expect(entries.map((e) => e.message)).toEqual((await sandbox.sh("journalctl --no-pager -o cat -n 3 -u quantlab-observer.service")).trim().split("\n"));
+    expect(entries.map((e) => e.message)).toEqual(
+      (await sandbox.sh("journalctl --no-pager -o cat -n 3 -u quantlab-observer.service")).trim().split("\n"),
+    );
   });
 
   it("logs -f follows until Ctrl-C and leaves nothing running on the host", async () => {
@@ -272,7 +337,9 @@ describe("quantlab run, logs, runs", () => {
     const remote = "journalctl --no-pager -o short-iso -n 1 -f -u quantlab-strategyd.service";
     await until("the remote journalctl -f", async () => (await sandbox.sh(`pgrep -f -x -- '${remote}' || true`)).trim() !== "");
     await sandbox.sh("systemctl restart quantlab-strategyd.service");
-    await until("the new start record in the followed output", () => /quantlab-standin started service=strategyd at_ms=\d+ pid=(\d+)/.test(follow.output().split("Starting quantlab-strategyd")[1] ?? ""));
+    await until("the new start record in the followed output", () =>
+      /quantlab-standin started service=strategyd at_ms=\d+ pid=(\d+)/.test(follow.output().split("Starting quantlab-strategyd")[1] ?? ""),
+    );
     const pid = (await sandbox.sh("systemctl show -p MainPID --value quantlab-strategyd.service")).trim();
     follow.child.kill("SIGINT");
     expect(await follow.exited).toBe(0);
@@ -288,14 +355,22 @@ describe("quantlab run, logs, runs", () => {
     );
     const r = await timed("runs", () => mustQuantlab("runs", "--json"));
     const listed = (JSON.parse(r.stdout) as { runs: { id: string; status: string; strategy?: string }[] }).runs;
-    const files = (await sandbox.sh(`cd ${runs} && ls *.json`)).trim().split("\n").map((f) => f.replace(/\.json$/, ""));
+    const files = (await sandbox.sh(`cd ${runs} && ls *.json`))
+      .trim()
+      .split("\n")
+      .map((f) => f.replace(/\.json$/, ""));
     expect(listed.map((x) => x.id)).toEqual(files);
     expect(listed.map((x) => [x.id, x.status, x.strategy])).toEqual([
       ["run-0001", "running", "momentum"],
       ["run-0002", "done", undefined],
     ]);
     const table = await mustQuantlab("runs");
-    expect(table.stdout.split("\n").slice(0, 3).map((l) => l.split(/\s{2,}/).slice(0, 3))).toEqual([
+    expect(
+      table.stdout
+        .split("\n")
+        .slice(0, 3)
+        .map((l) => l.split(/\s{2,}/).slice(0, 3)),
+    ).toEqual([
       ["run", "status", "strategy"],
       ["run-0001", "running", "momentum"],
       ["run-0002", "done", "-"],

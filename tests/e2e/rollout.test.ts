@@ -26,7 +26,13 @@ async function refreshExpected(): Promise<void> {
 
 const output = (r: RunResult) => `${r.stdout}\n${r.stderr}`;
 /** The engine's own "Duration: Ns" of the run. */
-const engineSeconds = (r: RunResult): number => Number(/Duration: (?:(\d+)m)?(\d+)s/.exec(r.stdout)!.slice(1).reduce((s, v, i) => s + (i === 0 ? 60 : 1) * Number(v ?? 0), 0));
+const engineSeconds = (r: RunResult): number =>
+  Number(
+    /Duration: (?:(\d+)m)?(\d+)s/
+      .exec(r.stdout)!
+      .slice(1)
+      .reduce((s, v, i) => s + (i === 0 ? 60 : 1) * Number(v ?? 0), 0),
+  );
 
 async function mustQuantlab(command: string): Promise<RunResult> {
   const r = await stack.quantlab(command);
@@ -56,7 +62,11 @@ async function startsOf(service: string): Promise<number[]> {
 /** Units other than `except` kept their process and activation time. */
 function untouched(before: Record<string, UnitState>, after: Record<string, UnitState>, except: readonly string[]) {
   const pick = (s: Record<string, UnitState>) =>
-    Object.fromEntries(Object.entries(s).filter(([u]) => !except.includes(u)).map(([u, v]) => [u, [v.ActiveState, v.MainPID, v.ActiveEnterTimestampMonotonic]]));
+    Object.fromEntries(
+      Object.entries(s)
+        .filter(([u]) => !except.includes(u))
+        .map(([u, v]) => [u, [v.ActiveState, v.MainPID, v.ActiveEnterTimestampMonotonic]]),
+    );
   expect(pick(after)).toEqual(pick(before));
 }
 
@@ -113,7 +123,9 @@ describe("safe rollout on a real host, through the real engine", () => {
   it("a change that fails its health gate is rolled back: old version healthy, later levels untouched, error with its journal; the next up tries again; the old config converges", async () => {
     const strategyd = unitOf("strategyd");
     const unitFile = strategyd.reads[0]!;
-    const later = h.plan.units.filter((u) => h.plan.levels.findIndex((l) => l.includes(u.service)) > h.plan.levels.findIndex((l) => l.includes("strategyd")));
+    const later = h.plan.units.filter(
+      (u) => h.plan.levels.findIndex((l) => l.includes(u.service)) > h.plan.levels.findIndex((l) => l.includes("strategyd")),
+    );
     expect(later.map((u) => u.service).sort()).toEqual(["backtestd", "console-ui", "job-worker", "labeld", "observer", "observer-api"]);
     const before = await unitStates(sandbox, unitsOf(h));
 
@@ -128,12 +140,17 @@ describe("safe rollout on a real host, through the real engine", () => {
       const up = await timed(`failing up, attempt ${attempt} (wall)`, () => stack.quantlab("up"));
       expect([attempt, up.code]).toEqual([attempt, 1]);
       const err = up.stderr.slice(up.stderr.indexOf("HostService "));
-      expect(err.startsWith(`${expectedHead}\nrolled back: restored ${unitFile}; the last good version passed its health gate again (`), output(up)).toBe(true);
+      expect(
+        err.startsWith(`${expectedHead}\nrolled back: restored ${unitFile}; the last good version passed its health gate again (`),
+        output(up),
+      ).toBe(true);
       const lines = err.split("\n");
       expect(lines[3]).toBe("the next `up` tries this change again: fix the config (or the code) first");
       expect(lines[4]).toMatch(/^last \d+ journal lines:$/);
       expect(lines.slice(5).some((l) => l.includes("quantlab-standin health-forced service=strategyd status=500"))).toBe(true);
-      timings[`attempt ${attempt}: rollback, restored version passed its gate again (s)`] = Number(/passed its health gate again \(([\d.]+) s\)/.exec(err)![1]);
+      timings[`attempt ${attempt}: rollback, restored version passed its gate again (s)`] = Number(
+        /passed its health gate again \(([\d.]+) s\)/.exec(err)![1],
+      );
 
       // The old version is back on the host and healthy; it was started twice (bad, then good); nothing after it moved.
       expect(await sandbox.sh(`cat ${unitFile}`)).toBe(fileText(unitFile));

@@ -37,13 +37,20 @@ describe("the runbook's host tools are part of the stack", () => {
   it("a removed tool is drift; with no package source up fails naming the exact command and touches nothing else", async () => {
     await sandbox.sh("dpkg -r lsof >/dev/null && ! command -v lsof");
     const drift = await stack.quantlab("drift");
-    expect([drift.code, drift.stdout.trim().split("\n").slice(-2)]).toEqual([2, ["host differs from the stack:", "update  HostTools   host tools  (missing lsof)"]]);
+    expect([drift.code, drift.stdout.trim().split("\n").slice(-2)]).toEqual([
+      2,
+      ["host differs from the stack:", "update  HostTools   host tools  (missing lsof)"],
+    ]);
 
     const before = await sandbox.sh("find /etc/quantlab /etc/systemd/system /etc/cron.d -xdev -printf '%p %T@\\n' | sort | sha256sum");
     const up = await stack.quantlab("up");
     expect(up.code).toBe(1);
-    expect(up.stderr).toContain("cannot install the host tools: lsof (no package source reachable from the host?); install them on the host with: apt-get update && apt-get install -y lsof");
-    expect(await sandbox.sh("find /etc/quantlab /etc/systemd/system /etc/cron.d -xdev -printf '%p %T@\\n' | sort | sha256sum")).toBe(before);
+    expect(up.stderr).toContain(
+      "cannot install the host tools: lsof (no package source reachable from the host?); install them on the host with: apt-get update && apt-get install -y lsof",
+    );
+    expect(await sandbox.sh("find /etc/quantlab /etc/systemd/system /etc/cron.d -xdev -printf '%p %T@\\n' | sort | sha256sum")).toBe(
+      before,
+    );
   });
 
   it("with a package source on the host, up installs it and the host matches again", async () => {
@@ -53,7 +60,14 @@ describe("the runbook's host tools are part of the stack", () => {
       const got = await run("apt-get", ["download", "lsof"], { cwd: debs });
       if (got.code !== 0) await must("bash", ["-c", "apt-get update -q >/dev/null && apt-get download lsof"], { cwd: debs });
       const deb = fs.readdirSync(debs).find((f) => f.endsWith(".deb"))!;
-      const index = await must("bash", ["-c", `dpkg-deb -f ${deb} && echo "Filename: ./${deb}" && echo "Size: $(stat -c %s ${deb})" && echo "SHA256: $(sha256sum ${deb} | cut -c1-64)"`], { cwd: debs });
+      const index = await must(
+        "bash",
+        [
+          "-c",
+          `dpkg-deb -f ${deb} && echo "Filename: ./${deb}" && echo "Size: $(stat -c %s ${deb})" && echo "SHA256: $(sha256sum ${deb} | cut -c1-64)"`,
+        ],
+        { cwd: debs },
+      );
       const repo = path.join(stack.dir, "rootfs", "srv", "debs");
       fs.mkdirSync(repo, { recursive: true });
       fs.copyFileSync(path.join(debs, deb), path.join(repo, deb));
@@ -78,7 +92,10 @@ describe("the runbook's commands, as written, on a converged host", () => {
     expect([status.code, status.stdout]).toEqual([0, expect.stringMatching(/Active: active \(running\)/)]);
     const units = ["quantlab-replayd.service", "quantlab-worker.service", "quantlab-console-ui.service", "quantlab-observer.service"];
     const before = await unitStates(sandbox, units);
-    for (const line of ["systemctl restart quantlab-replayd", "systemctl restart quantlab-replayd quantlab-worker quantlab-console-ui quantlab-observer"]) {
+    for (const line of [
+      "systemctl restart quantlab-replayd",
+      "systemctl restart quantlab-replayd quantlab-worker quantlab-console-ui quantlab-observer",
+    ]) {
       expect([line, (await host(line)).code]).toEqual([line, 0]);
     }
     const after = await unitStates(sandbox, units);
@@ -97,10 +114,14 @@ describe("the runbook's commands, as written, on a converged host", () => {
     const follow = await host("timeout 2 journalctl -u quantlab-replayd -f");
     expect([follow.code, follow.stdout]).toEqual([124, expect.stringContaining("quantlab-standin started service=replayd")]);
     const all = await host('timeout 2 journalctl -u "quantlab-*" -f -n 200');
-    for (const s of ["replayd", "collector", "featurexd", "strategyd", "observer-api"]) expect(all.stdout).toContain(`quantlab-standin started service=${s}`);
+    for (const s of ["replayd", "collector", "featurexd", "strategyd", "observer-api"])
+      expect(all.stdout).toContain(`quantlab-standin started service=${s}`);
     await sandbox.sh(`runuser -u deploy -- sh -c 'cd ${backend}/core && node scheduler/run_daily_ml.js >> /var/log/quantlab-ml.log 2>&1'`);
     const tail = await host("timeout 2 tail -f /var/log/quantlab-ml.log");
-    expect([tail.code, tail.stdout]).toEqual([124, expect.stringMatching(/quantlab-standin cron script=run_daily_ml\.js ran at_ms=\d+ uid=[1-9]/)]);
+    expect([tail.code, tail.stdout]).toEqual([
+      124,
+      expect.stringMatching(/quantlab-standin cron script=run_daily_ml\.js ran at_ms=\d+ uid=[1-9]/),
+    ]);
   });
 
   it("Environment Variable Locations: the env files and the dotenv file", async () => {
@@ -147,14 +168,22 @@ describe("the runbook's commands, as written, on a converged host", () => {
       "done",
       "",
       "# Check HTTP endpoints",
-      "curl -s http://localhost:3030/health | jq -r '.status // \"FAIL\"' | xargs echo \"replayd:\"",
-      "curl -s http://localhost:9100/health | jq -r '.status // \"FAIL\"' | xargs echo \"collector:\"",
+      'curl -s http://localhost:3030/health | jq -r \'.status // "FAIL"\' | xargs echo "replayd:"',
+      'curl -s http://localhost:9100/health | jq -r \'.status // "FAIL"\' | xargs echo "collector:"',
       "",
     ].join("\n");
     const r = await sandbox.ssh("cat > /root/health-check.sh && chmod +x /root/health-check.sh && /root/health-check.sh", script);
     expect([r.code, r.stdout]).toEqual([
       0,
-      ["=== QuantLab Health Check ===", "quantlab-replayd: active", "quantlab-worker: active", "quantlab-console-ui: active", "replayd: ok", "collector: ok", ""].join("\n"),
+      [
+        "=== QuantLab Health Check ===",
+        "quantlab-replayd: active",
+        "quantlab-worker: active",
+        "quantlab-console-ui: active",
+        "replayd: ok",
+        "collector: ok",
+        "",
+      ].join("\n"),
     ]);
   });
 
@@ -163,13 +192,26 @@ describe("the runbook's commands, as written, on a converged host", () => {
     expect([lsof.code, lsof.stdout]).toEqual([0, expect.stringMatching(/^node .* deploy .*TCP \*:3030 \(LISTEN\)$/m)]);
 
     const spool = await host("ls -la /opt/quantlab/spool/");
-    expect([spool.code, spool.stdout]).toEqual([0, expect.stringMatching(/^drwxr-x--- +\d+ deploy deploy .* \.\n[\s\S]*collector-alive\.json$/m)]);
+    expect([spool.code, spool.stdout]).toEqual([
+      0,
+      expect.stringMatching(/^drwxr-x--- +\d+ deploy deploy .* \.\n[\s\S]*collector-alive\.json$/m),
+    ]);
     await sandbox.sh(`runuser -u deploy -- sh -c 'echo {} > ${backend}/services/strategyd/runs/run-0001.json'`);
     const runs = await host(`ls -la ${backend}/services/strategyd/runs/*.json | head -20`);
-    expect([runs.code, runs.stdout]).toEqual([0, expect.stringMatching(/^-[rw-]{9} 1 deploy deploy .*\/services\/strategyd\/runs\/run-0001\.json$/m)]);
+    expect([runs.code, runs.stdout]).toEqual([
+      0,
+      expect.stringMatching(/^-[rw-]{9} 1 deploy deploy .*\/services\/strategyd\/runs\/run-0001\.json$/m),
+    ]);
 
-    const ml = await sandbox.ssh(`runuser -u deploy -- bash -c ${quote(`cd ${backend}/core\nnode scheduler/run_daily_ml.js --symbol btcusdt --date 20260115 --dry-run`)}`);
-    expect([ml.code, ml.stdout]).toEqual([0, expect.stringMatching(/^quantlab-standin cron script=run_daily_ml\.js ran at_ms=\d+ uid=[1-9]\d* args=--symbol,btcusdt,--date,20260115,--dry-run\n$/)]);
+    const ml = await sandbox.ssh(
+      `runuser -u deploy -- bash -c ${quote(`cd ${backend}/core\nnode scheduler/run_daily_ml.js --symbol btcusdt --date 20260115 --dry-run`)}`,
+    );
+    expect([ml.code, ml.stdout]).toEqual([
+      0,
+      expect.stringMatching(
+        /^quantlab-standin cron script=run_daily_ml\.js ran at_ms=\d+ uid=[1-9]\d* args=--symbol,btcusdt,--date,20260115,--dry-run\n$/,
+      ),
+    ]);
   });
 
   it("every path the runbook names exists with the right owner", async () => {

@@ -37,7 +37,9 @@ const asDeploy = (cmd: string) => sandbox.sh(`runuser -u deploy -- sh -c '${cmd.
 
 /** Root-owned decoys the runtime user's links point at: path -> `sha mode owner:group` (or `dir mode owner:group` plus its files). */
 async function decoys(): Promise<string> {
-  return sandbox.sh("find /root/decoys -printf '%p %m %u:%g ' -exec sh -c '[ -f \"$1\" ] && sha256sum < \"$1\" | cut -c1-16 || echo dir' _ {} \\; | sort");
+  return sandbox.sh(
+    "find /root/decoys -printf '%p %m %u:%g ' -exec sh -c '[ -f \"$1\" ] && sha256sum < \"$1\" | cut -c1-16 || echo dir' _ {} \\; | sort",
+  );
 }
 
 beforeAll(async () => {
@@ -82,7 +84,18 @@ describe("the runtime user's links never lead root", () => {
         "rm services/replayd/package.json && ln -s /root/decoys/package.json services/replayd/package.json",
       ].join(" && "),
     );
-    const commands: string[][] = [["status"], ["doctor"], ["logs", "observer-api"], ["run", "ml"], ["generations"], ["drift"], ["preview"], ["up"], ["restart", "--all"], ["destroy"]];
+    const commands: string[][] = [
+      ["status"],
+      ["doctor"],
+      ["logs", "observer-api"],
+      ["run", "ml"],
+      ["generations"],
+      ["drift"],
+      ["preview"],
+      ["up"],
+      ["restart", "--all"],
+      ["destroy"],
+    ];
     const codes: Record<string, number> = {};
     try {
       for (const c of commands) {
@@ -127,8 +140,12 @@ describe("directories the package does not own", () => {
     try {
       const r = await stack.quantlab("up");
       expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(/quantlab:runtime\.home: \/home\/alice exists on \S+ and belongs to alice \(uid \d+\), not to the runtime user deploy: refusing to take it over/);
-      expect(await sandbox.sh("stat -c '%a %U %G' /home/alice; ls -A /home/alice")).toBe("700 alice alice\n.bash_logout\n.bashrc\n.profile\n");
+      expect(r.stderr).toMatch(
+        /quantlab:runtime\.home: \/home\/alice exists on \S+ and belongs to alice \(uid \d+\), not to the runtime user deploy: refusing to take it over/,
+      );
+      expect(await sandbox.sh("stat -c '%a %U %G' /home/alice; ls -A /home/alice")).toBe(
+        "700 alice alice\n.bash_logout\n.bashrc\n.profile\n",
+      );
     } finally {
       fs.writeFileSync(stack.base, pristine);
     }
@@ -146,7 +163,9 @@ describe("directories the package does not own", () => {
       expect(up.code).toBe(1);
       expect(up.stderr).toContain("quantlab:runtime.user: qlops exists on");
       expect(up.stderr).toContain("is in the privileged group sudo: refusing to run services with its rights");
-      expect(await sandbox.sh("ls /etc/systemd/system | grep -c quantlab- ; grep -c qlops /etc/sysusers.d/quantlab.conf || true")).toBe("10\n0\n");
+      expect(await sandbox.sh("ls /etc/systemd/system | grep -c quantlab- ; grep -c qlops /etc/sysusers.d/quantlab.conf || true")).toBe(
+        "10\n0\n",
+      );
     } finally {
       fs.writeFileSync(stack.base, pristine);
       await sandbox.sh("userdel qlops; groupdel qlops 2>/dev/null; true");
@@ -158,9 +177,14 @@ describe("directories the package does not own", () => {
 describe("what reaches the operator", () => {
   it("a token a service wrote into its journal is redacted in doctor, logs and restart", async () => {
     const { tokens } = await stack.expected();
-    await sandbox.ssh(`printf 'MESSAGE=error: refused with %s\\nOBJECT_SYSTEMD_UNIT=quantlab-featurexd.service\\n' '${tokens.featurexd}' | logger --journald`);
+    await sandbox.ssh(
+      `printf 'MESSAGE=error: refused with %s\\nOBJECT_SYSTEMD_UNIT=quantlab-featurexd.service\\n' '${tokens.featurexd}' | logger --journald`,
+    );
     expect(await sandbox.sh("journalctl -u quantlab-featurexd.service --no-pager | grep -c 'refused with' || true")).toBe("1\n");
-    for (const c of [["doctor", "featurexd"], ["logs", "featurexd"]]) {
+    for (const c of [
+      ["doctor", "featurexd"],
+      ["logs", "featurexd"],
+    ]) {
       const r = await stack.quantlab(c[0]!, ...c.slice(1));
       expect(output(r)).toContain("error: refused with [redacted]");
       expect(Object.values(tokens).filter((t) => output(r).includes(t))).toEqual([]);
@@ -173,14 +197,25 @@ describe("a hop that fails ends the command", () => {
     const info = JSON.parse(fs.readFileSync(path.join(stack.dir, "host.json"), "utf8"));
     const { tokens } = await stack.expected();
     // The bastion is the sandbox itself; the target is its own sshd on the bastion's loopback, pinned to a key it does not have.
-    const wrongKey = (await run("bash", ["-c", "d=$(mktemp -d) && ssh-keygen -q -t ed25519 -N '' -f $d/k && cut -d' ' -f1,2 $d/k.pub && rm -rf $d"])).stdout.trim();
+    const wrongKey = (
+      await run("bash", ["-c", "d=$(mktemp -d) && ssh-keygen -q -t ed25519 -N '' -f $d/k && cut -d' ' -f1,2 $d/k.pub && rm -rf $d"])
+    ).stdout.trim();
     const base = YAML.parse(pristine) as { config: Record<string, unknown> };
     const real = new RealStack(`${NAME}-bastion`, {
       ...base.config,
-      "quantlab:host": { address: "127.0.0.1", port: 22, user: "root", hostKey: wrongKey, bastion: { address: info.address, port: info.port, user: "root", hostKey: info.hostKey } },
+      "quantlab:host": {
+        address: "127.0.0.1",
+        port: 22,
+        user: "root",
+        hostKey: wrongKey,
+        bastion: { address: info.address, port: info.port, user: "root", hostKey: info.hostKey },
+      },
     });
     try {
-      await real.secrets({ sshPrivateKey: fs.readFileSync(path.join(stack.dir, "id_ed25519"), "utf8"), ...Object.fromEntries(Object.entries(tokens).map(([k, v]) => [`tokens.${k}`, v])) });
+      await real.secrets({
+        sshPrivateKey: fs.readFileSync(path.join(stack.dir, "id_ed25519"), "utf8"),
+        ...Object.fromEntries(Object.entries(tokens).map(([k, v]) => [`tokens.${k}`, v])),
+      });
       const started = Date.now();
       const r = await real.quantlab("status");
       expect(r.code, output(r)).toBe(1);
@@ -203,14 +238,22 @@ describe("keys and hosts change, and up follows", () => {
     fs.renameSync(`${keyFile}.new`, keyFile);
     fs.renameSync(`${keyFile}.new.pub`, `${keyFile}.pub`);
     // The old key no longer opens the host.
-    await stack.sandbox().sh(`grep -vxF '${oldPub}' /root/.ssh/authorized_keys > /root/.ssh/k && mv /root/.ssh/k /root/.ssh/authorized_keys`);
+    await stack
+      .sandbox()
+      .sh(`grep -vxF '${oldPub}' /root/.ssh/authorized_keys > /root/.ssh/k && mv /root/.ssh/k /root/.ssh/authorized_keys`);
     const up = await timed("up after a key rotation", () => mustQuantlab("up"));
     // Only the host's provider changes (its configuration holds the key): no host resource is touched.
     expect(up.stdout).toMatch(/Resources:\n\s+~ 1 updated\n\s+\d+ unchanged\n/);
   });
 
   it("a re-keyed host (new host key, re-pinned)", async () => {
-    const key = (await stack.sandbox().sh("rm -f /etc/ssh/ssh_host_ed25519_key* && ssh-keygen -q -t ed25519 -N '' -f /etc/ssh/ssh_host_ed25519_key && systemctl restart ssh && cut -d' ' -f1,2 /etc/ssh/ssh_host_ed25519_key.pub")).trim();
+    const key = (
+      await stack
+        .sandbox()
+        .sh(
+          "rm -f /etc/ssh/ssh_host_ed25519_key* && ssh-keygen -q -t ed25519 -N '' -f /etc/ssh/ssh_host_ed25519_key && systemctl restart ssh && cut -d' ' -f1,2 /etc/ssh/ssh_host_ed25519_key.pub",
+        )
+    ).trim();
     const info = JSON.parse(fs.readFileSync(hostJson(), "utf8"));
     fs.writeFileSync(hostJson(), JSON.stringify({ ...info, hostKey: key }));
     fs.writeFileSync(path.join(stack.dir, "known_hosts"), `${info.address} ${key}\n`);
@@ -221,15 +264,26 @@ describe("keys and hosts change, and up follows", () => {
   it("a moved address", async () => {
     const info = JSON.parse(fs.readFileSync(hostJson(), "utf8"));
     const [a, b, c] = info.address.split(".");
-    const veth = (await run("bash", ["-c", `ip -o link | grep -o 'qlh-[0-9a-f]*' | while read v; do ip -4 -o addr show dev $v | grep -q '${a}.${b}.${c}.1/' && echo $v; done`])).stdout.trim();
-    await run("bash", ["-c", `ip addr add ${a}.${b}.${c}.5/30 dev ${veth} && ip -n ${info.namespace} addr add ${a}.${b}.${c}.6/30 dev eth0`]);
+    const veth = (
+      await run("bash", [
+        "-c",
+        `ip -o link | grep -o 'qlh-[0-9a-f]*' | while read v; do ip -4 -o addr show dev $v | grep -q '${a}.${b}.${c}.1/' && echo $v; done`,
+      ])
+    ).stdout.trim();
+    await run("bash", [
+      "-c",
+      `ip addr add ${a}.${b}.${c}.5/30 dev ${veth} && ip -n ${info.namespace} addr add ${a}.${b}.${c}.6/30 dev eth0`,
+    ]);
     try {
       fs.writeFileSync(hostJson(), JSON.stringify({ ...info, address: `${a}.${b}.${c}.6` }));
       const up = await timed("up after an address move", () => mustQuantlab("up"));
       expect(up.stdout).toMatch(/Resources:\n\s+~ 1 updated\n\s+\d+ unchanged\n/);
     } finally {
       fs.writeFileSync(hostJson(), JSON.stringify(info));
-      await run("bash", ["-c", `ip addr del ${a}.${b}.${c}.5/30 dev ${veth}; ip -n ${info.namespace} addr del ${a}.${b}.${c}.6/30 dev eth0`]);
+      await run("bash", [
+        "-c",
+        `ip addr del ${a}.${b}.${c}.5/30 dev ${veth}; ip -n ${info.namespace} addr del ${a}.${b}.${c}.6/30 dev eth0`,
+      ]);
     }
     await mustQuantlab("up");
   });

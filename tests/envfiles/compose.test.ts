@@ -19,40 +19,63 @@ const RUNS = "STRATEGYD_RUNS_DIR='/srv/qlhome/backend/services/strategyd/runs'";
 /** Every env file of the distinct stack, whole. */
 const EXPECTED: Record<string, string> = {
   "/etc/quantlab/replayd.env": envFile("quantlab-replayd.service", [
-    "REPLAYD_PORT='4030'", `REPLAYD_TOKEN='${T.replayd}'`,
-    "S3_COMPACT_BUCKET='fx-compact'", "S3_COMPACT_ENDPOINT='https://minio.fixture.test:9000'",
+    "REPLAYD_PORT='4030'",
+    `REPLAYD_TOKEN='${T.replayd}'`,
+    "S3_COMPACT_BUCKET='fx-compact'",
+    "S3_COMPACT_ENDPOINT='https://minio.fixture.test:9000'",
   ]),
   "/etc/quantlab/collector.env": envFile("quantlab-collector.service", ["COLLECTOR_PORT='9100'", "COLLECTOR_SPOOL_DIR='/data/ql/spool'"]),
   "/etc/quantlab/featurexd.env": envFile("quantlab-featurexd.service", [
-    "FEATUREXD_PORT='3051'", `FEATUREXD_TOKEN='${T.featurexd}'`,
-    "REPLAYD_URL='http://127.0.0.1:4030'", `REPLAYD_TOKEN='${T.replayd}'`,
-    "S3_COMPACT_BUCKET='fx-compact'", "S3_COMPACT_ENDPOINT='https://minio.fixture.test:9000'",
+    "FEATUREXD_PORT='3051'",
+    `FEATUREXD_TOKEN='${T.featurexd}'`,
+    "REPLAYD_URL='http://127.0.0.1:4030'",
+    `REPLAYD_TOKEN='${T.replayd}'`,
+    "S3_COMPACT_BUCKET='fx-compact'",
+    "S3_COMPACT_ENDPOINT='https://minio.fixture.test:9000'",
   ]),
   "/etc/quantlab/labeld.env": envFile("quantlab-labeld.service", [
-    "LABELD_PORT='3061'", `LABELD_TOKEN='${T.labeld}'`, "FEATUREXD_URL='http://127.0.0.1:3051'", `FEATUREXD_TOKEN='${T.featurexd}'`,
+    "LABELD_PORT='3061'",
+    `LABELD_TOKEN='${T.labeld}'`,
+    "FEATUREXD_URL='http://127.0.0.1:3051'",
+    `FEATUREXD_TOKEN='${T.featurexd}'`,
   ]),
   "/etc/quantlab/strategyd.env": envFile("quantlab-strategyd.service", [
-    "STRATEGYD_PORT='4031'", `STRATEGYD_TOKEN='${T.strategyd}'`,
-    "REPLAYD_URL='http://127.0.0.1:4030'", `REPLAYD_TOKEN='${T.replayd}'`,
-    "S3_COMPACT_ENDPOINT='https://minio.fixture.test:9000'", "RUN_ARCHIVE_S3_BUCKET='fx-archive'", "RUN_ARCHIVE_ENABLED='0'",
+    "STRATEGYD_PORT='4031'",
+    `STRATEGYD_TOKEN='${T.strategyd}'`,
+    "REPLAYD_URL='http://127.0.0.1:4030'",
+    `REPLAYD_TOKEN='${T.replayd}'`,
+    "S3_COMPACT_ENDPOINT='https://minio.fixture.test:9000'",
+    "RUN_ARCHIVE_S3_BUCKET='fx-archive'",
+    "RUN_ARCHIVE_ENABLED='0'",
     ...EXEC,
   ]),
   "/etc/quantlab/backtestd.env": envFile("quantlab-backtestd.service", [
-    "BACKTESTD_PORT='3041'", `BACKTESTD_TOKEN='${T.backtestd}'`,
-    "REPLAYD_URL='http://127.0.0.1:4030'", `REPLAYD_TOKEN='${T.replayd}'`,
-    "STRATEGYD_URL='http://127.0.0.1:4031'", `STRATEGYD_TOKEN='${T.strategyd}'`,
+    "BACKTESTD_PORT='3041'",
+    `BACKTESTD_TOKEN='${T.backtestd}'`,
+    "REPLAYD_URL='http://127.0.0.1:4030'",
+    `REPLAYD_TOKEN='${T.replayd}'`,
+    "STRATEGYD_URL='http://127.0.0.1:4031'",
+    `STRATEGYD_TOKEN='${T.strategyd}'`,
     ...EXEC,
   ]),
   // Spawns strategyd scripts as processes: the ExecutionEngine flags, no strategyd API access.
   "/etc/quantlab/worker.env": envFile("quantlab-worker.service", EXEC),
   // Reads the runs directory: its own token, no API of the services whose runs it reads.
   "/etc/quantlab/observer.env": envFile("quantlab-observer-core.service", [`OBSERVER_TOKEN='${T.observer}'`, RUNS]),
-  "/etc/quantlab/observer-api.env": envFile("quantlab-observer.service", ["OBSERVER_API_PORT='3000'", `OBSERVER_TOKEN='${T.observer}'`, RUNS]),
+  "/etc/quantlab/observer-api.env": envFile("quantlab-observer.service", [
+    "OBSERVER_API_PORT='3000'",
+    `OBSERVER_TOKEN='${T.observer}'`,
+    RUNS,
+  ]),
   "/etc/quantlab/console.env": envFile("quantlab-console-ui.service", [
-    "FEATUREXD_URL='http://127.0.0.1:3051'", `FEATUREXD_TOKEN='${T.featurexd}'`,
-    "LABELD_URL='http://127.0.0.1:3061'", `LABELD_TOKEN='${T.labeld}'`,
-    "STRATEGYD_URL='http://127.0.0.1:4031'", `STRATEGYD_TOKEN='${T.strategyd}'`,
-    "BACKTESTD_URL='http://127.0.0.1:3041'", `BACKTESTD_TOKEN='${T.backtestd}'`,
+    "FEATUREXD_URL='http://127.0.0.1:3051'",
+    `FEATUREXD_TOKEN='${T.featurexd}'`,
+    "LABELD_URL='http://127.0.0.1:3061'",
+    `LABELD_TOKEN='${T.labeld}'`,
+    "STRATEGYD_URL='http://127.0.0.1:4031'",
+    `STRATEGYD_TOKEN='${T.strategyd}'`,
+    "BACKTESTD_URL='http://127.0.0.1:3041'",
+    `BACKTESTD_TOKEN='${T.backtestd}'`,
   ]),
 };
 
@@ -69,7 +92,10 @@ OBSERVER_TOKEN='${T.observer}'
 const variableFiles = (plan: HostPlan): Record<string, string> =>
   Object.fromEntries(plan.files.filter((f) => f.kind === "env" || f.kind === "dotenv").map((f) => [f.path, f.content]));
 
-const withServices = (services: unknown): Record<string, string> => ({ ...distinctConfig(), "quantlab:services": JSON.stringify(services) });
+const withServices = (services: unknown): Record<string, string> => ({
+  ...distinctConfig(),
+  "quantlab:services": JSON.stringify(services),
+});
 
 describe("which variables each env file carries", () => {
   const plan = planOf(distinctConfig());
@@ -104,14 +130,21 @@ describe("which variables each env file carries", () => {
     const { config } = parseStackConfig(distinctConfig());
     const p = planHost(resolveModel({ ...config, services: { featurexd: { enabled: false, after: [] } } }), T);
     expect(p.units.find((u) => u.service === "labeld")!.after).toEqual(["replayd"]);
-    expect(fileAt(p, "/etc/quantlab/labeld.env").content).toBe(envFile("quantlab-labeld.service", ["LABELD_PORT='3061'", `LABELD_TOKEN='${T.labeld}'`]));
+    expect(fileAt(p, "/etc/quantlab/labeld.env").content).toBe(
+      envFile("quantlab-labeld.service", ["LABELD_PORT='3061'", `LABELD_TOKEN='${T.labeld}'`]),
+    );
     expect(p.files.map((f) => f.path)).not.toContain("/etc/quantlab/featurexd.env");
   });
 
   it("the S3 endpoint of a created bucket is resolved in the model: the regional AWS endpoint, in every S3 client's file", () => {
-    const c = { ...distinctConfig(), "quantlab:s3": JSON.stringify({ mode: "create", region: "ap-south-2", compactBucket: "fx-c2", archiveBucket: "fx-a2" }) };
+    const c = {
+      ...distinctConfig(),
+      "quantlab:s3": JSON.stringify({ mode: "create", region: "ap-south-2", compactBucket: "fx-c2", archiveBucket: "fx-a2" }),
+    };
     const p = planOf(c);
-    const endpoints = p.files.filter((f) => f.content.includes("S3_COMPACT_ENDPOINT=")).map((f) => [f.path, /S3_COMPACT_ENDPOINT='([^']*)'/.exec(f.content)![1]]);
+    const endpoints = p.files
+      .filter((f) => f.content.includes("S3_COMPACT_ENDPOINT="))
+      .map((f) => [f.path, /S3_COMPACT_ENDPOINT='([^']*)'/.exec(f.content)![1]]);
     expect(endpoints).toEqual([
       ["/srv/qlhome/backend/core/.env", "https://s3.ap-south-2.amazonaws.com"],
       ["/etc/quantlab/replayd.env", "https://s3.ap-south-2.amazonaws.com"],

@@ -3,7 +3,12 @@ import { renderDotenv, renderEnvFile } from "../../envfiles/render";
 
 describe("env file rendering", () => {
   it("writes every value single-quoted under a header naming the unit", () => {
-    expect(renderEnvFile("quantlab-fx.service", [["FX_PORT", "4123"], ["FX_PATH", "/tmp/a b/{ts}$HOME\\x"]])).toBe(
+    expect(
+      renderEnvFile("quantlab-fx.service", [
+        ["FX_PORT", "4123"],
+        ["FX_PATH", "/tmp/a b/{ts}$HOME\\x"],
+      ]),
+    ).toBe(
       `# Managed by quantlab-infra (Pulumi): local edits are overwritten by the next \`pulumi up\`.
 # Read by systemd for quantlab-fx.service (EnvironmentFile=).
 FX_PORT='4123'
@@ -34,6 +39,11 @@ A='1'
 
   it("rejects bad and duplicate names", () => {
     expect(() => renderEnvFile("u", [["1X", "a"]])).toThrow('env variable name "1X" does not match ^[A-Za-z_][A-Za-z0-9_]*$');
-    expect(() => renderEnvFile("u", [["X", "a"], ["X", "b"]])).toThrow("env variable X is set twice");
+    expect(() =>
+      renderEnvFile("u", [
+        ["X", "a"],
+        ["X", "b"],
+      ]),
+    ).toThrow("env variable X is set twice");
   });
 });

@@ -36,7 +36,8 @@ tar -x --no-same-owner -f "$stage.tar" -C "$stage"
   });
 
   it("stat and delete: the paths on stdin, as the owner; nothing when the root is missing", () => {
-    expect(statBundleScript("/srv/ql/backend", "qlrun").text).toBe(String.raw`cd '/srv/ql/backend' 2>/dev/null || { cat >/dev/null; exit 0; }
+    expect(statBundleScript("/srv/ql/backend", "qlrun").text)
+      .toBe(String.raw`cd '/srv/ql/backend' 2>/dev/null || { cat >/dev/null; exit 0; }
 while IFS= read -r f; do if [ -f "$f" ] && [ ! -L "$f" ]; then echo "$(sha256sum < "$f" | cut -c1-64) $f"; else echo "absent $f"; fi; done`);
     expect(deleteBundleScript("/srv/ql/backend", "qlrun").text).toBe(String.raw`set -eu
 cd '/srv/ql/backend' 2>/dev/null || { cat >/dev/null; exit 0; }
@@ -83,7 +84,10 @@ describe("under a real shell, as the runtime user", () => {
   ];
   const write = (dir: string, tar: Buffer, shaOf = sha(tar)) => runOnHost(writeBundleScript(dir, "qlrun", shaOf), { bin, input: tar });
   const tree = (dir: string): string[] =>
-    fs.readdirSync(dir, { recursive: true, withFileTypes: true }).map((e) => `${path.relative(dir, path.join(e.parentPath, e.name))}${e.isDirectory() ? "/" : ""}`).sort();
+    fs
+      .readdirSync(dir, { recursive: true, withFileTypes: true })
+      .map((e) => `${path.relative(dir, path.join(e.parentPath, e.name))}${e.isDirectory() ? "/" : ""}`)
+      .sort();
   const modeOf = (p: string) => (fs.statSync(p).mode & 0o777).toString(8);
 
   it("write, stat and delete round trip; untracked files (data, env) stay; every step as the owner", () => {
@@ -94,13 +98,24 @@ describe("under a real shell, as the runtime user", () => {
     const before = stubLog(bin, "runuser");
     const w = write(dir, tarball(files));
     expect([w.status, w.stdout, w.stderr]).toEqual([0, "", ""]);
-    expect(tree(dir)).toEqual(["core/", "core/.env", "core/bin/", "core/bin/start.sh", "core/index.js", "services/", "services/strategyd/", "services/strategyd/app.js"]);
+    expect(tree(dir)).toEqual([
+      "core/",
+      "core/.env",
+      "core/bin/",
+      "core/bin/start.sh",
+      "core/index.js",
+      "services/",
+      "services/strategyd/",
+      "services/strategyd/app.js",
+    ]);
     expect(fs.readFileSync(path.join(dir, "core", "index.js"), "utf8")).toBe("module.exports = 1;\n");
     expect([modeOf(path.join(dir, "core", "bin", "start.sh")), modeOf(path.join(dir, "core", "index.js"))]).toEqual(["755", "644"]);
 
     const list = "core/index.js\nservices/strategyd/app.js\ncore/gone.js\n";
     const st = runOnHost(statBundleScript(dir, "qlrun"), { bin, input: list });
-    expect(st.stdout).toBe(`${sha(files[0]!.content)} core/index.js\n${sha(files[2]!.content)} services/strategyd/app.js\nabsent core/gone.js\n`);
+    expect(st.stdout).toBe(
+      `${sha(files[0]!.content)} core/index.js\n${sha(files[2]!.content)} services/strategyd/app.js\nabsent core/gone.js\n`,
+    );
 
     expect(runOnHost(deleteBundleScript(dir, "qlrun"), { bin, input: "core/index.js\nservices/strategyd/app.js\n" }).status).toBe(0);
     expect(tree(dir)).toEqual(["core/", "core/.env", "core/bin/", "core/bin/start.sh", "services/", "services/strategyd/"]);
@@ -109,8 +124,16 @@ describe("under a real shell, as the runtime user", () => {
 
   it("stat and delete of a root that does not exist: nothing, and no error", () => {
     const missing = path.join(scratch.dir, "no-such-backend");
-    expect(runOnHost(statBundleScript(missing, "qlrun"), { bin, input: "core/index.js\n" })).toMatchObject({ status: 0, stdout: "", stderr: "" });
-    expect(runOnHost(deleteBundleScript(missing, "qlrun"), { bin, input: "core/index.js\n" })).toMatchObject({ status: 0, stdout: "", stderr: "" });
+    expect(runOnHost(statBundleScript(missing, "qlrun"), { bin, input: "core/index.js\n" })).toMatchObject({
+      status: 0,
+      stdout: "",
+      stderr: "",
+    });
+    expect(runOnHost(deleteBundleScript(missing, "qlrun"), { bin, input: "core/index.js\n" })).toMatchObject({
+      status: 0,
+      stdout: "",
+      stderr: "",
+    });
   });
 
   it("a tarball cut short is refused: no file changed, no staging directory or tarball left", () => {
@@ -134,7 +157,9 @@ describe("under a real shell, as the runtime user", () => {
     const dir = backend();
     fs.mkdirSync(path.join(dir, "core"));
     fs.writeFileSync(path.join(dir, "core", "index.js"), "old\n");
-    const p = spawn("bash", ["-c", commandLine(writeBundleScript(dir, "qlrun", A), 1)], { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+    const p = spawn("bash", ["-c", commandLine(writeBundleScript(dir, "qlrun", A), 1)], {
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+    });
     p.stdin.write(tarball(files).subarray(0, 512));
     const code = await new Promise<number | null>((resolve) => p.on("close", resolve));
     p.stdin.destroy();
@@ -153,7 +178,8 @@ describe("under a real shell, as the runtime user", () => {
     fs.mkdirSync(path.join(dir, ".quantlab-stage.OLD111"));
     fs.writeFileSync(path.join(dir, ".quantlab-stage.OLD111.tar"), "partial");
     fs.writeFileSync(path.join(dir, ".quantlab-stage.OLD222.tar"), "partial");
-    for (const f of [".quantlab-stage.OLD111", ".quantlab-stage.OLD111.tar", ".quantlab-stage.OLD222.tar"]) fs.utimesSync(path.join(dir, f), old, old);
+    for (const f of [".quantlab-stage.OLD111", ".quantlab-stage.OLD111.tar", ".quantlab-stage.OLD222.tar"])
+      fs.utimesSync(path.join(dir, f), old, old);
     fs.mkdirSync(path.join(dir, ".quantlab-stage.NEW333"));
     expect(write(dir, tarball(files.slice(0, 1))).status).toBe(0);
     expect(tree(dir)).toEqual([".quantlab-stage.NEW333/", "core/", "core/index.js"]);

@@ -21,7 +21,13 @@ import {
 } from "../../host/checkout";
 import { runOnHost, runuserStub, scratchDir, stubLog } from "../fixtures/hostShell";
 
-const target: CheckoutTarget = { root: "/srv/b", user: "qlrun", remote: "/srv/q.git", ref: "main", paths: [".", "core", "services/strategyd"] };
+const target: CheckoutTarget = {
+  root: "/srv/b",
+  user: "qlrun",
+  remote: "/srv/q.git",
+  ref: "main",
+  paths: [".", "core", "services/strategyd"],
+};
 const REPORT = String.raw`echo "commit $(git rev-parse HEAD)"
 if [ -z "$(git status --porcelain --untracked-files=no)" ]; then echo "clean yes"; else echo "clean no"; fi
 printf 'tree %s %s\n' '.' "$(git rev-parse --verify --quiet 'HEAD:' || echo absent)"
@@ -49,14 +55,18 @@ ${REPORT}`);
   });
 
   it("a commit (already fetched) checked out detached; the state, or absent", () => {
-    expect(checkoutCommitScript(target, "1".repeat(40)).text).toBe(`set -eu\ncd '/srv/b'\ngit checkout --quiet --force --detach '${"1".repeat(40)}'\n${REPORT}`);
+    expect(checkoutCommitScript(target, "1".repeat(40)).text).toBe(
+      `set -eu\ncd '/srv/b'\ngit checkout --quiet --force --detach '${"1".repeat(40)}'\n${REPORT}`,
+    );
     expect(checkoutStateScript(target).text).toBe(
       `set -eu\ncd '/srv/b' 2>/dev/null && [ -d .git ] || { echo absent; exit 0; }\ngit rev-parse --verify --quiet HEAD >/dev/null || { echo absent; exit 0; }\n${REPORT}`,
     );
   });
 
   it("ls-remote and the removal (tracked files and .git only), as the user", () => {
-    expect(lsRemoteScript({ ...target, remote: "git@example.com:ql/backend.git", ref: "v1.2" }).text).toBe("set -eu\ncd '/srv/b' 2>/dev/null || cd /\ngit ls-remote 'git@example.com:ql/backend.git' 'v1.2' 'v1.2''^{}'");
+    expect(lsRemoteScript({ ...target, remote: "git@example.com:ql/backend.git", ref: "v1.2" }).text).toBe(
+      "set -eu\ncd '/srv/b' 2>/dev/null || cd /\ngit ls-remote 'git@example.com:ql/backend.git' 'v1.2' 'v1.2''^{}'",
+    );
     expect(removeCheckoutScript(target).commandLine).toBe(
       String.raw`runuser -u 'qlrun' -- env -C / bash -c 'set -eu
 cd '\''/srv/b'\'' 2>/dev/null && [ -d .git ] || exit 0
@@ -66,7 +76,9 @@ rm -rf .git'`,
   });
 
   it("refuses a remote or ref git would read as an option or a command, paths outside the root, a bad user or commit", () => {
-    expect(() => checkoutScript({ ...target, remote: "--upload-pack=touch /tmp/x" })).toThrow('host script: invalid git remote "--upload-pack=touch /tmp/x"');
+    expect(() => checkoutScript({ ...target, remote: "--upload-pack=touch /tmp/x" })).toThrow(
+      'host script: invalid git remote "--upload-pack=touch /tmp/x"',
+    );
     expect(() => checkoutScript({ ...target, remote: "ext::sh -c id" })).toThrow('host script: invalid git remote "ext::sh -c id"');
     expect(() => checkoutScript({ ...target, ref: "--force" })).toThrow('host script: invalid git ref "--force"');
     expect(() => checkoutScript({ ...target, paths: ["../etc"] })).toThrow('host script: invalid relative path "../etc"');
@@ -81,14 +93,24 @@ describe("the report and refs", () => {
   const c1 = "1".repeat(40);
   const t1 = "a".repeat(40);
   it("parses the report, or absent; refuses a broken one", () => {
-    expect(parseCheckoutState(`commit ${c1}\nclean no\ntree . ${t1}\ntree services/x absent\n`)).toEqual({ commit: c1, clean: false, trees: { ".": t1, "services/x": "absent" } });
+    expect(parseCheckoutState(`commit ${c1}\nclean no\ntree . ${t1}\ntree services/x absent\n`)).toEqual({
+      commit: c1,
+      clean: false,
+      trees: { ".": t1, "services/x": "absent" },
+    });
     expect(parseCheckoutState("absent\n")).toBeUndefined();
     expect(() => parseCheckoutState(`commit ${c1}\n`)).toThrow(`incomplete checkout report "commit ${c1}\\n"`);
     expect(() => parseCheckoutState(`commit ${c1}\nclean yes\nfatal: bad\n`)).toThrow('unexpected checkout report line "fatal: bad"');
   });
 
   it("what a ref names at the remote: branch, else peeled tag, else the exact name; a commit id names itself", () => {
-    const ls = [`${"b".repeat(40)}\trefs/heads/v1`, `${"c".repeat(40)}\trefs/tags/v1`, `${"d".repeat(40)}\trefs/tags/v1^{}`, `${"e".repeat(40)}\trefs/tags/v2`, `${"f".repeat(40)}\tHEAD`].join("\n");
+    const ls = [
+      `${"b".repeat(40)}\trefs/heads/v1`,
+      `${"c".repeat(40)}\trefs/tags/v1`,
+      `${"d".repeat(40)}\trefs/tags/v1^{}`,
+      `${"e".repeat(40)}\trefs/tags/v2`,
+      `${"f".repeat(40)}\tHEAD`,
+    ].join("\n");
     expect(resolveRef("v1", ls)).toBe("b".repeat(40));
     expect(resolveRef("v1", ls.split("\n").slice(1).join("\n"))).toBe("d".repeat(40));
     expect(resolveRef("v2", ls)).toBe("e".repeat(40));
@@ -106,7 +128,11 @@ describe("under a real shell and git, as the runtime user", () => {
   // This machine's git config stays out of it.
   const env = { GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1" };
   const git = (cwd: string, ...args: string[]) => {
-    const r = spawnSync("git", ["-c", "user.name=Fixture", "-c", "user.email=fixture@example.test", "-c", "init.defaultBranch=trunk", ...args], { cwd, encoding: "utf8", env: { ...process.env, ...env } });
+    const r = spawnSync(
+      "git",
+      ["-c", "user.name=Fixture", "-c", "user.email=fixture@example.test", "-c", "init.defaultBranch=trunk", ...args],
+      { cwd, encoding: "utf8", env: { ...process.env, ...env } },
+    );
     if (r.status !== 0) throw new Error(`git ${args.join(" ")}: ${r.stderr}`);
     return r.stdout.trim();
   };
@@ -135,7 +161,13 @@ describe("under a real shell and git, as the runtime user", () => {
   git(work, "branch", "release", first);
   git(scratch.dir, "clone", "--quiet", "--bare", work, remote);
 
-  const t = (root: string, ref: string): CheckoutTarget => ({ root, user: "qlrun", remote, ref, paths: [".", "core", "services/strategyd"] });
+  const t = (root: string, ref: string): CheckoutTarget => ({
+    root,
+    user: "qlrun",
+    remote,
+    ref,
+    paths: [".", "core", "services/strategyd"],
+  });
   const run = (script: Parameters<typeof runOnHost>[0]) => runOnHost(script, { bin, env });
   const report = (root: string, commit: string) => ({
     commit,
@@ -162,7 +194,12 @@ describe("under a real shell and git, as the runtime user", () => {
     expect(git(dir, "rev-parse", "--abbrev-ref", "HEAD")).toBe("main");
     expect(git(dir, "rev-parse", "--abbrev-ref", "main@{upstream}")).toBe("origin/main");
     expect(fs.readFileSync(path.join(dir, "core", ".env"), "utf8")).toBe("K=v\n");
-    expect(stubLog(bin, "runuser").split("\n").filter(Boolean).every((u) => u === "qlrun")).toBe(true);
+    expect(
+      stubLog(bin, "runuser")
+        .split("\n")
+        .filter(Boolean)
+        .every((u) => u === "qlrun"),
+    ).toBe(true);
   });
 
   it("a tag and a commit id: detached at what they name", () => {
@@ -180,7 +217,10 @@ describe("under a real shell and git, as the runtime user", () => {
     write(dir, "core/data.csv", "1,2\n");
     expect(parseCheckoutState(run(checkoutStateScript(t(dir, "main"))).stdout)).toMatchObject({ commit: second, clean: false });
     expect(parseCheckoutState(run(checkoutScript(t(dir, "release"))).stdout)).toEqual(report(dir, first));
-    expect([fs.readFileSync(path.join(dir, "core", "index.js"), "utf8"), fs.readFileSync(path.join(dir, "core", "data.csv"), "utf8")]).toEqual(["v1\n", "1,2\n"]);
+    expect([
+      fs.readFileSync(path.join(dir, "core", "index.js"), "utf8"),
+      fs.readFileSync(path.join(dir, "core", "data.csv"), "utf8"),
+    ]).toEqual(["v1\n", "1,2\n"]);
     expect(git(dir, "rev-parse", "--abbrev-ref", "release@{upstream}")).toBe("origin/release");
   });
 

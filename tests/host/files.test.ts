@@ -10,17 +10,37 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { afterAll, describe, expect, it } from "vitest";
-import { deleteFileScript, parseFileState, reloadCommands, statFileScript, verifyCommands, writeFileScript, writtenByRoot, type FileTarget } from "../../host/files";
+import {
+  deleteFileScript,
+  parseFileState,
+  reloadCommands,
+  statFileScript,
+  verifyCommands,
+  writeFileScript,
+  writtenByRoot,
+  type FileTarget,
+} from "../../host/files";
 import { runOnHost, runuserStub, scratchDir, stub, stubLog } from "../fixtures/hostShell";
 
 const A = "a".repeat(64);
 const B = "b".repeat(64);
 const sha = (text: string) => crypto.createHash("sha256").update(text).digest("hex");
-const target = (p: string, over: Partial<FileTarget> = {}): FileTarget => ({ path: p, mode: "0640", owner: "qlunit", group: "qlops", onChange: "none", createParent: false, ...over });
+const target = (p: string, over: Partial<FileTarget> = {}): FileTarget => ({
+  path: p,
+  mode: "0640",
+  owner: "qlunit",
+  group: "qlops",
+  onChange: "none",
+  createParent: false,
+  ...over,
+});
 
 describe("script text", () => {
   it("write of a unit (root's tree): staged next to the target, checksum, owner and mode, verified in root's state dir, renamed, reloaded", () => {
-    const s = writeFileScript(target("/etc/systemd/system/quantlab-x.service", { mode: "0644", onChange: "daemon-reload", verify: "systemd-unit" }), A);
+    const s = writeFileScript(
+      target("/etc/systemd/system/quantlab-x.service", { mode: "0644", onChange: "daemon-reload", verify: "systemd-unit" }),
+      A,
+    );
     expect(s.who).toEqual({ kind: "root" });
     expect(s.text).toBe(String.raw`set -eu
 umask 077
@@ -45,7 +65,12 @@ systemctl daemon-reload`);
   });
 
   it("write with parent creation and a tmpfiles reload", () => {
-    expect(writeFileScript(target("/etc/tmpfiles.d/quantlab.conf", { mode: "0644", owner: "root", group: "root", onChange: "tmpfiles", createParent: true }), B).text).toBe(String.raw`set -eu
+    expect(
+      writeFileScript(
+        target("/etc/tmpfiles.d/quantlab.conf", { mode: "0644", owner: "root", group: "root", onChange: "tmpfiles", createParent: true }),
+        B,
+      ).text,
+    ).toBe(String.raw`set -eu
 umask 077
 [ -d '/etc/tmpfiles.d' ] || install -d -m 0755 -o root -g root '/etc/tmpfiles.d'
 find '/etc/tmpfiles.d' -maxdepth 1 -name .'quantlab.conf''.quantlab-*' -type f -mmin +1 -delete
@@ -77,7 +102,9 @@ chmod '0640' "$tmp"
 sync "$tmp"
 mv -f -- "$tmp" '/srv/qlhome/backend/core/.env'
 trap - EXIT`);
-    expect(s.commandLine.startsWith(`runuser -u 'qlrun' -- env -C / bash -c 'set -eu\numask 077\n[ -d '\\''/srv/qlhome/backend/core'\\'' ]`)).toBe(true);
+    expect(
+      s.commandLine.startsWith(`runuser -u 'qlrun' -- env -C / bash -c 'set -eu\numask 077\n[ -d '\\''/srv/qlhome/backend/core'\\'' ]`),
+    ).toBe(true);
   });
 
   it("stat: as root in root's trees, as the reader elsewhere; a symlink counts as absent", () => {
@@ -90,14 +117,29 @@ trap - EXIT`);
   });
 
   it("delete: root's file with its reload, the runtime user's file by that user", () => {
-    expect(deleteFileScript("/etc/systemd/system/quantlab-x.service", "daemon-reload", "qlrun").text).toBe("set -eu\nrm -f -- '/etc/systemd/system/quantlab-x.service'\nsystemctl daemon-reload");
-    expect(deleteFileScript("/etc/tmpfiles.d/quantlab.conf", "tmpfiles", "qlrun").text).toBe("set -eu\nrm -f -- '/etc/tmpfiles.d/quantlab.conf'");
-    expect(deleteFileScript("/srv/q/core/.env", "none", "qlrun").commandLine).toBe(String.raw`runuser -u 'qlrun' -- env -C / bash -c 'rm -f -- '\''/srv/q/core/.env'\'''`);
+    expect(deleteFileScript("/etc/systemd/system/quantlab-x.service", "daemon-reload", "qlrun").text).toBe(
+      "set -eu\nrm -f -- '/etc/systemd/system/quantlab-x.service'\nsystemctl daemon-reload",
+    );
+    expect(deleteFileScript("/etc/tmpfiles.d/quantlab.conf", "tmpfiles", "qlrun").text).toBe(
+      "set -eu\nrm -f -- '/etc/tmpfiles.d/quantlab.conf'",
+    );
+    expect(deleteFileScript("/srv/q/core/.env", "none", "qlrun").commandLine).toBe(
+      String.raw`runuser -u 'qlrun' -- env -C / bash -c 'rm -f -- '\''/srv/q/core/.env'\'''`,
+    );
   });
 
   it("reload actions: sysusers and tmpfiles apply the file on write and nothing on delete; a unit reloads on both", () => {
-    const texts = (action: Parameters<typeof reloadCommands>[0], event: "write" | "delete") => reloadCommands(action, "/etc/x.d/q.conf", event).map((s) => s.text);
-    expect([texts("none", "write"), texts("daemon-reload", "write"), texts("daemon-reload", "delete"), texts("sysusers", "write"), texts("sysusers", "delete"), texts("tmpfiles", "write"), texts("tmpfiles", "delete")]).toEqual([
+    const texts = (action: Parameters<typeof reloadCommands>[0], event: "write" | "delete") =>
+      reloadCommands(action, "/etc/x.d/q.conf", event).map((s) => s.text);
+    expect([
+      texts("none", "write"),
+      texts("daemon-reload", "write"),
+      texts("daemon-reload", "delete"),
+      texts("sysusers", "write"),
+      texts("sysusers", "delete"),
+      texts("tmpfiles", "write"),
+      texts("tmpfiles", "delete"),
+    ]).toEqual([
       [],
       ["systemctl daemon-reload"],
       ["systemctl daemon-reload"],
@@ -110,11 +152,18 @@ trap - EXIT`);
   });
 
   it("who writes: root in root's trees, the runtime user anywhere else", () => {
-    expect([writtenByRoot("/etc/quantlab/a.env"), writtenByRoot("/var/log/quantlab-ml.log"), writtenByRoot("/srv/qlhome/backend/core/.env"), writtenByRoot("/etcx/a")]).toEqual([true, true, false, false]);
+    expect([
+      writtenByRoot("/etc/quantlab/a.env"),
+      writtenByRoot("/var/log/quantlab-ml.log"),
+      writtenByRoot("/srv/qlhome/backend/core/.env"),
+      writtenByRoot("/etcx/a"),
+    ]).toEqual([true, true, false, false]);
   });
 
   it("refuses what it cannot do safely, naming it", () => {
-    expect(() => writeFileScript(target("/etc/quantlab/x.env", { verify: "systemd-unit" }), A)).toThrow('host script: invalid unit name "x.env"');
+    expect(() => writeFileScript(target("/etc/quantlab/x.env", { verify: "systemd-unit" }), A)).toThrow(
+      'host script: invalid unit name "x.env"',
+    );
     expect(() => writeFileScript(target("/etc/a b"), A)).toThrow('host script: invalid path "/etc/a b"');
     expect(() => writeFileScript(target("/etc/x", { mode: "777" }), A)).toThrow('host script: invalid mode "777"');
     expect(() => writeFileScript(target("/etc/x", { owner: "root;id" }), A)).toThrow('host script: invalid user or group name "root;id"');
@@ -131,7 +180,9 @@ trap - EXIT`);
     expect(parseFileState(`640 qlunit qlops ${A}\n`)).toEqual({ mode: "0640", owner: "qlunit", group: "qlops", sha256: A });
     expect(parseFileState(`4755 root root ${B}`)).toEqual({ mode: "4755", owner: "root", group: "root", sha256: B });
     expect(parseFileState("absent\n")).toBeUndefined();
-    expect(() => parseFileState("stat: cannot stat '/etc/x': Permission denied\n")).toThrow(`unexpected stat output "stat: cannot stat '/etc/x': Permission denied"`);
+    expect(() => parseFileState("stat: cannot stat '/etc/x': Permission denied\n")).toThrow(
+      `unexpected stat output "stat: cannot stat '/etc/x': Permission denied"`,
+    );
   });
 });
 
@@ -166,7 +217,11 @@ describe("under a real shell", () => {
     expect(fs.readFileSync(path.join(d.here, "app.env"), "utf8")).toBe("A='1'\n");
     expect(modeOf(path.join(d.here, "app.env"))).toBe("0600");
     expect(fs.readdirSync(d.here)).toEqual(["app.env"]);
-    expect(parseFileState(run(statFileScript(`${d.host}/app.env`, "qlrun")).stdout)).toEqual({ mode: "0600", ...me, sha256: sha("A='1'\n") });
+    expect(parseFileState(run(statFileScript(`${d.host}/app.env`, "qlrun")).stdout)).toEqual({
+      mode: "0600",
+      ...me,
+      sha256: sha("A='1'\n"),
+    });
     expect(parseFileState(run(statFileScript(`${d.host}/none`, "qlrun")).stdout)).toBeUndefined();
   });
 
@@ -192,7 +247,10 @@ describe("under a real shell", () => {
     const d = rootDir("parent");
     const refused = run(writeFileScript(target(`${d.host}/drop-in.d/q.conf`, me), sha("x\n")), "x\n");
     expect([refused.status, refused.stderr]).toEqual([1, `directory '${d.host}/drop-in.d' does not exist\n`]);
-    const created = run(writeFileScript(target(`${d.host}/drop-in.d/q.conf`, { ...me, createParent: true, onChange: "tmpfiles" }), sha("x\n")), "x\n");
+    const created = run(
+      writeFileScript(target(`${d.host}/drop-in.d/q.conf`, { ...me, createParent: true, onChange: "tmpfiles" }), sha("x\n")),
+      "x\n",
+    );
     expect([created.status, created.stderr]).toEqual([0, ""]);
     expect(fs.readFileSync(path.join(d.here, "drop-in.d", "q.conf"), "utf8")).toBe("x\n");
     expect(modeOf(path.join(d.here, "drop-in.d"))).toBe("0755");
@@ -205,7 +263,10 @@ describe("under a real shell", () => {
     fs.symlinkSync("elsewhere", path.join(d.here, "x.env"));
     expect(run(writeFileScript(target(`${d.host}/x.env`, me), sha("ours\n")), "ours\n").status).toBe(0);
     expect(fs.lstatSync(path.join(d.here, "x.env")).isSymbolicLink()).toBe(false);
-    expect([fs.readFileSync(path.join(d.here, "x.env"), "utf8"), fs.readFileSync(path.join(d.here, "elsewhere"), "utf8")]).toEqual(["ours\n", "not ours\n"]);
+    expect([fs.readFileSync(path.join(d.here, "x.env"), "utf8"), fs.readFileSync(path.join(d.here, "elsewhere"), "utf8")]).toEqual([
+      "ours\n",
+      "not ours\n",
+    ]);
   });
 
   it("stat of a symlink is absent (it follows no link)", () => {
@@ -226,8 +287,12 @@ describe("under a real shell", () => {
   });
 
   describe("write of a unit, verified by this machine's systemd-analyze", () => {
-    const verifyDirs = () => (fs.existsSync(path.join(varLib.dir, "quantlab-infra")) ? fs.readdirSync(path.join(varLib.dir, "quantlab-infra")).filter((n) => n.startsWith("verify.")) : []);
-    const write = (host: string, text: string) => run(writeFileScript(target(`${host}/quantlab-t.service`, { mode: "0644", ...me, verify: "systemd-unit" }), sha(text)), text);
+    const verifyDirs = () =>
+      fs.existsSync(path.join(varLib.dir, "quantlab-infra"))
+        ? fs.readdirSync(path.join(varLib.dir, "quantlab-infra")).filter((n) => n.startsWith("verify."))
+        : [];
+    const write = (host: string, text: string) =>
+      run(writeFileScript(target(`${host}/quantlab-t.service`, { mode: "0644", ...me, verify: "systemd-unit" }), sha(text)), text);
 
     it("a unit whose executable is missing is refused with systemd's message; the live unit stays; no temp file or verify dir remains", () => {
       const d = rootDir("unit-bad");
@@ -271,7 +336,8 @@ describe("under a real shell", () => {
       fs.mkdirSync(dir);
       return dir;
     };
-    const dotenv = (dir: string, over: Partial<FileTarget> = {}) => target(path.join(dir, ".env"), { owner: "qlrun", group: "root", mode: "0640", ...over });
+    const dotenv = (dir: string, over: Partial<FileTarget> = {}) =>
+      target(path.join(dir, ".env"), { owner: "qlrun", group: "root", mode: "0640", ...over });
 
     it("write, stat and delete all run through runuser as the owner", () => {
       const dir = userDir("dotenv");
@@ -281,7 +347,12 @@ describe("under a real shell", () => {
       expect(fs.readFileSync(path.join(dir, ".env"), "utf8")).toBe("K='v'\n");
       expect(modeOf(path.join(dir, ".env"))).toBe("0640");
       expect(fs.readdirSync(dir)).toEqual([".env"]);
-      expect(parseFileState(run(statFileScript(path.join(dir, ".env"), "qlrun")).stdout)).toEqual({ mode: "0640", owner: "root", group: "root", sha256: sha("K='v'\n") });
+      expect(parseFileState(run(statFileScript(path.join(dir, ".env"), "qlrun")).stdout)).toEqual({
+        mode: "0640",
+        owner: "root",
+        group: "root",
+        sha256: sha("K='v'\n"),
+      });
       expect(run(deleteFileScript(path.join(dir, ".env"), "none", "qlrun")).status).toBe(0);
       expect(fs.readdirSync(dir)).toEqual([]);
       expect(stubLog(bin, "runuser").slice(before.length)).toBe("qlrun\nqlrun\nqlrun\n");

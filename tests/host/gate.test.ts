@@ -88,10 +88,14 @@ done`);
     expect(() => gateScript({ ...ok, timeoutSeconds: 0 })).toThrow("host script: invalid integer 1-3600 0");
     expect(() => gateScript({ ...ok, timeoutSeconds: 2.5 })).toThrow("host script: invalid integer 1-3600 2.5");
     expect(() => gateScript({ ...ok, timeoutSeconds: 3601 })).toThrow("host script: invalid integer 1-3600 3601");
-    expect(() => gateScript({ ...ok, probe: { url: "http://10.0.0.1:80/x", withToken: false } })).toThrow('host script: invalid health URL "http://10.0.0.1:80/x"');
+    expect(() => gateScript({ ...ok, probe: { url: "http://10.0.0.1:80/x", withToken: false } })).toThrow(
+      'host script: invalid health URL "http://10.0.0.1:80/x"',
+    );
     expect(() => gateScript({ ...ok, expect: { "/etc/$(id)": C } })).toThrow('host script: invalid path "/etc/$(id)"');
     expect(() => gateScript({ ...ok, expect: { "/etc/x": "zz" } })).toThrow('host script: invalid sha256 "zz"');
-    expect(() => gateScript({ ...ok, expect: { "/srv/ql/core/.env": C } })).toThrow(new TypeError("gate: /srv/ql/core/.env is in the runtime user's tree: name its reader"));
+    expect(() => gateScript({ ...ok, expect: { "/srv/ql/core/.env": C } })).toThrow(
+      new TypeError("gate: /srv/ql/core/.env is in the runtime user's tree: name its reader"),
+    );
   });
 });
 
@@ -133,7 +137,9 @@ describe("parseGate and parseSettle", () => {
   it("a pass with its time and invocation; a failure with its reason and journal lines", () => {
     expect(parseGate("gate passed 1234 5d1b0e7f\n")).toEqual({ passed: true, ms: 1234, invocation: "5d1b0e7f" });
     expect(parseGate("gate passed 80 \n")).toEqual({ passed: true, ms: 80, invocation: "" });
-    expect(parseGate("gate failed no 200 from http://127.0.0.1:1/h within 5 s (unit active, last answer 500)\njournal:\nline one\n  line two\n")).toEqual({
+    expect(
+      parseGate("gate failed no 200 from http://127.0.0.1:1/h within 5 s (unit active, last answer 500)\njournal:\nline one\n  line two\n"),
+    ).toEqual({
       passed: false,
       reason: "no 200 from http://127.0.0.1:1/h within 5 s (unit active, last answer 500)",
       journal: ["line one", "  line two"],
@@ -147,7 +153,11 @@ describe("parseGate and parseSettle", () => {
   });
 
   it("settle: one result per unit, each failure with its journal block", () => {
-    expect(parseSettle("settled quantlab-a.service\nunsettled quantlab-b.service health answers 500\njournal:\nj1\nj2\nend journal\nsettled quantlab-c.service\n")).toEqual([
+    expect(
+      parseSettle(
+        "settled quantlab-a.service\nunsettled quantlab-b.service health answers 500\njournal:\nj1\nj2\nend journal\nsettled quantlab-c.service\n",
+      ),
+    ).toEqual([
       { unit: "quantlab-a.service", settled: true },
       { unit: "quantlab-b.service", settled: false, reason: "health answers 500", journal: ["j1", "j2"] },
       { unit: "quantlab-c.service", settled: true },
@@ -161,7 +171,11 @@ describe("gate under a real shell", () => {
   const host = () => {
     const h = fakeUnits(path.join(scratch.dir, `gate-${n++}`));
     h.unit("quantlab-a.service", { ActiveState: "active", MainPID: 4242, InvocationID: "inv-old" });
-    return { ...h, run: (g: GateArgs, input = "") => runOnHost(gateScript(g), { bin: h.bin, input }), log: (cmd: string) => stubLog(h.bin, cmd) };
+    return {
+      ...h,
+      run: (g: GateArgs, input = "") => runOnHost(gateScript(g), { bin: h.bin, input }),
+      log: (cmd: string) => stubLog(h.bin, cmd),
+    };
   };
   const probe = { url: "http://127.0.0.1:3051/health", withToken: true };
   const args: GateArgs = { unit: "quantlab-a.service", how: "restart", probe, timeoutSeconds: 1 };
@@ -230,22 +244,37 @@ describe("gate under a real shell", () => {
 
   it("without a probe: a restart passes on a new invocation with a main process; a failed unit never does", () => {
     const ok = host();
-    expect(parseGate(ok.run({ unit: "quantlab-a.service", how: "restart", timeoutSeconds: 5 }).stdout)).toMatchObject({ passed: true, invocation: "inv-1" });
+    expect(parseGate(ok.run({ unit: "quantlab-a.service", how: "restart", timeoutSeconds: 5 }).stdout)).toMatchObject({
+      passed: true,
+      invocation: "inv-1",
+    });
     const stuck = host();
     stuck.unit("quantlab-a.service", { stuck: "" });
-    expect(parseGate(stuck.run({ unit: "quantlab-a.service", how: "restart", timeoutSeconds: 1 }).stdout)).toMatchObject({ passed: false, reason: "not active within 1 s (unit active)" });
+    expect(parseGate(stuck.run({ unit: "quantlab-a.service", how: "restart", timeoutSeconds: 1 }).stdout)).toMatchObject({
+      passed: false,
+      reason: "not active within 1 s (unit active)",
+    });
     const failed = host();
     failed.unit("quantlab-a.service", { ActiveState: "failed", MainPID: 0 });
-    expect(parseGate(failed.run({ unit: "quantlab-a.service", how: "start", timeoutSeconds: 1 }).stdout)).toMatchObject({ passed: false, reason: "not active within 1 s (unit failed)" });
+    expect(parseGate(failed.run({ unit: "quantlab-a.service", how: "start", timeoutSeconds: 1 }).stdout)).toMatchObject({
+      passed: false,
+      reason: "not active within 1 s (unit failed)",
+    });
     const noPid = host();
     noPid.unit("quantlab-a.service", { MainPID: 0 });
-    expect(parseGate(noPid.run({ unit: "quantlab-a.service", how: "restart", timeoutSeconds: 1 }).stdout)).toMatchObject({ passed: false, reason: "not active within 1 s (unit active)" });
+    expect(parseGate(noPid.run({ unit: "quantlab-a.service", how: "restart", timeoutSeconds: 1 }).stdout)).toMatchObject({
+      passed: false,
+      reason: "not active within 1 s (unit active)",
+    });
   });
 
   it("a plain start of a unit already running passes without a new invocation (nothing it reads changed)", () => {
     const h = host();
     h.unit("quantlab-a.service", { stuck: "" });
-    expect(parseGate(h.run({ ...args, how: "start", probe: { ...probe, withToken: false } }).stdout)).toMatchObject({ passed: true, invocation: "inv-old" });
+    expect(parseGate(h.run({ ...args, how: "start", probe: { ...probe, withToken: false } }).stdout)).toMatchObject({
+      passed: true,
+      invocation: "inv-old",
+    });
     expect(h.log("systemctl").split("\n")[2]).toBe("start --no-block quantlab-a.service");
   });
 
@@ -255,19 +284,32 @@ describe("gate under a real shell", () => {
     const dotenv = path.join(scratch.dir, `dotenv-${n}`);
     fs.writeFileSync(file, "OLD=1\n");
     fs.writeFileSync(dotenv, "K=v\n");
-    const stale = h.run({ ...args, expect: { [dotenv]: sha("K=v\n"), [file]: sha("NEW=1\n") }, reader: "qlrun" }, `Authorization: Bearer ${TOKEN}\n`);
-    expect([stale.status, stale.stdout, stale.stderr]).toEqual([1, "", `${file} on the host is not the version this run expects (nothing restarted; the next up refreshes first and rewrites it)\n`]);
+    const stale = h.run(
+      { ...args, expect: { [dotenv]: sha("K=v\n"), [file]: sha("NEW=1\n") }, reader: "qlrun" },
+      `Authorization: Bearer ${TOKEN}\n`,
+    );
+    expect([stale.status, stale.stdout, stale.stderr]).toEqual([
+      1,
+      "",
+      `${file} on the host is not the version this run expects (nothing restarted; the next up refreshes first and rewrites it)\n`,
+    ]);
     expect(h.log("systemctl")).toBe("");
     // Both files are outside root's trees: each is hashed by the runtime user, never by root.
     expect(h.log("runuser")).toBe("qlrun\nqlrun\n");
-    const fresh = h.run({ ...args, expect: { [dotenv]: sha("K=v\n"), [file]: sha("OLD=1\n") }, reader: "qlrun" }, `Authorization: Bearer ${TOKEN}\n`);
+    const fresh = h.run(
+      { ...args, expect: { [dotenv]: sha("K=v\n"), [file]: sha("OLD=1\n") }, reader: "qlrun" },
+      `Authorization: Bearer ${TOKEN}\n`,
+    );
     expect([fresh.status, parseGate(fresh.stdout).passed]).toEqual([0, true]);
   });
 
   it("a missing expected file counts as not the version expected", () => {
     const h = host();
     const r = h.run({ ...args, expect: { "/etc/quantlab/no-such.env": C } });
-    expect([r.status, r.stderr]).toEqual([1, "/etc/quantlab/no-such.env on the host is not the version this run expects (nothing restarted; the next up refreshes first and rewrites it)\n"]);
+    expect([r.status, r.stderr]).toEqual([
+      1,
+      "/etc/quantlab/no-such.env on the host is not the version this run expects (nothing restarted; the next up refreshes first and rewrites it)\n",
+    ]);
   });
 });
 
@@ -289,8 +331,15 @@ describe("settle under a real shell", () => {
     h.set("token-3051", "tok-settle-a-11111111");
     h.set("token-3052", "tok-settle-b-22222222");
     const t0 = Date.now();
-    const r = runOnHost(settleScript([A, W, B], 2), { bin: h.bin, input: "Authorization: Bearer tok-settle-a-11111111\nAuthorization: Bearer tok-settle-b-22222222\n" });
-    expect([r.status, r.stdout, r.stderr]).toEqual([0, "settled quantlab-a.service\nsettled quantlab-w.service\nsettled quantlab-b.service\n", ""]);
+    const r = runOnHost(settleScript([A, W, B], 2), {
+      bin: h.bin,
+      input: "Authorization: Bearer tok-settle-a-11111111\nAuthorization: Bearer tok-settle-b-22222222\n",
+    });
+    expect([r.status, r.stdout, r.stderr]).toEqual([
+      0,
+      "settled quantlab-a.service\nsettled quantlab-w.service\nsettled quantlab-b.service\n",
+      "",
+    ]);
     // No wait: a wait would be the settle time, 2 s.
     expect(Date.now() - t0).toBeLessThan(2000);
   });
@@ -301,7 +350,10 @@ describe("settle under a real shell", () => {
     h.unit(B.unit, { ActiveState: "active", InvocationID: "inv-b1", up_for: 50 });
     h.set("token-3051", "tok-settle-a-11111111");
     h.set("token-3052", "tok-settle-b-22222222");
-    const r = runOnHost(settleScript([A, B], 2), { bin: h.bin, input: "Authorization: Bearer tok-settle-b-22222222\nAuthorization: Bearer tok-settle-a-11111111\n" });
+    const r = runOnHost(settleScript([A, B], 2), {
+      bin: h.bin,
+      input: "Authorization: Bearer tok-settle-b-22222222\nAuthorization: Bearer tok-settle-a-11111111\n",
+    });
     expect(parseSettle(r.stdout).map((s) => (s.settled ? "settled" : s.reason))).toEqual(["health answers 401", "health answers 401"]);
   });
 
@@ -324,7 +376,9 @@ describe("settle under a real shell", () => {
     h.unit(A.unit, { ActiveState: "active", InvocationID: "inv-a2", up_for: 10 });
     h.unit(B.unit, { ActiveState: "failed", InvocationID: "inv-b1", up_for: 10 });
     h.unit(W.unit, { ActiveState: "active", InvocationID: "inv-w1", up_for: 10 });
-    const r = runOnHost(settleScript([{ unit: A.unit, invocation: A.invocation }, { unit: B.unit, invocation: B.invocation }, W], 2), { bin: h.bin });
+    const r = runOnHost(settleScript([{ unit: A.unit, invocation: A.invocation }, { unit: B.unit, invocation: B.invocation }, W], 2), {
+      bin: h.bin,
+    });
     expect(parseSettle(r.stdout)).toEqual([
       {
         unit: A.unit,
@@ -349,10 +403,18 @@ describe("settle under a real shell", () => {
     h.unit(B.unit, { ActiveState: "active", InvocationID: "inv-b1", up_for: 10 });
     h.set("code-3052", "503");
     h.set("token-3051", "tok-settle-a-11111111");
-    const r = runOnHost(settleScript([A, { ...B, probe: { ...B.probe, withToken: false } }], 2), { bin: h.bin, input: "Authorization: Bearer tok-settle-a-11111111\n" });
+    const r = runOnHost(settleScript([A, { ...B, probe: { ...B.probe, withToken: false } }], 2), {
+      bin: h.bin,
+      input: "Authorization: Bearer tok-settle-a-11111111\n",
+    });
     expect(parseSettle(r.stdout)).toEqual([
       { unit: A.unit, settled: true },
-      { unit: B.unit, settled: false, reason: "health answers 503", journal: ["journal line 1 of quantlab-b.service", "journal line 2 of quantlab-b.service"] },
+      {
+        unit: B.unit,
+        settled: false,
+        reason: "health answers 503",
+        journal: ["journal line 1 of quantlab-b.service", "journal line 2 of quantlab-b.service"],
+      },
     ]);
   });
 });

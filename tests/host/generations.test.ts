@@ -10,7 +10,16 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { afterAll, describe, expect, it } from "vitest";
-import { blobScript, GENERATIONS_DIR, listGenerationsScript, markCurrentScript, parseGenerations, recordGenerationScript, STORE_DIR, type StoredFile } from "../../host/generations";
+import {
+  blobScript,
+  GENERATIONS_DIR,
+  listGenerationsScript,
+  markCurrentScript,
+  parseGenerations,
+  recordGenerationScript,
+  STORE_DIR,
+  type StoredFile,
+} from "../../host/generations";
 import { runOnHost, runuserStub, scratchDir, stubLog } from "../fixtures/hostShell";
 
 const A = "a".repeat(64);
@@ -69,7 +78,11 @@ for n in $(ls '/var/lib/quantlab-infra/generations' | sed -n 's/^\([0-9][0-9]*\)
   });
 
   it("parses the list: the current generation and each record, oldest first", () => {
-    expect(parseGenerations<{ stack: string }>('current 3\ngen 2 {"stack":"quantlab-infra/prod"}\ngen 3 {"stack":"quantlab-infra/prod","x":1}\n')).toEqual({
+    expect(
+      parseGenerations<{ stack: string }>(
+        'current 3\ngen 2 {"stack":"quantlab-infra/prod"}\ngen 3 {"stack":"quantlab-infra/prod","x":1}\n',
+      ),
+    ).toEqual({
       current: 3,
       generations: [
         { n: 2, record: { stack: "quantlab-infra/prod" } },
@@ -87,7 +100,8 @@ describe("under a real shell", () => {
   afterAll(() => [varLib, varLog, tree].forEach((d) => d.cleanup()));
   const bin = path.join(tree.dir, "bin");
   runuserStub(bin);
-  const run = (script: Parameters<typeof runOnHost>[0], input = "") => runOnHost(script, { bin, input, mounts: { "/var/lib": varLib.dir, "/var/log": varLog.dir } });
+  const run = (script: Parameters<typeof runOnHost>[0], input = "") =>
+    runOnHost(script, { bin, input, mounts: { "/var/lib": varLib.dir, "/var/log": varLog.dir } });
   const state = path.join(varLib.dir, "quantlab-infra");
   const ls = (dir: string) => (fs.existsSync(path.join(state, dir)) ? fs.readdirSync(path.join(state, dir)).sort() : []);
 
@@ -101,7 +115,8 @@ describe("under a real shell", () => {
     { path: dotenv, sha256: sha("DOT=1\n"), reader: "qlrun" },
   ];
   /** A record as the provider writes it: JSON naming each file's hash. */
-  const recordOf = (envText: string, label: string) => JSON.stringify({ label, files: { [envFile]: { sha256: sha(envText) }, [dotenv]: { sha256: sha("DOT=1\n") } } }, null, 2);
+  const recordOf = (envText: string, label: string) =>
+    JSON.stringify({ label, files: { [envFile]: { sha256: sha(envText) }, [dotenv]: { sha256: sha("DOT=1\n") } } }, null, 2);
 
   it("records generations, keeps the newest `keep`, and drops the blobs no remaining record names", () => {
     put("A=1\n");
@@ -124,7 +139,13 @@ describe("under a real shell", () => {
     expect(fs.readFileSync(path.join(state, "current"), "utf8")).toBe("3\n");
 
     const listed = parseGenerations<{ label: string }>(run(listGenerationsScript()).stdout);
-    expect([listed.current, listed.generations.map((g) => [g.n, g.record.label])]).toEqual([3, [[2, "two"], [3, "three"]]]);
+    expect([listed.current, listed.generations.map((g) => [g.n, g.record.label])]).toEqual([
+      3,
+      [
+        [2, "two"],
+        [3, "three"],
+      ],
+    ]);
     expect(run(blobScript(sha("A=2\n"))).stdout).toBe("A=2\n");
   });
 
@@ -132,7 +153,11 @@ describe("under a real shell", () => {
     put("A=edited by hand\n");
     const before = ls("generations");
     const r = run(recordGenerationScript(files("A=4\n"), 2), recordOf("A=4\n", "four"));
-    expect([r.status, r.stdout, r.stderr]).toEqual([1, "", `${envFile} changed after its services passed their gates; no generation recorded\n`]);
+    expect([r.status, r.stdout, r.stderr]).toEqual([
+      1,
+      "",
+      `${envFile} changed after its services passed their gates; no generation recorded\n`,
+    ]);
     expect(ls("generations")).toEqual(before);
     expect(ls("store").filter((f) => f.startsWith("."))).toEqual([]);
     expect(fs.readFileSync(path.join(state, "current"), "utf8")).toBe("3\n");
@@ -158,7 +183,11 @@ describe("under a real shell", () => {
   it("with no store yet, the list says so", () => {
     const empty = scratchDir("gen-empty");
     try {
-      expect(runOnHost(listGenerationsScript(), { mounts: { "/var/lib": empty.dir } })).toMatchObject({ status: 0, stdout: "current none\n", stderr: "" });
+      expect(runOnHost(listGenerationsScript(), { mounts: { "/var/lib": empty.dir } })).toMatchObject({
+        status: 0,
+        stdout: "current none\n",
+        stderr: "",
+      });
     } finally {
       empty.cleanup();
     }

@@ -53,7 +53,9 @@ describe("answers", () => {
     expect(parseClaim(0, "claimed quantlab-infra/a\n")).toEqual({ claimed: true, previous: "quantlab-infra/a" });
     expect(parseClaim(3, "owned-by quantlab-infra/a\n")).toEqual({ claimed: false, owner: "quantlab-infra/a" });
     expect(() => parseClaim(1, "flock: timeout")).toThrow('host owner: unexpected answer (exit 1) "flock: timeout"');
-    expect(() => parseClaim(0, "owned-by quantlab-infra/a\n")).toThrow('host owner: unexpected answer (exit 0) "owned-by quantlab-infra/a"');
+    expect(() => parseClaim(0, "owned-by quantlab-infra/a\n")).toThrow(
+      'host owner: unexpected answer (exit 0) "owned-by quantlab-infra/a"',
+    );
   });
 
   it("the refusal names the owner, the record and the way to take the host over", () => {

@@ -4,9 +4,9 @@ import { redact } from "../../host/redact";
 
 describe("redact", () => {
   it("replaces every occurrence of every secret", () => {
-    expect(redact("a tok-1234567890abcdef b tok-1234567890abcdef c tok-zyxwvu9876543210", ["tok-1234567890abcdef", "tok-zyxwvu9876543210"])).toBe(
-      "a [redacted] b [redacted] c [redacted]",
-    );
+    expect(
+      redact("a tok-1234567890abcdef b tok-1234567890abcdef c tok-zyxwvu9876543210", ["tok-1234567890abcdef", "tok-zyxwvu9876543210"]),
+    ).toBe("a [redacted] b [redacted] c [redacted]");
     expect(redact("nothing here", [])).toBe("nothing here");
   });
 

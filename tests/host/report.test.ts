@@ -43,7 +43,14 @@ describe("failureText", () => {
   });
 
   it("nothing to roll back to, and a restart that changed nothing", () => {
-    expect(failureText({ ...base, changed: [], journal: [], rollback: { cause: "quantlab-strategyd.service", outcome: { impossible: "no generation recorded on this host yet" } } })).toBe(
+    expect(
+      failureText({
+        ...base,
+        changed: [],
+        journal: [],
+        rollback: { cause: "quantlab-strategyd.service", outcome: { impossible: "no generation recorded on this host yet" } },
+      }),
+    ).toBe(
       [
         "HostService quantlab-strategyd.service on research-a: failed its health gate: no 200 from http://127.0.0.1:3031/health within 10 s (unit active, last answer 500)",
         "changed: nothing (restarted because it was down or unhealthy)",

@@ -13,7 +13,15 @@ import * as fs from "fs";
 import * as path from "path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { FileTarget } from "../../host/files";
-import { gate, generations, restoreGeneration, settle, type GenerationRecord, type RestoreArgs, type RolloutUnit } from "../../host/rollout";
+import {
+  gate,
+  generations,
+  restoreGeneration,
+  settle,
+  type GenerationRecord,
+  type RestoreArgs,
+  type RolloutUnit,
+} from "../../host/rollout";
 import { HostSession } from "../../host/session";
 import type { ExecResult, SshConnection } from "../../host/ssh";
 import { fakeUnits } from "../fixtures/fakeUnits";
@@ -38,7 +46,11 @@ function scratchHost(name: string) {
       return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
     },
   } as unknown as SshConnection;
-  const session = new HostSession(async () => conn, name, () => [TOKEN]);
+  const session = new HostSession(
+    async () => conn,
+    name,
+    () => [TOKEN],
+  );
   const store = path.join(varLib.dir, "quantlab-infra");
   fs.mkdirSync(path.join(store, "store"), { recursive: true });
   fs.mkdirSync(path.join(store, "generations"));
@@ -81,7 +93,14 @@ describe("restoreGeneration on a scratch host", () => {
   const backend = path.join(h.tree, "backend");
 
   const units: RolloutUnit[] = [
-    { unit: "quantlab-a.service", service: "strategyd", level: 0, probe: { url: "http://127.0.0.1:3031/health", token: "strategyd" }, timeoutSeconds: 2, reads: [unitA.host, envA.host] },
+    {
+      unit: "quantlab-a.service",
+      service: "strategyd",
+      level: 0,
+      probe: { url: "http://127.0.0.1:3031/health", token: "strategyd" },
+      timeoutSeconds: 2,
+      reads: [unitA.host, envA.host],
+    },
     { unit: "quantlab-b.service", service: "labeld", level: 1, timeoutSeconds: 2, reads: [dotenv] },
     { unit: "quantlab-w.service", service: "job-worker", level: 1, timeoutSeconds: 2, reads: [] },
     { unit: "quantlab-z.service", service: "console-ui", level: 2, timeoutSeconds: 2, reads: [] },
@@ -95,7 +114,12 @@ describe("restoreGeneration on a scratch host", () => {
       [tmpfiles.host]: file(tmpfiles.host, "d /data 0755\n", { mode: "0644", onChange: "tmpfiles" }),
       [dotenv]: file(dotenv, "DOT=good\n", { owner: "qlrun" }),
     },
-    code: { kind: "bundle", root: backend, user: "qlrun", files: { "core/index.js": { mode: "0644", sha256: sha("good code\n") }, "core/same.js": { mode: "0644", sha256: sha("same\n") } } },
+    code: {
+      kind: "bundle",
+      root: backend,
+      user: "qlrun",
+      files: { "core/index.js": { mode: "0644", sha256: sha("good code\n") }, "core/same.js": { mode: "0644", sha256: sha("same\n") } },
+    },
     units,
     changed: [],
   };
@@ -125,7 +149,8 @@ describe("restoreGeneration on a scratch host", () => {
   fs.writeFileSync(path.join(backend, "core", "same.js"), "same\n");
   fs.writeFileSync(newEnv.here, "NEW=1\n");
   fs.writeFileSync(newUnit.here, "[Service]\n");
-  for (const u of [...units.map((x) => x.unit), "quantlab-new.service"]) h.units.unit(u, { ActiveState: "active", MainPID: 100, InvocationID: "inv-failed-run", up_for: 100 });
+  for (const u of [...units.map((x) => x.unit), "quantlab-new.service"])
+    h.units.unit(u, { ActiveState: "active", MainPID: 100, InvocationID: "inv-failed-run", up_for: 100 });
   h.units.set("token-3031", TOKEN);
 
   it("puts back every file and code file that differs (content and mode, as its writer), removes what the failed run added, restarts what changed by level, settles, marks the generation", async () => {
@@ -157,7 +182,11 @@ describe("restoreGeneration on a scratch host", () => {
   it("ran each reload once: the unit reload for the removed unit file, tmpfiles for the restored rules; no stop of a unit the generation has", () => {
     const systemctl = stubLog(h.units.bin, "systemctl").split("\n");
     expect(systemctl.filter((l) => l === "daemon-reload")).toEqual(["daemon-reload"]);
-    expect(systemctl.filter((l) => l.startsWith("restart ")).sort()).toEqual(["restart --no-block quantlab-a.service", "restart --no-block quantlab-b.service", "restart --no-block quantlab-w.service"]);
+    expect(systemctl.filter((l) => l.startsWith("restart ")).sort()).toEqual([
+      "restart --no-block quantlab-a.service",
+      "restart --no-block quantlab-b.service",
+      "restart --no-block quantlab-w.service",
+    ]);
     expect(systemctl).toContain("disable --now --quiet quantlab-new.service");
     expect(systemctl).not.toContain("disable --now --quiet quantlab-a.service");
     expect(stubLog(h.units.bin, "systemd-tmpfiles")).toBe(`--create ${tmpfiles.host}\n`);
@@ -187,7 +216,14 @@ describe("restoreGeneration when the earlier generation fails its gate too", () 
     { unit: "quantlab-a.service", service: "replayd", level: 0, timeoutSeconds: 2, reads: [envA.host] },
     { unit: "quantlab-b.service", service: "labeld", level: 1, timeoutSeconds: 2, reads: [envA.host] },
   ];
-  const gen: GenerationRecord = { time: "2026-01-15T10:00:00.000Z", stack: "quantlab-infra/sandbox", files: { [envA.host]: file(envA.host, "A=good\n") }, code: { kind: "none" }, units, changed: [] };
+  const gen: GenerationRecord = {
+    time: "2026-01-15T10:00:00.000Z",
+    stack: "quantlab-infra/sandbox",
+    files: { [envA.host]: file(envA.host, "A=good\n") },
+    code: { kind: "none" },
+    units,
+    changed: [],
+  };
   h.blob("A=good\n");
   h.record(2, gen);
   fs.writeFileSync(envA.here, "A=bad\n");
@@ -195,7 +231,11 @@ describe("restoreGeneration when the earlier generation fails its gate too", () 
   h.units.unit("quantlab-b.service", { ActiveState: "active", MainPID: 100, InvocationID: "inv-y", up_for: 100 });
 
   it("stops at the failing level: no later level restarted, no settle, the generation not marked current", async () => {
-    const out = await restoreGeneration(h.session, { gen, n: 2, touched: new Set(), extraFiles: [], extraUnits: [], runtimeUser: "qlrun" }, tokens);
+    const out = await restoreGeneration(
+      h.session,
+      { gen, n: 2, touched: new Set(), extraFiles: [], extraUnits: [], runtimeUser: "qlrun" },
+      tokens,
+    );
     expect(out.restored).toEqual([envA.host]);
     expect(out.gates).toEqual([
       {
@@ -216,14 +256,24 @@ describe("restoreGeneration when the earlier generation fails its gate too", () 
 describe("gate and settle over a session", () => {
   const h = scratchHost("gate");
   afterAll(h.cleanup);
-  const a: RolloutUnit = { unit: "quantlab-a.service", service: "strategyd", level: 0, probe: { url: "http://127.0.0.1:3031/health", token: "strategyd" }, timeoutSeconds: 2, reads: [] };
+  const a: RolloutUnit = {
+    unit: "quantlab-a.service",
+    service: "strategyd",
+    level: 0,
+    probe: { url: "http://127.0.0.1:3031/health", token: "strategyd" },
+    timeoutSeconds: 2,
+    reads: [],
+  };
   h.units.unit(a.unit, { ActiveState: "active", MainPID: 7, InvocationID: "inv-0", up_for: 100 });
   h.units.set("token-3031", TOKEN);
 
   it("gate: the unit's token as its header, a deadline of its timeout plus 30 s; settle: nothing to do for no unit", async () => {
     expect(await gate(h.session, a, "restart", tokens)).toMatchObject({ passed: true, invocation: "inv-1" });
     expect(h.commands.at(-1)!.startsWith("timeout -k 5 32 bash -c 'set -u\nIFS= read -r header || true\n")).toBe(true);
-    expect(await gate(h.session, a, "restart", () => "tok-wrong-000000")).toMatchObject({ passed: false, reason: "no 200 from http://127.0.0.1:3031/health within 2 s (unit active, last answer 401)" });
+    expect(await gate(h.session, a, "restart", () => "tok-wrong-000000")).toMatchObject({
+      passed: false,
+      reason: "no 200 from http://127.0.0.1:3031/health within 2 s (unit active, last answer 401)",
+    });
     const before = h.commands.length;
     expect(await settle(h.session, [], tokens)).toEqual([]);
     expect(h.commands.length).toBe(before);
@@ -232,18 +282,41 @@ describe("gate and settle over a session", () => {
   it("gate: an expected file that differs is an error naming it, and nothing is restarted", async () => {
     const f = h.rootFile("x.env");
     fs.writeFileSync(f.here, "X=now\n");
-    const restarts = stubLog(h.units.bin, "systemctl").split("\n").filter((l) => l.startsWith("restart")).length;
+    const restarts = stubLog(h.units.bin, "systemctl")
+      .split("\n")
+      .filter((l) => l.startsWith("restart")).length;
     await expect(gate(h.session, a, "restart", tokens, { files: { [f.host]: sha("X=planned\n") }, reader: "qlrun" })).rejects.toThrow(
       `health gate of quantlab-a.service on gate: ${f.host} on the host is not the version this run expects (nothing restarted; the next up refreshes first and rewrites it)`,
     );
-    expect(stubLog(h.units.bin, "systemctl").split("\n").filter((l) => l.startsWith("restart")).length).toBe(restarts);
+    expect(
+      stubLog(h.units.bin, "systemctl")
+        .split("\n")
+        .filter((l) => l.startsWith("restart")).length,
+    ).toBe(restarts);
   });
 
   it("settle: the token of each unit that has one, from its name", async () => {
     h.units.unit(a.unit, { InvocationID: "inv-5" });
-    expect(await settle(h.session, [{ unit: a.unit, invocation: "inv-5", probe: { url: a.probe!.url, withToken: true }, token: "strategyd" }], tokens)).toEqual([{ unit: a.unit, settled: true }]);
-    expect(await settle(h.session, [{ unit: a.unit, invocation: "inv-5", probe: { url: a.probe!.url, withToken: true }, token: "observer" }], tokens)).toEqual([
-      { unit: a.unit, settled: false, reason: "health answers 401", journal: ["journal line 1 of quantlab-a.service", "journal line 2 of quantlab-a.service"] },
+    expect(
+      await settle(
+        h.session,
+        [{ unit: a.unit, invocation: "inv-5", probe: { url: a.probe!.url, withToken: true }, token: "strategyd" }],
+        tokens,
+      ),
+    ).toEqual([{ unit: a.unit, settled: true }]);
+    expect(
+      await settle(
+        h.session,
+        [{ unit: a.unit, invocation: "inv-5", probe: { url: a.probe!.url, withToken: true }, token: "observer" }],
+        tokens,
+      ),
+    ).toEqual([
+      {
+        unit: a.unit,
+        settled: false,
+        reason: "health answers 401",
+        journal: ["journal line 1 of quantlab-a.service", "journal line 2 of quantlab-a.service"],
+      },
     ]);
   });
 });

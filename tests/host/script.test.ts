@@ -18,8 +18,12 @@ describe("what may be interpolated", () => {
     expect(() => root`cat ${"/etc/shadow" as never}`).toThrow(
       new TypeError('unchecked value interpolated into a host script: "/etc/shadow" (use a checked value from host/values.ts)'),
     );
-    expect(() => root`sleep ${5 as never}`).toThrow(new TypeError('unchecked value interpolated into a host script: "5" (use a checked value from host/values.ts)'));
-    expect(() => qlrun`echo ${"x; id" as never}`).toThrow(new TypeError('unchecked value interpolated into a host script: "x; id" (use a checked value from host/values.ts)'));
+    expect(() => root`sleep ${5 as never}`).toThrow(
+      new TypeError('unchecked value interpolated into a host script: "5" (use a checked value from host/values.ts)'),
+    );
+    expect(() => qlrun`echo ${"x; id" as never}`).toThrow(
+      new TypeError('unchecked value interpolated into a host script: "x; id" (use a checked value from host/values.ts)'),
+    );
   });
 
   it("checked values, each quoted where it is placed (an integer bare), and lists of them joined by a space", () => {
@@ -30,7 +34,9 @@ describe("what may be interpolated", () => {
 
   it("a Script is not text either: used as a string it throws", () => {
     const s = root`id`;
-    expect(() => `${s}`).toThrow(new TypeError("a Script is not text: interpolate it into a root or asUser template, or run it with a host session"));
+    expect(() => `${s}`).toThrow(
+      new TypeError("a Script is not text: interpolate it into a root or asUser template, or run it with a host session"),
+    );
   });
 });
 
@@ -45,20 +51,28 @@ describe("who runs what", () => {
   });
 
   it("inspect() lets root look at a runtime path's own entry; the runtime user may name any path", () => {
-    expect(root`[ -L ${inspect("/srv/qlhome")} ] || stat -c %u -- ${inspect("/srv/qlhome")}`.text).toBe("[ -L '/srv/qlhome' ] || stat -c %u -- '/srv/qlhome'");
-    expect(qlrun`cat ${path("/srv/qlhome/backend/core/.env")} ${path("/etc/quantlab/a.env")}`.text).toBe("cat '/srv/qlhome/backend/core/.env' '/etc/quantlab/a.env'");
+    expect(root`[ -L ${inspect("/srv/qlhome")} ] || stat -c %u -- ${inspect("/srv/qlhome")}`.text).toBe(
+      "[ -L '/srv/qlhome' ] || stat -c %u -- '/srv/qlhome'",
+    );
+    expect(qlrun`cat ${path("/srv/qlhome/backend/core/.env")} ${path("/etc/quantlab/a.env")}`.text).toBe(
+      "cat '/srv/qlhome/backend/core/.env' '/etc/quantlab/a.env'",
+    );
   });
 
   it("a user's fragment embedded in a root script runs through runuser, from /, its text quoted once more", () => {
     const s = root`${qlrun`sha256sum < ${path("/srv/ql/core/.env")} | cut -c1-64`} > ${path("/var/lib/quantlab-infra/x")}`;
     expect(s.who).toEqual({ kind: "root" });
-    expect(s.text).toBe(`runuser -u 'qlrun' -- env -C / bash -c 'sha256sum < '\\''/srv/ql/core/.env'\\'' | cut -c1-64' > '/var/lib/quantlab-infra/x'`);
+    expect(s.text).toBe(
+      `runuser -u 'qlrun' -- env -C / bash -c 'sha256sum < '\\''/srv/ql/core/.env'\\'' | cut -c1-64' > '/var/lib/quantlab-infra/x'`,
+    );
   });
 
   it("a fragment of the same user is inlined; a root or other user's script cannot be embedded in a user's", () => {
     expect(qlrun`cd / && ${qlrun`id -un`}`.text).toBe("cd / && id -un");
     expect(() => qlrun`${root`id`}`).toThrow(new TypeError("a script run as user qlrun cannot embed one run as root"));
-    expect(() => qlrun`${asUser(user("qlops"))`id`}`).toThrow(new TypeError("a script run as user qlrun cannot embed one run as user qlops"));
+    expect(() => qlrun`${asUser(user("qlops"))`id`}`).toThrow(
+      new TypeError("a script run as user qlrun cannot embed one run as user qlops"),
+    );
   });
 
   it("asUser takes only a checked user name, and never root", () => {
@@ -76,7 +90,9 @@ describe("who runs what", () => {
   it("lines(): one script a line, each rendered for the identity it is given", () => {
     const s = lines(ROOT_WHO, [root`set -eu`, qlrun`touch ${path("/srv/ql/x")}`, root`echo done`]);
     expect(s.text).toBe("set -eu\nrunuser -u 'qlrun' -- env -C / bash -c 'touch '\\''/srv/ql/x'\\'''\necho done");
-    expect(() => lines({ kind: "user", user: "qlrun" }, [root`id`])).toThrow(new TypeError("a script run as user qlrun cannot embed one run as root"));
+    expect(() => lines({ kind: "user", user: "qlrun" }, [root`id`])).toThrow(
+      new TypeError("a script run as user qlrun cannot embed one run as root"),
+    );
   });
 });
 

@@ -57,7 +57,12 @@ function cannedConnection(results: ExecResult[], calls: Call[] = []) {
   } as unknown as SshConnection;
 }
 
-const session = (conn: SshConnection, secrets: readonly string[] = [SECRET_A, SECRET_B]) => new HostSession(async () => conn, "research-a", () => secrets);
+const session = (conn: SshConnection, secrets: readonly string[] = [SECRET_A, SECRET_B]) =>
+  new HostSession(
+    async () => conn,
+    "research-a",
+    () => secrets,
+  );
 
 describe("commandLine", () => {
   it("puts the script's own command line under timeout, which stops its whole process group (KILL 5 s after TERM)", () => {
@@ -88,10 +93,22 @@ describe("run", () => {
 
   it("redacts every secret of the stack from stdout and stderr, asking for the secrets at each run", async () => {
     let secrets = [SECRET_A];
-    const s = new HostSession(async () => localConnection(), "research-a", () => secrets);
-    expect(await s.run(root`cat`, { stdin: `${SECRET_A} and ${SECRET_B}\n` })).toEqual({ code: 0, stdout: `[redacted] and ${SECRET_B}\n`, stderr: "" });
+    const s = new HostSession(
+      async () => localConnection(),
+      "research-a",
+      () => secrets,
+    );
+    expect(await s.run(root`cat`, { stdin: `${SECRET_A} and ${SECRET_B}\n` })).toEqual({
+      code: 0,
+      stdout: `[redacted] and ${SECRET_B}\n`,
+      stderr: "",
+    });
     secrets = [SECRET_A, SECRET_B];
-    expect(await s.run(root`cat >&2`, { stdin: `${SECRET_A}${SECRET_B}` })).toEqual({ code: 0, stdout: "", stderr: "[redacted][redacted]" });
+    expect(await s.run(root`cat >&2`, { stdin: `${SECRET_A}${SECRET_B}` })).toEqual({
+      code: 0,
+      stdout: "",
+      stderr: "[redacted][redacted]",
+    });
   });
 });
 
@@ -115,7 +132,9 @@ describe("must", () => {
     expect(e1).toBeInstanceOf(HostCommandError);
     expect(e1.message).toBe(`write /etc/quantlab/a.env on research-a: ${lines.slice(5).join("\n")}`);
     expect(e1.result).toEqual({ code: 1, stdout: "out\n", stderr: `${lines.join("\n")}\n` });
-    expect((await err({ code: 2, stdout: `token ${SECRET_B} refused\n`, stderr: "  \n" })).message).toBe("write /etc/quantlab/a.env on research-a: token [redacted] refused");
+    expect((await err({ code: 2, stdout: `token ${SECRET_B} refused\n`, stderr: "  \n" })).message).toBe(
+      "write /etc/quantlab/a.env on research-a: token [redacted] refused",
+    );
     expect((await err({ code: 5, stdout: "", stderr: "" })).message).toBe("write /etc/quantlab/a.env on research-a: exit status 5");
     expect((await err({ code: 1, stdout: "", stderr: `curl: bad header Authorization: Bearer ${SECRET_A}\n` })).message).toBe(
       "write /etc/quantlab/a.env on research-a: curl: bad header Authorization: Bearer [redacted]",
@@ -131,7 +150,9 @@ describe("must", () => {
       }
       throw new Error("accepted");
     };
-    expect(await fail({ code: 124, stdout: "half", stderr: "" }, 12)).toBe("health gate of quantlab-a.service on research-a: stopped after its deadline of 12 s");
+    expect(await fail({ code: 124, stdout: "half", stderr: "" }, 12)).toBe(
+      "health gate of quantlab-a.service on research-a: stopped after its deadline of 12 s",
+    );
     expect(await fail({ code: 137, stdout: "", stderr: `still waiting ${SECRET_A}\n` })).toBe(
       "health gate of quantlab-a.service on research-a: stopped after its deadline of 60 s: still waiting [redacted]",
     );
@@ -154,7 +175,9 @@ describe("stream", () => {
     h.stop();
     expect(await h.done).toBe(0);
     expect([out, err]).toEqual(["start \nstopped\n", "e [redacted]\n"]);
-    expect(calls.map((c) => c.command)).toEqual([`bash -c 'echo "start \${x:-}"; echo "e "'\\''${SECRET_B}'\\'' >&2; cat >/dev/null; echo stopped'`]);
+    expect(calls.map((c) => c.command)).toEqual([
+      `bash -c 'echo "start \${x:-}"; echo "e "'\\''${SECRET_B}'\\'' >&2; cat >/dev/null; echo stopped'`,
+    ]);
   });
 
   it("redacts a secret cut across two chunks of output", async () => {
@@ -176,7 +199,11 @@ describe("stream", () => {
     const s = session(localConnection());
     const chunks: string[] = [];
     // "é" is two bytes (\303\251): the first ends one chunk, the second starts the next.
-    const h = await s.stream(root`printf 'caf\303'; sleep 0.3; printf '\251\nno newline'; cat >/dev/null`, (d) => chunks.push(d), () => undefined);
+    const h = await s.stream(
+      root`printf 'caf\303'; sleep 0.3; printf '\251\nno newline'; cat >/dev/null`,
+      (d) => chunks.push(d),
+      () => undefined,
+    );
     await new Promise((r) => setTimeout(r, 600));
     expect(chunks).toEqual(["café\n"]);
     h.stop();

@@ -28,7 +28,8 @@ const started: number[] = [];
 beforeAll(async () => {
   server = new Server({ hostKeys: [hostKey.private] }, (client: Connection) => {
     client.on("authentication", (ctx) => {
-      const ok = ctx.method === "publickey" && ctx.username === "ops" && !(allowed instanceof Error) && ctx.key.data.equals(allowed.getPublicSSH());
+      const ok =
+        ctx.method === "publickey" && ctx.username === "ops" && !(allowed instanceof Error) && ctx.key.data.equals(allowed.getPublicSSH());
       return ok ? ctx.accept() : ctx.reject(["publickey"]);
     });
     client.on("ready", () =>
@@ -69,7 +70,13 @@ afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
-const target = (over: Partial<SshTarget> = {}): SshTarget => ({ address: "127.0.0.1", port, user: "ops", hostKey: keyLine(hostKey.public), ...over });
+const target = (over: Partial<SshTarget> = {}): SshTarget => ({
+  address: "127.0.0.1",
+  port,
+  user: "ops",
+  hostKey: keyLine(hostKey.public),
+  ...over,
+});
 
 describe("connect and exec", () => {
   it("runs a command with stdin, and hands back its exit code, stdout and stderr", async () => {
@@ -113,7 +120,10 @@ describe("a session's deadline over SSH", () => {
   it("a script that ignores TERM is killed 5 s later: 137, said as stopped at its deadline (timeout itself dies by KILL, so sshd reports a signal)", async () => {
     const e = await session()
       .must("settle check", root`trap '' TERM; sleep 300 >/dev/null 2>&1 & echo "$!" >&2; wait; wait`, { deadline: 1 })
-      .then(() => undefined, (x: unknown) => x as HostCommandError);
+      .then(
+        () => undefined,
+        (x: unknown) => x as HostCommandError,
+      );
     expect(e).toBeInstanceOf(HostCommandError);
     if (!e) return;
     const pid = Number(e.result?.stderr.trim());

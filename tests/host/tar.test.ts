@@ -60,7 +60,11 @@ describe("tarball, read by GNU tar", () => {
     const r = gnuTar(["-x", "-p", "--no-same-owner", "-f", "-"], archive, dir);
     expect([r.status, r.stderr]).toEqual([0, ""]);
     for (const f of files) {
-      expect([f.path, fs.readFileSync(path.join(dir, f.path)).equals(f.content), (fs.statSync(path.join(dir, f.path)).mode & 0o7777).toString(8).padStart(4, "0")]).toEqual([f.path, true, f.mode]);
+      expect([
+        f.path,
+        fs.readFileSync(path.join(dir, f.path)).equals(f.content),
+        (fs.statSync(path.join(dir, f.path)).mode & 0o7777).toString(8).padStart(4, "0"),
+      ]).toEqual([f.path, true, f.mode]);
     }
   });
 
@@ -70,10 +74,18 @@ describe("tarball, read by GNU tar", () => {
   });
 
   it("refuses a path that is not relative, or too long for ustar", () => {
-    expect(() => tarball([{ path: "/etc/passwd", mode: "0644", content: Buffer.from("x") }])).toThrow("tar: not a relative path: /etc/passwd");
-    expect(() => tarball([{ path: "core/../../etc/x", mode: "0644", content: Buffer.from("x") }])).toThrow("tar: not a relative path: core/../../etc/x");
-    expect(() => tarball([{ path: "n".repeat(101), mode: "0644", content: Buffer.from("x") }])).toThrow(`tar: path too long for ustar: ${"n".repeat(101)}`);
-    expect(() => tarball([{ path: `${"p".repeat(156)}/x`, mode: "0644", content: Buffer.from("x") }])).toThrow(`tar: path too long for ustar: ${"p".repeat(156)}/x`);
+    expect(() => tarball([{ path: "/etc/passwd", mode: "0644", content: Buffer.from("x") }])).toThrow(
+      "tar: not a relative path: /etc/passwd",
+    );
+    expect(() => tarball([{ path: "core/../../etc/x", mode: "0644", content: Buffer.from("x") }])).toThrow(
+      "tar: not a relative path: core/../../etc/x",
+    );
+    expect(() => tarball([{ path: "n".repeat(101), mode: "0644", content: Buffer.from("x") }])).toThrow(
+      `tar: path too long for ustar: ${"n".repeat(101)}`,
+    );
+    expect(() => tarball([{ path: `${"p".repeat(156)}/x`, mode: "0644", content: Buffer.from("x") }])).toThrow(
+      `tar: path too long for ustar: ${"p".repeat(156)}/x`,
+    );
     expect(tarball([{ path: `${"p".repeat(155)}/${"n".repeat(100)}`, mode: "0644", content: Buffer.from("x") }]).length).toBe(512 * 4);
   });
 });

@@ -44,7 +44,9 @@ exit 1`);
   });
 
   it("refuses package and command names that are not plain words", () => {
-    expect(() => toolsStateScript([{ package: "jq;reboot", command: "jq" }])).toThrow('host script: invalid package or command name "jq;reboot"');
+    expect(() => toolsStateScript([{ package: "jq;reboot", command: "jq" }])).toThrow(
+      'host script: invalid package or command name "jq;reboot"',
+    );
     expect(() => installToolsScript([{ package: "jq", command: "$(id)" }])).toThrow('host script: invalid package or command name "$(id)"');
   });
 
@@ -65,7 +67,10 @@ describe("under a real shell", () => {
 
   it("state: present and absent, read from this PATH", () => {
     const bin = host();
-    expect(parseToolsState(runOnHost(toolsStateScript(tools.slice(0, 2)), { bin }).stdout)).toEqual({ "quantlab-present-pkg": true, "quantlab-absent-pkg": false });
+    expect(parseToolsState(runOnHost(toolsStateScript(tools.slice(0, 2)), { bin }).stdout)).toEqual({
+      "quantlab-present-pkg": true,
+      "quantlab-absent-pkg": false,
+    });
   });
 
   it("install: nothing to do (and no apt-get) when every command is there", () => {
@@ -75,7 +80,9 @@ describe("under a real shell", () => {
   });
 
   it("install: only the missing packages; the package lists refreshed once when the first try fails", () => {
-    const bin = host('[ "$1" = update ] && touch "$LOG.updated"; [ "$1" = install ] && [ ! -f "$LOG.updated" ] && { echo "E: Unable to locate package"; exit 100; }; exit 0');
+    const bin = host(
+      '[ "$1" = update ] && touch "$LOG.updated"; [ "$1" = install ] && [ ! -f "$LOG.updated" ] && { echo "E: Unable to locate package"; exit 100; }; exit 0',
+    );
     expect(runOnHost(installToolsScript(tools), { bin })).toMatchObject({ status: 0, stderr: "" });
     expect(stubLog(bin, "apt-get")).toBe(
       "install -y -q --no-install-recommends quantlab-absent-pkg quantlab-other-pkg\nupdate -q\ninstall -y -q --no-install-recommends quantlab-absent-pkg quantlab-other-pkg\n",
@@ -83,7 +90,9 @@ describe("under a real shell", () => {
   });
 
   it("install: when apt-get cannot, its last lines and the exact command to run", () => {
-    const bin = host('[ "$1" = update ] && exit 0; printf "Reading package lists...\\nE: Unable to locate package %s\\n" "${@: -1}"; exit 100');
+    const bin = host(
+      '[ "$1" = update ] && exit 0; printf "Reading package lists...\\nE: Unable to locate package %s\\n" "${@: -1}"; exit 100',
+    );
     const r = runOnHost(installToolsScript(tools), { bin });
     expect([r.status, r.stderr]).toEqual([
       1,
@@ -101,8 +110,12 @@ describe("under a real shell", () => {
   it("install: without apt-get at all, the exact command to run", () => {
     // A PATH holding only what the script itself needs.
     const bin = host();
-    for (const t of ["mktemp", "tail", "rm"]) fs.symlinkSync(spawnSync("bash", ["-c", `command -v ${t}`], { encoding: "utf8" }).stdout.trim(), path.join(bin, t));
-    const r = spawnSync("/bin/bash", ["--norc", "--noprofile", "-c", installToolsScript(tools.slice(0, 2)).text], { encoding: "utf8", env: { PATH: bin } });
+    for (const t of ["mktemp", "tail", "rm"])
+      fs.symlinkSync(spawnSync("bash", ["-c", `command -v ${t}`], { encoding: "utf8" }).stdout.trim(), path.join(bin, t));
+    const r = spawnSync("/bin/bash", ["--norc", "--noprofile", "-c", installToolsScript(tools.slice(0, 2)).text], {
+      encoding: "utf8",
+      env: { PATH: bin },
+    });
     expect([r.status, r.stderr]).toEqual([
       1,
       "cannot install the host tools: quantlab-absent-pkg (no package source reachable from the host?); install them on the host with: apt-get update && apt-get install -y quantlab-absent-pkg\n",

@@ -18,16 +18,27 @@ afterAll(scratch.cleanup);
 
 describe("script text", () => {
   it("state: properties, each file it reads hashed by its reader (root's by root, the runtime user's by that user), health with the token from stdin", () => {
-    expect(unitStateScript("quantlab-a.service", ["/etc/quantlab/a.env", "/srv/ql/core/.env"], "qlrun", { url: "http://127.0.0.1:3051/health", withToken: true }).text).toBe(String.raw`systemctl show -p LoadState,UnitFileState,ActiveState,InvocationID 'quantlab-a.service'
+    expect(
+      unitStateScript("quantlab-a.service", ["/etc/quantlab/a.env", "/srv/ql/core/.env"], "qlrun", {
+        url: "http://127.0.0.1:3051/health",
+        withToken: true,
+      }).text,
+    ).toBe(String.raw`systemctl show -p LoadState,UnitFileState,ActiveState,InvocationID 'quantlab-a.service'
 if [ -f '/etc/quantlab/a.env' ] && [ ! -L '/etc/quantlab/a.env' ]; then printf 'read %s %s\n' '/etc/quantlab/a.env' "$(sha256sum < '/etc/quantlab/a.env' | cut -c1-64)"; else printf 'read %s absent\n' '/etc/quantlab/a.env'; fi
 runuser -u 'qlrun' -- env -C / bash -c 'if [ -f '\''/srv/ql/core/.env'\'' ] && [ ! -L '\''/srv/ql/core/.env'\'' ]; then printf '\''read %s %s\n'\'' '\''/srv/ql/core/.env'\'' "$(sha256sum < '\''/srv/ql/core/.env'\'' | cut -c1-64)"; else printf '\''read %s absent\n'\'' '\''/srv/ql/core/.env'\''; fi'
 echo "health $(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H @- 'http://127.0.0.1:3051/health')"`);
-    expect(unitStateScript("quantlab-w.service", [], "qlrun").text).toBe("systemctl show -p LoadState,UnitFileState,ActiveState,InvocationID 'quantlab-w.service'");
+    expect(unitStateScript("quantlab-w.service", [], "qlrun").text).toBe(
+      "systemctl show -p LoadState,UnitFileState,ActiveState,InvocationID 'quantlab-w.service'",
+    );
   });
 
   it("curl of a health endpoint: its status only, within the time given; the token header from stdin", () => {
-    expect(curlStatus({ url: "http://127.0.0.1:3051/health", withToken: false }, 7).text).toBe("curl -s -o /dev/null -w '%{http_code}' --max-time 7 'http://127.0.0.1:3051/health'");
-    expect(curlStatus({ url: "http://127.0.0.1:3051/health", withToken: true }).text).toBe("curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H @- 'http://127.0.0.1:3051/health'");
+    expect(curlStatus({ url: "http://127.0.0.1:3051/health", withToken: false }, 7).text).toBe(
+      "curl -s -o /dev/null -w '%{http_code}' --max-time 7 'http://127.0.0.1:3051/health'",
+    );
+    expect(curlStatus({ url: "http://127.0.0.1:3051/health", withToken: true }).text).toBe(
+      "curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H @- 'http://127.0.0.1:3051/health'",
+    );
     expect(() => curlStatus({ url: "http://127.0.0.1:3051/health", withToken: false }, 0)).toThrow("host script: invalid integer 1-600 0");
     expect([bearer("tok-units-0a1b2c3d"), bearer(undefined), bearer("")]).toEqual(["Authorization: Bearer tok-units-0a1b2c3d\n", "", ""]);
   });
@@ -41,14 +52,20 @@ echo "health $(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H @- 'http:/
   it("refuses what is not a unit, a path or a loopback URL", () => {
     expect(() => deactivateScript("x; reboot")).toThrow('host script: invalid unit name "x; reboot"');
     expect(() => unitStateScript("quantlab-a.service", ["etc/x"], "qlrun")).toThrow('host script: invalid path "etc/x"');
-    expect(() => unitStateScript("quantlab-a.service", [], "qlrun", { url: "http://10.0.0.1/x", withToken: false })).toThrow('host script: invalid health URL "http://10.0.0.1/x"');
+    expect(() => unitStateScript("quantlab-a.service", [], "qlrun", { url: "http://10.0.0.1/x", withToken: false })).toThrow(
+      'host script: invalid health URL "http://10.0.0.1/x"',
+    );
     expect(() => unitStateScript("quantlab-a.service", ["/srv/x"], "Qlrun")).toThrow('host script: invalid user or group name "Qlrun"');
   });
 });
 
 describe("parseUnitState", () => {
   it("reads properties, file hashes and the health code", () => {
-    expect(parseUnitState(`LoadState=loaded\nUnitFileState=enabled\nActiveState=active\nInvocationID=9a8b\nread /etc/quantlab/a.env ${C}\nread /x absent\nhealth 401\n`)).toEqual({
+    expect(
+      parseUnitState(
+        `LoadState=loaded\nUnitFileState=enabled\nActiveState=active\nInvocationID=9a8b\nread /etc/quantlab/a.env ${C}\nread /x absent\nhealth 401\n`,
+      ),
+    ).toEqual({
       loaded: true,
       enabled: true,
       active: true,
@@ -56,8 +73,20 @@ describe("parseUnitState", () => {
       reads: { "/etc/quantlab/a.env": C, "/x": "absent" },
       health: "401",
     });
-    expect(parseUnitState("LoadState=not-found\nUnitFileState=\nActiveState=inactive\nInvocationID=\n")).toEqual({ loaded: false, enabled: false, active: false, invocation: "", reads: {} });
-    expect(parseUnitState("LoadState=loaded\nUnitFileState=disabled\nActiveState=failed\n")).toEqual({ loaded: true, enabled: false, active: false, invocation: "", reads: {} });
+    expect(parseUnitState("LoadState=not-found\nUnitFileState=\nActiveState=inactive\nInvocationID=\n")).toEqual({
+      loaded: false,
+      enabled: false,
+      active: false,
+      invocation: "",
+      reads: {},
+    });
+    expect(parseUnitState("LoadState=loaded\nUnitFileState=disabled\nActiveState=failed\n")).toEqual({
+      loaded: true,
+      enabled: false,
+      active: false,
+      invocation: "",
+      reads: {},
+    });
   });
 });
 
@@ -66,7 +95,8 @@ describe("under a real shell", () => {
   afterAll(varLog.cleanup);
   const h = fakeUnits(path.join(scratch.dir, "host"));
   h.unit("quantlab-a.service", { LoadState: "loaded", UnitFileState: "enabled", ActiveState: "active", InvocationID: "inv-7" });
-  const run = (script: Parameters<typeof runOnHost>[0], input = "") => runOnHost(script, { bin: h.bin, input, mounts: { "/var/log": varLog.dir } });
+  const run = (script: Parameters<typeof runOnHost>[0], input = "") =>
+    runOnHost(script, { bin: h.bin, input, mounts: { "/var/log": varLog.dir } });
 
   it("state: root's file hashed by root, the runtime user's by that user, a missing one absent, a symlink absent, health asked with the token", () => {
     fs.writeFileSync(path.join(varLog.dir, "a.env"), "A=1\n");
@@ -74,18 +104,32 @@ describe("under a real shell", () => {
     fs.writeFileSync(dotenv, "K=v\n");
     fs.symlinkSync(dotenv, path.join(scratch.dir, "link"));
     h.set("token-3051", "tok-units-5e6f7a8b");
-    const r = run(unitStateScript("quantlab-a.service", ["/var/log/a.env", dotenv, "/var/log/none.env", path.join(scratch.dir, "link")], "qlrun", { url: "http://127.0.0.1:3051/health", withToken: true }), bearer("tok-units-5e6f7a8b"));
+    const r = run(
+      unitStateScript("quantlab-a.service", ["/var/log/a.env", dotenv, "/var/log/none.env", path.join(scratch.dir, "link")], "qlrun", {
+        url: "http://127.0.0.1:3051/health",
+        withToken: true,
+      }),
+      bearer("tok-units-5e6f7a8b"),
+    );
     expect(r.stderr).toBe("");
     expect(parseUnitState(r.stdout)).toEqual({
       loaded: true,
       enabled: true,
       active: true,
       invocation: "inv-7",
-      reads: { "/var/log/a.env": sha("A=1\n"), [dotenv]: sha("K=v\n"), "/var/log/none.env": "absent", [path.join(scratch.dir, "link")]: "absent" },
+      reads: {
+        "/var/log/a.env": sha("A=1\n"),
+        [dotenv]: sha("K=v\n"),
+        "/var/log/none.env": "absent",
+        [path.join(scratch.dir, "link")]: "absent",
+      },
       health: "200",
     });
     expect(stubLog(h.bin, "runuser")).toBe("qlrun\nqlrun\n");
-    const wrong = run(unitStateScript("quantlab-a.service", [], "qlrun", { url: "http://127.0.0.1:3051/health", withToken: true }), bearer("tok-units-not-it"));
+    const wrong = run(
+      unitStateScript("quantlab-a.service", [], "qlrun", { url: "http://127.0.0.1:3051/health", withToken: true }),
+      bearer("tok-units-not-it"),
+    );
     expect(parseUnitState(wrong.stdout).health).toBe("401");
   });
 
@@ -93,6 +137,8 @@ describe("under a real shell", () => {
     const before = stubLog(h.bin, "systemctl");
     expect(run(deactivateScript("quantlab-a.service")).status).toBe(0);
     expect(run(deactivateScript("quantlab-gone.service")).status).toBe(0);
-    expect(stubLog(h.bin, "systemctl").slice(before.length)).toBe("cat quantlab-a.service\ndisable --now --quiet quantlab-a.service\ncat quantlab-gone.service\n");
+    expect(stubLog(h.bin, "systemctl").slice(before.length)).toBe(
+      "cat quantlab-a.service\ndisable --now --quiet quantlab-a.service\ncat quantlab-gone.service\n",
+    );
   });
 });

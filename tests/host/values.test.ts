@@ -100,12 +100,18 @@ describe("each constructor refuses what it cannot place safely, naming the value
   it("probeUrl: http on the host's loopback with a port; httpUrl: plain http(s), at most 400 characters", () => {
     expect(refusal(() => probeUrl("http://10.0.0.1:80/x"))).toBe('host script: invalid health URL "http://10.0.0.1:80/x"');
     expect(refusal(() => probeUrl("http://127.0.0.1/health"))).toBe('host script: invalid health URL "http://127.0.0.1/health"');
-    expect(refusal(() => probeUrl("https://127.0.0.1:3051/health"))).toBe('host script: invalid health URL "https://127.0.0.1:3051/health"');
-    expect(refusal(() => probeUrl("http://127.0.0.1:3051/health?x=1"))).toBe('host script: invalid health URL "http://127.0.0.1:3051/health?x=1"');
+    expect(refusal(() => probeUrl("https://127.0.0.1:3051/health"))).toBe(
+      'host script: invalid health URL "https://127.0.0.1:3051/health"',
+    );
+    expect(refusal(() => probeUrl("http://127.0.0.1:3051/health?x=1"))).toBe(
+      'host script: invalid health URL "http://127.0.0.1:3051/health?x=1"',
+    );
     expect(probeUrl("http://127.0.0.1:3051/health").raw).toBe("http://127.0.0.1:3051/health");
     expect(refusal(() => httpUrl("ftp://minio.fixture.test"))).toBe('host script: invalid URL "ftp://minio.fixture.test"');
     expect(refusal(() => httpUrl("http://minio.fixture.test/$(id)"))).toBe('host script: invalid URL "http://minio.fixture.test/$(id)"');
-    expect(refusal(() => httpUrl(`https://m.test/${"p".repeat(400)}`))).toBe(`host script: invalid URL "https://m.test/${"p".repeat(400)}"`);
+    expect(refusal(() => httpUrl(`https://m.test/${"p".repeat(400)}`))).toBe(
+      `host script: invalid URL "https://m.test/${"p".repeat(400)}"`,
+    );
     expect(httpUrl("https://minio.fixture.test:9000").raw).toBe("https://minio.fixture.test:9000");
   });
 
@@ -137,30 +143,38 @@ describe("each constructor refuses what it cannot place safely, naming the value
 describe("where a path lies", () => {
   it("inside one of root's trees (model/paths.ts ROOT_TREES), by whole path components", () => {
     const tree = (p: string) => path(p).tree;
-    expect(["/etc", "/etc/quantlab/a.env", "/var/log/quantlab-ml.log", "/var/lib/quantlab/owner", "/var/lib/quantlab-infra/store/x", "/usr/bin/node"].map(tree)).toEqual([
-      "root",
-      "root",
-      "root",
-      "root",
-      "root",
-      "root",
-    ]);
-    expect(["/etcetera/x", "/var/lib/quantlabx", "/var/logs/x", "/srv/qlhome/backend/core/.env", "/data/ql/spool", "/", "/var"].map(tree)).toEqual([
-      "runtime",
-      "runtime",
-      "runtime",
-      "runtime",
-      "runtime",
-      "runtime",
-      "runtime",
-    ]);
+    expect(
+      [
+        "/etc",
+        "/etc/quantlab/a.env",
+        "/var/log/quantlab-ml.log",
+        "/var/lib/quantlab/owner",
+        "/var/lib/quantlab-infra/store/x",
+        "/usr/bin/node",
+      ].map(tree),
+    ).toEqual(["root", "root", "root", "root", "root", "root"]);
+    expect(
+      ["/etcetera/x", "/var/lib/quantlabx", "/var/logs/x", "/srv/qlhome/backend/core/.env", "/data/ql/spool", "/", "/var"].map(tree),
+    ).toEqual(["runtime", "runtime", "runtime", "runtime", "runtime", "runtime", "runtime"]);
     expect([inRootTree("/var/lib/quantlab-infra"), inRootTree("/var/lib/quantlab-infra2")]).toEqual([true, false]);
   });
 });
 
 describe("how a value is placed", () => {
   it("an integer bare (arithmetic reads it), everything else single-quoted", () => {
-    expect([int(30, 1, 600), path("/etc/quantlab"), inspect("/srv/ql"), relPath("core"), unit("quantlab-a.service"), user("qlrun"), mode("0640"), word("x"), probeUrl("http://127.0.0.1:1/h")].map((v) => v.shell)).toEqual([
+    expect(
+      [
+        int(30, 1, 600),
+        path("/etc/quantlab"),
+        inspect("/srv/ql"),
+        relPath("core"),
+        unit("quantlab-a.service"),
+        user("qlrun"),
+        mode("0640"),
+        word("x"),
+        probeUrl("http://127.0.0.1:1/h"),
+      ].map((v) => v.shell),
+    ).toEqual([
       "30",
       "'/etc/quantlab'",
       "'/srv/ql'",

@@ -33,7 +33,8 @@ PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 describe("tmpfiles, sysusers, logrotate", () => {
   it("declares every directory once, with owners from the runtime config", () => {
     const plan = planOf(distinctConfig());
-    expect(fileAt(plan, "/etc/tmpfiles.d/quantlab.conf").content).toBe(`# Managed by quantlab-infra (Pulumi): local edits are overwritten by the next \`pulumi up\`.
+    expect(fileAt(plan, "/etc/tmpfiles.d/quantlab.conf").content)
+      .toBe(`# Managed by quantlab-infra (Pulumi): local edits are overwritten by the next \`pulumi up\`.
 # env files, read by systemd as root
 d /etc/quantlab 0750 root root -
 # home of qlrun
@@ -58,9 +59,16 @@ f /var/log/quantlab-ml.log 0640 qlrun qlgrp -
     // The plan's directories are exactly what that file declares.
     expect(renderTmpfiles(plan.directories)).toBe(fileAt(plan, "/etc/tmpfiles.d/quantlab.conf").content);
     expect(plan.directories.map((d) => `${d.type} ${d.path}`)).toEqual([
-      "d /etc/quantlab", "d /srv/qlhome", "d /srv/qlhome/backend", "d /srv/qlhome/backend/services",
-      "d /srv/qlhome/backend/services/strategyd", "d /srv/qlhome/backend/core", "d /srv/qlhome/backend/services/strategyd/runs",
-      "d /data/ql", "d /data/ql/spool", "f /var/log/quantlab-ml.log",
+      "d /etc/quantlab",
+      "d /srv/qlhome",
+      "d /srv/qlhome/backend",
+      "d /srv/qlhome/backend/services",
+      "d /srv/qlhome/backend/services/strategyd",
+      "d /srv/qlhome/backend/core",
+      "d /srv/qlhome/backend/services/strategyd/runs",
+      "d /data/ql",
+      "d /data/ql/spool",
+      "f /var/log/quantlab-ml.log",
     ]);
   });
 

@@ -12,7 +12,12 @@ const ROOT_0644 = "0644 root:root";
 
 describe("planHost", () => {
   it("plans every file in order, with mode, owner, secrecy, reload action, parent creation and verification", () => {
-    expect(plan.files.map((f) => `${f.kind} ${f.path} ${f.mode} ${f.owner}:${f.group} secret=${f.secret} ${f.onChange}${f.createParent ? " +parent" : ""}${f.verify === "none" ? "" : ` verify=${f.verify}`}`)).toEqual([
+    expect(
+      plan.files.map(
+        (f) =>
+          `${f.kind} ${f.path} ${f.mode} ${f.owner}:${f.group} secret=${f.secret} ${f.onChange}${f.createParent ? " +parent" : ""}${f.verify === "none" ? "" : ` verify=${f.verify}`}`,
+      ),
+    ).toEqual([
       `sysusers /etc/sysusers.d/quantlab.conf ${ROOT_0644} secret=false sysusers +parent`,
       `tmpfiles /etc/tmpfiles.d/quantlab.conf ${ROOT_0644} secret=false tmpfiles +parent`,
       "dotenv /srv/qlhome/backend/core/.env 0640 qlrun:qlgrp secret=true none",
@@ -60,16 +65,100 @@ describe("planHost", () => {
     const env = (e: string) => `/etc/quantlab/${e}`;
     const dotenv = "/srv/qlhome/backend/core/.env";
     expect(plan.units).toEqual([
-      { service: "replayd", unit: "quantlab-replayd.service", after: [], reads: [unit("quantlab-replayd.service"), env("replayd.env")], port: 4030, health: { url: "http://127.0.0.1:4030/health" }, healthTimeoutSeconds: 30, codeDirs: ["services/replayd"] },
-      { service: "collector", unit: "quantlab-collector.service", after: [], reads: [unit("quantlab-collector.service"), env("collector.env")], port: 9100, health: { url: "http://127.0.0.1:9100/health" }, healthTimeoutSeconds: 30, codeDirs: ["collector"] },
-      { service: "featurexd", unit: "quantlab-featurexd.service", after: ["replayd"], reads: [unit("quantlab-featurexd.service"), env("featurexd.env")], port: 3051, health: { url: "http://127.0.0.1:3051/health", token: "featurexd" }, healthTimeoutSeconds: 30, codeDirs: ["services/featurexd"] },
-      { service: "strategyd", unit: "quantlab-strategyd.service", after: ["replayd"], reads: [unit("quantlab-strategyd.service"), env("strategyd.env")], port: 4031, health: { url: "http://127.0.0.1:4031/health", token: "strategyd" }, healthTimeoutSeconds: 45, codeDirs: ["apps/strategy"] },
-      { service: "labeld", unit: "quantlab-labeld.service", after: ["featurexd"], reads: [unit("quantlab-labeld.service"), env("labeld.env")], port: 3061, health: { url: "http://127.0.0.1:3061/health", token: "labeld" }, healthTimeoutSeconds: 30, codeDirs: ["services/labeld"] },
-      { service: "backtestd", unit: "quantlab-backtestd.service", after: ["replayd", "strategyd"], reads: [unit("quantlab-backtestd.service"), env("backtestd.env")], port: 3041, health: { url: "http://127.0.0.1:3041/health", token: "backtestd" }, healthTimeoutSeconds: 30, codeDirs: ["services/backtestd"] },
-      { service: "job-worker", unit: "quantlab-worker.service", after: ["strategyd"], reads: [unit("quantlab-worker.service"), env("worker.env"), dotenv], healthTimeoutSeconds: 30, codeDirs: ["core"] },
-      { service: "observer", unit: "quantlab-observer-core.service", after: ["strategyd", "backtestd", "job-worker"], reads: [unit("quantlab-observer-core.service"), env("observer.env"), dotenv], healthTimeoutSeconds: 30, codeDirs: ["core"] },
-      { service: "observer-api", unit: "quantlab-observer.service", after: ["backtestd", "job-worker"], reads: [unit("quantlab-observer.service"), env("observer-api.env"), dotenv], port: 3000, health: { url: "http://127.0.0.1:3000/ping" }, healthTimeoutSeconds: 30, codeDirs: ["core/observer-api"] },
-      { service: "console-ui", unit: "quantlab-console-ui.service", after: ["featurexd", "labeld", "strategyd", "backtestd"], reads: [unit("quantlab-console-ui.service"), env("console.env")], healthTimeoutSeconds: 30, codeDirs: ["console-ui"] },
+      {
+        service: "replayd",
+        unit: "quantlab-replayd.service",
+        after: [],
+        reads: [unit("quantlab-replayd.service"), env("replayd.env")],
+        port: 4030,
+        health: { url: "http://127.0.0.1:4030/health" },
+        healthTimeoutSeconds: 30,
+        codeDirs: ["services/replayd"],
+      },
+      {
+        service: "collector",
+        unit: "quantlab-collector.service",
+        after: [],
+        reads: [unit("quantlab-collector.service"), env("collector.env")],
+        port: 9100,
+        health: { url: "http://127.0.0.1:9100/health" },
+        healthTimeoutSeconds: 30,
+        codeDirs: ["collector"],
+      },
+      {
+        service: "featurexd",
+        unit: "quantlab-featurexd.service",
+        after: ["replayd"],
+        reads: [unit("quantlab-featurexd.service"), env("featurexd.env")],
+        port: 3051,
+        health: { url: "http://127.0.0.1:3051/health", token: "featurexd" },
+        healthTimeoutSeconds: 30,
+        codeDirs: ["services/featurexd"],
+      },
+      {
+        service: "strategyd",
+        unit: "quantlab-strategyd.service",
+        after: ["replayd"],
+        reads: [unit("quantlab-strategyd.service"), env("strategyd.env")],
+        port: 4031,
+        health: { url: "http://127.0.0.1:4031/health", token: "strategyd" },
+        healthTimeoutSeconds: 45,
+        codeDirs: ["apps/strategy"],
+      },
+      {
+        service: "labeld",
+        unit: "quantlab-labeld.service",
+        after: ["featurexd"],
+        reads: [unit("quantlab-labeld.service"), env("labeld.env")],
+        port: 3061,
+        health: { url: "http://127.0.0.1:3061/health", token: "labeld" },
+        healthTimeoutSeconds: 30,
+        codeDirs: ["services/labeld"],
+      },
+      {
+        service: "backtestd",
+        unit: "quantlab-backtestd.service",
+        after: ["replayd", "strategyd"],
+        reads: [unit("quantlab-backtestd.service"), env("backtestd.env")],
+        port: 3041,
+        health: { url: "http://127.0.0.1:3041/health", token: "backtestd" },
+        healthTimeoutSeconds: 30,
+        codeDirs: ["services/backtestd"],
+      },
+      {
+        service: "job-worker",
+        unit: "quantlab-worker.service",
+        after: ["strategyd"],
+        reads: [unit("quantlab-worker.service"), env("worker.env"), dotenv],
+        healthTimeoutSeconds: 30,
+        codeDirs: ["core"],
+      },
+      {
+        service: "observer",
+        unit: "quantlab-observer-core.service",
+        after: ["strategyd", "backtestd", "job-worker"],
+        reads: [unit("quantlab-observer-core.service"), env("observer.env"), dotenv],
+        healthTimeoutSeconds: 30,
+        codeDirs: ["core"],
+      },
+      {
+        service: "observer-api",
+        unit: "quantlab-observer.service",
+        after: ["backtestd", "job-worker"],
+        reads: [unit("quantlab-observer.service"), env("observer-api.env"), dotenv],
+        port: 3000,
+        health: { url: "http://127.0.0.1:3000/ping" },
+        healthTimeoutSeconds: 30,
+        codeDirs: ["core/observer-api"],
+      },
+      {
+        service: "console-ui",
+        unit: "quantlab-console-ui.service",
+        after: ["featurexd", "labeld", "strategyd", "backtestd"],
+        reads: [unit("quantlab-console-ui.service"), env("console.env")],
+        healthTimeoutSeconds: 30,
+        codeDirs: ["console-ui"],
+      },
     ]);
     expect(plan.levels).toEqual([
       ["replayd", "collector"],
@@ -84,7 +173,8 @@ describe("planHost", () => {
 
   it("renders a unit from the model: overridden port and directory, startup edges, the paths it writes", () => {
     const text = fileAt(plan, "/etc/systemd/system/quantlab-strategyd.service").content;
-    expect(text.split("\n# hardening: quantlab-baseline")[0]).toBe(`# Managed by quantlab-infra (Pulumi): local edits are overwritten by the next \`pulumi up\`.
+    expect(text.split("\n# hardening: quantlab-baseline")[0])
+      .toBe(`# Managed by quantlab-infra (Pulumi): local edits are overwritten by the next \`pulumi up\`.
 [Unit]
 Description=QuantLab strategy service
 After=network-online.target quantlab-replayd.service

@@ -39,10 +39,16 @@ describe("the S3 endpoint, resolved in the model", () => {
 
   it("create or adopt with an endpoint: that endpoint, the rest unchanged", () => {
     expect(resolveS3({ mode: "create", region: "sa-east-1", endpoint: "https://s3.fx.test", archiveRetentionDays: 9, ...common })).toEqual({
-      mode: "create", region: "sa-east-1", endpoint: "https://s3.fx.test", archiveRetentionDays: 9, ...common,
+      mode: "create",
+      region: "sa-east-1",
+      endpoint: "https://s3.fx.test",
+      archiveRetentionDays: 9,
+      ...common,
     });
     expect(resolveS3({ mode: "adopt", endpoint: "http://minio.fx.test:9000", ...common })).toEqual({
-      mode: "adopt", endpoint: "http://minio.fx.test:9000", ...common,
+      mode: "adopt",
+      endpoint: "http://minio.fx.test:9000",
+      ...common,
     });
   });
 });

@@ -22,7 +22,10 @@ describe("cron jobs", () => {
     ["*/0 * * * *", 'minute "*/0": step must be at least 1'],
     ["0 0 * * funday", 'day of week "funday": "funday" is not a number or name'],
     ["0  0 * * *", "expected five space-separated fields (minute hour day-of-month month day-of-week)"],
-    ["@sometimes", 'unknown schedule nickname "@sometimes" (expected one of @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly)'],
+    [
+      "@sometimes",
+      'unknown schedule nickname "@sometimes" (expected one of @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly)',
+    ],
     // A step follows * or a range: cron refuses "5/10" and then ignores the whole file.
     ["5/10 * * * *", 'minute "5/10": a step follows * or a range (such as 5-59/10), not a single value'],
     ["0 0 * * 1/2", 'day of week "1/2": a step follows * or a range (such as 1-7/2), not a single value'],

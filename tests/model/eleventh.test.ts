@@ -5,6 +5,12 @@
  * rendered from its entry and capabilities, and doctor and logs find it.
  */
 import { describe, expect, it, vi } from "vitest";
+// vi.mock is hoisted above these imports: every module sees the fixture catalog.
+import { expected } from "../../cli/commands/doctor";
+import { logSources } from "../../cli/commands/logs";
+import { parseStackConfig } from "../../config/parse";
+import { planHost } from "../../hostfiles/plan";
+import { distinctConfig } from "../fixtures/stack";
 
 vi.mock("../../model/catalog", async (importOriginal) => {
   const real = await importOriginal<typeof import("../../model/catalog")>();
@@ -27,25 +33,33 @@ vi.mock("../../model/catalog", async (importOriginal) => {
       calls: ["strategyd"],
     },
   };
-  return { ...real, SERVICE_NAMES, CATALOG, catalogEdges: () => Object.fromEntries(SERVICE_NAMES.map((n) => [n, (CATALOG as Record<string, { after: readonly string[] }>)[n]!.after])) };
+  return {
+    ...real,
+    SERVICE_NAMES,
+    CATALOG,
+    catalogEdges: () =>
+      Object.fromEntries(SERVICE_NAMES.map((n) => [n, (CATALOG as Record<string, { after: readonly string[] }>)[n]!.after])),
+  };
 });
-
-const { parseStackConfig } = await import("../../config/parse");
-const { planHost } = await import("../../hostfiles/plan");
-const { distinctConfig } = await import("../fixtures/stack");
-const { expected } = await import("../../cli/commands/doctor");
-const { logSources } = await import("../../cli/commands/logs");
 
 describe("an eleventh service in the catalog", () => {
   const base = distinctConfig();
-  const parsed = parseStackConfig({ ...base, "quantlab:services": JSON.stringify({ ...JSON.parse(base["quantlab:services"]!), riskd: { port: 4071 } }) });
+  const parsed = parseStackConfig({
+    ...base,
+    "quantlab:services": JSON.stringify({ ...JSON.parse(base["quantlab:services"]!), riskd: { port: 4071 } }),
+  });
   const plan = planHost(parsed.model, parsed.secrets.tokens);
   const unit = plan.units.find((u) => u.service === ("riskd" as never))!;
 
   it("is configurable by its name, resolved into the startup order after what it starts after", () => {
     expect(parsed.model.services.map((s) => s.def.name)).toContain("riskd");
     expect(plan.levels.findIndex((l) => l.includes("riskd" as never))).toBe(plan.levels.findIndex((l) => l.includes("strategyd")) + 1);
-    expect(unit).toMatchObject({ unit: "quantlab-riskd.service", port: 4071, after: ["strategyd"], health: { url: "http://127.0.0.1:4071/health" } });
+    expect(unit).toMatchObject({
+      unit: "quantlab-riskd.service",
+      port: 4071,
+      after: ["strategyd"],
+      health: { url: "http://127.0.0.1:4071/health" },
+    });
   });
 
   it("gets its unit (after strategyd, its writable runs) and its env file (its port, what it calls, its S3 variables)", () => {
@@ -54,7 +68,12 @@ describe("an eleventh service in the catalog", () => {
     expect(unitFile).toContain("ReadWritePaths=/srv/qlhome/backend/services/strategyd/runs\n");
     expect(unitFile).toContain("WorkingDirectory=/srv/qlhome/backend/services/riskd\n");
     const env = plan.files.find((f) => f.path === "/etc/quantlab/riskd.env")!.content;
-    expect(env.split("\n").filter((l) => /^[A-Z0-9_]+=/.test(l)).map((l) => l.split("=")[0])).toEqual(["RISKD_PORT", "STRATEGYD_URL", "STRATEGYD_TOKEN", "S3_COMPACT_BUCKET", "S3_COMPACT_ENDPOINT"]);
+    expect(
+      env
+        .split("\n")
+        .filter((l) => /^[A-Z0-9_]+=/.test(l))
+        .map((l) => l.split("=")[0]),
+    ).toEqual(["RISKD_PORT", "STRATEGYD_URL", "STRATEGYD_TOKEN", "S3_COMPACT_BUCKET", "S3_COMPACT_ENDPOINT"]);
     expect(env).toContain("RISKD_PORT='4071'\n");
     expect(env).toContain("STRATEGYD_URL='http://127.0.0.1:4031'\n");
   });
@@ -70,7 +89,9 @@ describe("an eleventh service in the catalog", () => {
       s3Endpoint: "https://minio.fixture.test:9000",
       runtimeUser: "qlrun",
     });
-    expect(want.envKeys).toEqual({ "/etc/quantlab/riskd.env": ["RISKD_PORT", "STRATEGYD_URL", "STRATEGYD_TOKEN", "S3_COMPACT_BUCKET", "S3_COMPACT_ENDPOINT"] });
+    expect(want.envKeys).toEqual({
+      "/etc/quantlab/riskd.env": ["RISKD_PORT", "STRATEGYD_URL", "STRATEGYD_TOKEN", "S3_COMPACT_BUCKET", "S3_COMPACT_ENDPOINT"],
+    });
     expect(logSources(t, "riskd", [])).toEqual([{ kind: "journal", units: ["quantlab-riskd.service"] }]);
   });
 });

@@ -19,7 +19,11 @@ describe("ROOT_TREES", () => {
 
   it("so a runtime directory in any of them, or below, is refused", () => {
     expect(ROOT_TREES.flatMap((t) => [t, `${t}/quantlab-run`]).filter((d) => runtimeDirProblem(d) === undefined)).toEqual([]);
-    expect(runtimeDirProblem(`${STATE_ROOT}/spool`)).toBe("expected a directory outside /var/lib/quantlab-infra (the runtime user would be handed a system path)");
-    expect(runtimeDirProblem(`${OWNER_DIR}/spool`)).toBe("expected a directory outside /var/lib/quantlab (the runtime user would be handed a system path)");
+    expect(runtimeDirProblem(`${STATE_ROOT}/spool`)).toBe(
+      "expected a directory outside /var/lib/quantlab-infra (the runtime user would be handed a system path)",
+    );
+    expect(runtimeDirProblem(`${OWNER_DIR}/spool`)).toBe(
+      "expected a directory outside /var/lib/quantlab (the runtime user would be handed a system path)",
+    );
   });
 });

@@ -15,7 +15,10 @@ const SERVICE = "pulumi-nodejs:dynamic/quantlab:HostService";
 beforeAll(async () => {
   regs = await recordRegistrations();
   const { runProgram } = await import("../../program");
-  runProgram({ ...prodConfigWithSecrets(), "quantlab:code": JSON.stringify({ git: { remote: "git@git.example.com:quantlab/backend.git", ref: "v2026.01" } }) });
+  runProgram({
+    ...prodConfigWithSecrets(),
+    "quantlab:code": JSON.stringify({ git: { remote: "git@git.example.com:quantlab/backend.git", ref: "v2026.01" } }),
+  });
   await settled(regs);
 }, 120_000);
 
@@ -32,7 +35,17 @@ describe("code from git", () => {
           user: "deploy",
           remote: "git@git.example.com:quantlab/backend.git",
           ref: "v2026.01",
-          paths: ["collector", "console-ui", "core", "core/observer-api", "services/backtestd", "services/featurexd", "services/labeld", "services/replayd", "services/strategyd"],
+          paths: [
+            "collector",
+            "console-ui",
+            "core",
+            "core/observer-api",
+            "services/backtestd",
+            "services/featurexd",
+            "services/labeld",
+            "services/replayd",
+            "services/strategyd",
+          ],
           current: true,
         },
       ],

@@ -29,8 +29,16 @@ const UNITS: Record<string, string> = {
   "console-ui": "quantlab-console-ui.service",
 };
 const ENV: Record<string, string> = {
-  replayd: "replayd", collector: "collector", featurexd: "featurexd", labeld: "labeld", strategyd: "strategyd", backtestd: "backtestd",
-  "job-worker": "worker", observer: "observer", "observer-api": "observer-api", "console-ui": "console",
+  replayd: "replayd",
+  collector: "collector",
+  featurexd: "featurexd",
+  labeld: "labeld",
+  strategyd: "strategyd",
+  backtestd: "backtestd",
+  "job-worker": "worker",
+  observer: "observer",
+  "observer-api": "observer-api",
+  "console-ui": "console",
 };
 const serviceOf = new Map(Object.entries(UNITS).map(([s, u]) => [`quantlab:${u}`, s]));
 
@@ -104,7 +112,11 @@ describe("the prod stack under mocks", () => {
     const byName = new Map(regs.map((r) => [r.name, r]));
     for (const [s, unit] of Object.entries(UNITS)) {
       const svc = byName.get(`quantlab:${unit}`)!;
-      const reads = [`/etc/systemd/system/${unit}`, `/etc/quantlab/${ENV[s]}.env`, ...(["job-worker", "observer", "observer-api"].includes(s) ? ["/home/deploy/quantlab-backend/core/.env"] : [])];
+      const reads = [
+        `/etc/systemd/system/${unit}`,
+        `/etc/quantlab/${ENV[s]}.env`,
+        ...(["job-worker", "observer", "observer-api"].includes(s) ? ["/home/deploy/quantlab-backend/core/.env"] : []),
+      ];
       expect([s, Object.keys(svc.inputs.reads as object).sort()]).toEqual([s, [...reads].sort()]);
       for (const p of reads) {
         const file = byName.get(`quantlab:${p}`)!;
@@ -119,12 +131,20 @@ describe("the prod stack under mocks", () => {
     const owner = byName.get("quantlab:owner")!;
     expect([owner.dependencies, owner.inputs.owner]).toEqual([[], "quantlab-infra/prod"]);
     const tools = byName.get("quantlab:tools")!;
-    expect([tools.dependencies, tools.inputs.commands]).toEqual([[owner.urn], { curl: "curl", jq: "jq", lsof: "lsof", git: "git", nodejs: "node", npm: "npm", python3: "python3" }]);
+    expect([tools.dependencies, tools.inputs.commands]).toEqual([
+      [owner.urn],
+      { curl: "curl", jq: "jq", lsof: "lsof", git: "git", nodejs: "node", npm: "npm", python3: "python3" },
+    ]);
     const sysusers = byName.get("quantlab:/etc/sysusers.d/quantlab.conf")!;
     expect(sysusers.dependencies).toEqual([tools.urn]);
     const tmpfiles = byName.get("quantlab:/etc/tmpfiles.d/quantlab.conf")!;
     expect(tmpfiles.dependencies).toEqual([sysusers.urn]);
-    const unitOfEnv = new Map(Object.entries(UNITS).map(([s, unit]) => [`quantlab:/etc/quantlab/${ENV[s]}.env`, byName.get(`quantlab:/etc/systemd/system/${unit}`)!.urn]));
+    const unitOfEnv = new Map(
+      Object.entries(UNITS).map(([s, unit]) => [
+        `quantlab:/etc/quantlab/${ENV[s]}.env`,
+        byName.get(`quantlab:/etc/systemd/system/${unit}`)!.urn,
+      ]),
+    );
     expect(unitOfEnv.size).toBe(10);
     for (const r of regs.filter((r) => r.type === FILE && r !== sysusers && r !== tmpfiles)) {
       const unitFile = unitOfEnv.get(r.name);
@@ -135,7 +155,12 @@ describe("the prod stack under mocks", () => {
   it("protects the buckets and every safeguard of theirs (public access block, encryption, versioning, lifecycle), and nothing else; each is retained on delete", () => {
     const aws = regs.filter((r) => r.type.startsWith("aws:"));
     expect(aws.filter((r) => !r.protect).map((r) => r.name)).toEqual([]);
-    expect(regs.filter((r) => r.protect).map((r) => r.name).sort()).toEqual(aws.map((r) => r.name).sort());
+    expect(
+      regs
+        .filter((r) => r.protect)
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(aws.map((r) => r.name).sort());
     expect(aws.map((r) => r.name).sort()).toEqual([
       "quantlab-archive",
       "quantlab-archive-encryption",
@@ -156,10 +181,21 @@ describe("the prod stack under mocks", () => {
     // The resources no longer ask for delete-before-replace; what keeps a file from being written by a
     // new resource and removed by the old one is that no diff asks for a replacement.
     const { providerOf } = await import("../../provider/kind");
-    const kind = { name: "file" as const, label: () => "HostFile /etc/x", apply: async () => ({}), observe: async () => undefined, remove: async () => undefined };
+    const kind = {
+      name: "file" as const,
+      label: () => "HostFile /etc/x",
+      apply: async () => ({}),
+      observe: async () => undefined,
+      remove: async () => undefined,
+    };
     const diff = providerOf(kind as never).diff!;
-    expect(await diff("id", { path: "/etc/x", sha256: "a", mode: "0644" } as never, { path: "/etc/y", sha256: "b", mode: "0600" } as never)).toEqual({ changes: true, replaces: [] });
-    expect(await diff("id", { path: "/etc/x", sha256: "a" } as never, { path: "/etc/x", sha256: "a" } as never)).toEqual({ changes: false, replaces: [] });
+    expect(
+      await diff("id", { path: "/etc/x", sha256: "a", mode: "0644" } as never, { path: "/etc/y", sha256: "b", mode: "0600" } as never),
+    ).toEqual({ changes: true, replaces: [] });
+    expect(await diff("id", { path: "/etc/x", sha256: "a" } as never, { path: "/etc/x", sha256: "a" } as never)).toEqual({
+      changes: false,
+      replaces: [],
+    });
   });
 
   it("stores a small provider stub with each host resource, not the provider", () => {
@@ -191,14 +227,18 @@ describe("the prod stack under mocks", () => {
     const provider = regs.find((r) => r.type === "pulumi:providers:pulumi-nodejs")!;
     expect(JSON.stringify(provider.inputs.secrets)).toContain(SECRET_SIG);
     expect(JSON.stringify(provider.inputs.secrets)).toContain(TEST_TOKENS.strategyd);
-    expect(regs.filter((r) => JSON.stringify(r.inputs).includes("PRIVATE KEY")).map((r) => r.type)).toEqual(["pulumi:providers:pulumi-nodejs"]);
+    expect(regs.filter((r) => JSON.stringify(r.inputs).includes("PRIVATE KEY")).map((r) => r.type)).toEqual([
+      "pulumi:providers:pulumi-nodejs",
+    ]);
   });
 
   it("registers nothing for a rejected config: the package's error, with every problem, comes first", async () => {
     const { runProgram } = await import("../../program");
     const before = regs.length;
     const bad = { ...prodConfigWithSecrets(), "quantlab:services": JSON.stringify({ strategyd: { port: 70000 } }) };
-    expect(() => runProgram(bad)).toThrow("invalid stack config (1 problem):\n  - quantlab:services.strategyd.port: expected 1-65535, got 70000");
+    expect(() => runProgram(bad)).toThrow(
+      "invalid stack config (1 problem):\n  - quantlab:services.strategyd.port: expected 1-65535, got 70000",
+    );
     await settled(regs);
     expect(regs.length).toBe(before);
   });

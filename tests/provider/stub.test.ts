@@ -5,7 +5,9 @@ import { PROVIDER_ENV, stubText } from "../../provider/stub";
 describe("stubText", () => {
   it("loads the installed provider (QUANTLAB_PROVIDER, else dist/provider of the working directory) and asks it for the kind", () => {
     expect(PROVIDER_ENV).toBe("QUANTLAB_PROVIDER");
-    expect(stubText("file")).toBe('exports.handler=()=>require(process.env.QUANTLAB_PROVIDER||require("path").resolve("dist/provider/index.js")).stub("file")');
+    expect(stubText("file")).toBe(
+      'exports.handler=()=>require(process.env.QUANTLAB_PROVIDER||require("path").resolve("dist/provider/index.js")).stub("file")',
+    );
     expect(stubText("service")).toBe(stubText("service"));
     expect(stubText("service")).not.toBe(stubText("file"));
   });

@@ -77,7 +77,14 @@ WantedBy=multi-user.target
   });
 
   it("relaxes node services with a comment on each relaxation, and sets npm's cache for npm start", () => {
-    const text = renderUnit({ ...python, runtime: "node", execStart: ["/usr/bin/npm", "start"], port: undefined, readWritePaths: [], after: [] });
+    const text = renderUnit({
+      ...python,
+      runtime: "node",
+      execStart: ["/usr/bin/npm", "start"],
+      port: undefined,
+      readWritePaths: [],
+      after: [],
+    });
     expect(text).not.toContain("MemoryDenyWriteExecute=");
     expect(text).not.toContain("ExecStartPost=");
     expect(text).not.toContain("ReadWritePaths=");
@@ -85,7 +92,9 @@ WantedBy=multi-user.target
       "# npm writes its cache and logs under the private /tmp (the home directory is read-only)\nEnvironment=npm_config_cache=/tmp/npm-cache npm_config_update_notifier=false\nExecStart=/usr/bin/npm start\n",
     );
     expect(text).toContain("# relaxed: os.cpus() reads /proc/cpuinfo and /proc/stat\nProcSubset=all\n");
-    expect(text).toContain("# relaxed: os.networkInterfaces() throws without AF_NETLINK\nRestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK\n");
+    expect(text).toContain(
+      "# relaxed: os.networkInterfaces() throws without AF_NETLINK\nRestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK\n",
+    );
     expect(text).toContain("UMask=0027\n# relaxed: MemoryDenyWriteExecute not set: V8's JIT needs writable+executable memory\n\n[Install]");
   });
 

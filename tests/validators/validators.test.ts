@@ -67,7 +67,14 @@ describe.each(Object.entries(STACKS))("%s stack: the rendered files pass the rea
       // crontab -n reads the user-crontab format: the same lines without the user field.
       const userFormat = f.content
         .split("\n")
-        .map((l) => (/^[0-9*@]/.test(l) ? l.split(/(\s+)/).filter((_, i) => i !== 10 && i !== 11).join("") : l))
+        .map((l) =>
+          /^[0-9*@]/.test(l)
+            ? l
+                .split(/(\s+)/)
+                .filter((_, i) => i !== 10 && i !== 11)
+                .join("")
+            : l,
+        )
         .join("\n");
       expect(userFormat).not.toContain(" deploy ");
       const file = path.join(scratch, `crontab-${path.basename(f.path)}`);
@@ -105,7 +112,12 @@ describe.each(Object.entries(STACKS))("%s stack: the rendered files pass the rea
     expect(r.code, r.out).toBe(0);
     for (const dir of [home, model.runtime.backendRoot, model.runsDir, model.runtime.spoolDir]) {
       const st = fs.statSync(path.join(root, dir));
-      expect([dir, st.isDirectory(), String(st.uid), String(st.gid)]).toEqual([dir, true, outside(uid, process.getuid?.()), outside(gid, process.getgid?.())]);
+      expect([dir, st.isDirectory(), String(st.uid), String(st.gid)]).toEqual([
+        dir,
+        true,
+        outside(uid, process.getuid?.()),
+        outside(gid, process.getgid?.()),
+      ]);
     }
     expect((fs.statSync(path.join(root, model.runtime.spoolDir)).mode & 0o777).toString(8)).toBe("750");
     const envDir = fs.statSync(path.join(root, "etc/quantlab"));
@@ -132,7 +144,9 @@ describe("the validators reject broken files (they are not vacuous)", () => {
   const cron = plan.find((f) => f.kind === "cron")!;
 
   it("verify reports a missing executable and an unknown key", () => {
-    const broken = unit.content.replace(/^ExecStart=\S+/m, "ExecStart=/usr/bin/quantlab-missing").replace("[Service]", "[Service]\nRestartSecs=2");
+    const broken = unit.content
+      .replace(/^ExecStart=\S+/m, "ExecStart=/usr/bin/quantlab-missing")
+      .replace("[Service]", "[Service]\nRestartSecs=2");
     const root = materialize([{ path: unit.path, content: broken }]);
     const r = tool("systemd-analyze", ["verify", "--man=no", path.join(root, unit.path)]);
     expect(r.out).toContain("quantlab-missing");

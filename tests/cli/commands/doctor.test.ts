@@ -77,13 +77,36 @@ describe("diagnose", () => {
       section("env /etc/quantlab/replayd.env", "absent"),
       section("s3", "000"),
     ].join("\n");
-    const d = diagnose({ service: "replayd", port: 3030, envKeys: { "/etc/quantlab/replayd.env": ["REPLAYD_PORT"] }, runtimeUser: "qlrun", runtimeGroup: "qlgrp", s3Endpoint: "http://127.0.0.1:9000" }, "quantlab-replayd.service", out);
+    const d = diagnose(
+      {
+        service: "replayd",
+        port: 3030,
+        envKeys: { "/etc/quantlab/replayd.env": ["REPLAYD_PORT"] },
+        runtimeUser: "qlrun",
+        runtimeGroup: "qlgrp",
+        s3Endpoint: "http://127.0.0.1:9000",
+      },
+      "quantlab-replayd.service",
+      out,
+    );
     expect(d.findings.map((f) => [f.level, f.text, f.next])).toEqual([
-      ["fail", "quantlab-replayd.service is failed (failed, result exit-code)", "npx quantlab logs replayd -n 50, fix the cause, then npx quantlab restart replayd"],
-      ["warn", "error lines in the last 24 h of the journal (last 1):\n      2026-11-24T14:00:00+0000 h npm[9]: Error: listen EADDRINUSE: address already in use 0.0.0.0:3030", "npx quantlab logs replayd -n 100"],
+      [
+        "fail",
+        "quantlab-replayd.service is failed (failed, result exit-code)",
+        "npx quantlab logs replayd -n 50, fix the cause, then npx quantlab restart replayd",
+      ],
+      [
+        "warn",
+        "error lines in the last 24 h of the journal (last 1):\n      2026-11-24T14:00:00+0000 h npm[9]: Error: listen EADDRINUSE: address already in use 0.0.0.0:3030",
+        "npx quantlab logs replayd -n 100",
+      ],
       ["fail", "nothing listens on port 3030", "npx quantlab logs replayd -n 50"],
       ["fail", "env file /etc/quantlab/replayd.env is missing", "npx quantlab up (writes it again)"],
-      ["warn", "S3 endpoint http://127.0.0.1:9000 does not answer from the host", "check quantlab:s3.endpoint and the host's network route to it"],
+      [
+        "warn",
+        "S3 endpoint http://127.0.0.1:9000 does not answer from the host",
+        "check quantlab:s3.endpoint and the host's network route to it",
+      ],
     ]);
   });
 
@@ -92,7 +115,11 @@ describe("diagnose", () => {
       section("state", "LoadState=not-found", "ActiveState=inactive"),
       section("spool", "owner root root 755", "free_kb 1024", "newest ", `now ${NOW}`),
     ].join("\n");
-    const d = diagnose({ service: "collector", envKeys: {}, runtimeUser: "qlrun", runtimeGroup: "qlgrp", spoolDir: "/data/spool" }, "quantlab-collector.service", out);
+    const d = diagnose(
+      { service: "collector", envKeys: {}, runtimeUser: "qlrun", runtimeGroup: "qlgrp", spoolDir: "/data/spool" },
+      "quantlab-collector.service",
+      out,
+    );
     expect(d.findings.map((f) => `${f.level} ${f.text}`)).toEqual([
       "fail quantlab-collector.service is not installed",
       "fail spool directory /data/spool is owned by root:root, not qlrun:qlgrp",

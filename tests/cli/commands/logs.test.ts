@@ -36,20 +36,30 @@ describe("logSources", () => {
 
   it("each name's sources make a script (observer-api's journal and its file in the runtime user's tree)", () => {
     for (const name of ["observer-api", "all", "ml", "replayd"]) {
-      for (const follow of [false, true]) expect(() => logsScript(logSources(t, name, COMMANDS), { lines: 10, follow, json: false }, host.model.runtime.user)).not.toThrow();
+      for (const follow of [false, true])
+        expect(() => logsScript(logSources(t, name, COMMANDS), { lines: 10, follow, json: false }, host.model.runtime.user)).not.toThrow();
     }
   });
 });
 
 describe("--json lines", () => {
   it("journal entries (UNIT before _SYSTEMD_UNIT, a byte-array message decoded) and tagged file lines", () => {
-    expect(parseJsonLogLine(JSON.stringify({ _SYSTEMD_UNIT: "quantlab-replayd.service", __REALTIME_TIMESTAMP: "1795530000123456", MESSAGE: "started" }))).toEqual({
+    expect(
+      parseJsonLogLine(
+        JSON.stringify({ _SYSTEMD_UNIT: "quantlab-replayd.service", __REALTIME_TIMESTAMP: "1795530000123456", MESSAGE: "started" }),
+      ),
+    ).toEqual({
       source: "quantlab-replayd.service",
       time: "2026-11-24T14:20:00.123Z",
       message: "started",
     });
-    expect(parseJsonLogLine(JSON.stringify({ _SYSTEMD_UNIT: "init.scope", UNIT: "quantlab-replayd.service", MESSAGE: [104, 105] }))).toEqual({ source: "quantlab-replayd.service", message: "hi" });
-    expect(parseJsonLogLine("/var/log/quantlab-ml.log\tran at_ms=1")).toEqual({ source: "/var/log/quantlab-ml.log", message: "ran at_ms=1" });
+    expect(
+      parseJsonLogLine(JSON.stringify({ _SYSTEMD_UNIT: "init.scope", UNIT: "quantlab-replayd.service", MESSAGE: [104, 105] })),
+    ).toEqual({ source: "quantlab-replayd.service", message: "hi" });
+    expect(parseJsonLogLine("/var/log/quantlab-ml.log\tran at_ms=1")).toEqual({
+      source: "/var/log/quantlab-ml.log",
+      message: "ran at_ms=1",
+    });
     expect(parseJsonLogLine("-- No entries --")).toBeUndefined();
   });
 
@@ -83,16 +93,38 @@ describe("showLogs", () => {
     const out: string[] = [];
     const err: string[] = [];
     const o = { lines: 5, follow: false, json: false };
-    expect(await showLogs(tt, "ml", o, COMMANDS, (s) => out.push(s), (s) => err.push(s), never)).toBe(0);
+    expect(
+      await showLogs(
+        tt,
+        "ml",
+        o,
+        COMMANDS,
+        (s) => out.push(s),
+        (s) => err.push(s),
+        never,
+      ),
+    ).toBe(0);
     expect([out, err]).toEqual([["line 1\nline 2\n"], ["(no file /var/log/quantlab-ml.log)\n"]]);
-    expect(seen).toEqual([{ text: logsScript([{ kind: "file", path: "/var/log/quantlab-ml.log" }], o, host.model.runtime.user).text, deadline: 120 }]);
+    expect(seen).toEqual([
+      { text: logsScript([{ kind: "file", path: "/var/log/quantlab-ml.log" }], o, host.model.runtime.user).text, deadline: 120 },
+    ]);
   });
 
   it("--json: one JSON object a line, lines that are neither dropped", async () => {
     const journal = JSON.stringify({ UNIT: "quantlab-replayd.service", __REALTIME_TIMESTAMP: "1795530000000000", MESSAGE: "up" });
     const { t: tt } = target(`${journal}\n-- No entries --\n/srv/qlhome/backend/core/observer-api/server.log\tGET /api/runs`);
     const out: string[] = [];
-    expect(await showLogs(tt, "observer-api", { lines: 5, follow: false, json: true }, COMMANDS, (s) => out.push(s), () => undefined, never)).toBe(0);
+    expect(
+      await showLogs(
+        tt,
+        "observer-api",
+        { lines: 5, follow: false, json: true },
+        COMMANDS,
+        (s) => out.push(s),
+        () => undefined,
+        never,
+      ),
+    ).toBe(0);
     expect(out.join("")).toBe(
       '{"source":"quantlab-replayd.service","time":"2026-11-24T14:20:00.000Z","message":"up"}\n{"source":"/srv/qlhome/backend/core/observer-api/server.log","message":"GET /api/runs"}\n',
     );

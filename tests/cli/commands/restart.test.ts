@@ -11,7 +11,11 @@ const plan = planHost(parseStackConfig(distinctConfig()).model, TEST_TOKENS);
 describe("restartLevels and pickUnits", () => {
   it("the startup levels restricted to the chosen services, empty levels dropped", () => {
     expect(restartLevels(plan, plan.units)).toEqual(plan.levels.map((l) => [...l]));
-    expect(restartLevels(plan, [{ service: "console-ui" }, { service: "replayd" }, { service: "labeld" }])).toEqual([["replayd"], ["labeld"], ["console-ui"]]);
+    expect(restartLevels(plan, [{ service: "console-ui" }, { service: "replayd" }, { service: "labeld" }])).toEqual([
+      ["replayd"],
+      ["labeld"],
+      ["console-ui"],
+    ]);
     expect(restartLevels(plan, [])).toEqual([]);
   });
 
@@ -29,7 +33,11 @@ describe("failureText", () => {
     expect(
       failureText({
         service: "labeld",
-        result: { passed: false, reason: "no 200 from http://127.0.0.1:3061/health within 30 s (unit active, last answer 503)", journal: ["2026-11-24T14:00:00+0000 h npm[9]: boom", "  at main"] },
+        result: {
+          passed: false,
+          reason: "no 200 from http://127.0.0.1:3061/health within 30 s (unit active, last answer 503)",
+          journal: ["2026-11-24T14:00:00+0000 h npm[9]: boom", "  at main"],
+        },
       }),
     ).toBe(
       [
@@ -42,7 +50,17 @@ describe("failureText", () => {
   });
 
   it("a settle that failed, with no journal", () => {
-    expect(failureText({ service: "job-worker", result: { unit: "quantlab-worker.service", settled: false, reason: "not running the invocation that passed its gate (now: ActiveState=failed InvocationID=x )", journal: [] } })).toBe(
+    expect(
+      failureText({
+        service: "job-worker",
+        result: {
+          unit: "quantlab-worker.service",
+          settled: false,
+          reason: "not running the invocation that passed its gate (now: ActiveState=failed InvocationID=x )",
+          journal: [],
+        },
+      }),
+    ).toBe(
       "restart: job-worker did not come up: not running the invocation that passed its gate (now: ActiveState=failed InvocationID=x )\nlast 0 journal lines of job-worker:",
     );
   });

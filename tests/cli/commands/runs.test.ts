@@ -4,7 +4,13 @@ import { parseRuns, runsText } from "../../../cli/commands/runs";
 
 describe("parseRuns and runsText", () => {
   it("{runs: [...]} or a bare list; each run's id, status, strategy, last update", () => {
-    const body = JSON.stringify({ runs: [{ id: "run-1", status: "running", strategy: "momentum", updated: "2026-11-24T14:00:00.000Z" }, { run_id: "run-2", state: "done", strategy_id: "meanrev", started_at: "2026-11-24T13:00:00.000Z" }, { x: 1 }] });
+    const body = JSON.stringify({
+      runs: [
+        { id: "run-1", status: "running", strategy: "momentum", updated: "2026-11-24T14:00:00.000Z" },
+        { run_id: "run-2", state: "done", strategy_id: "meanrev", started_at: "2026-11-24T13:00:00.000Z" },
+        { x: 1 },
+      ],
+    });
     const parsed = parseRuns(`${body}\n200`);
     expect(parsed.runs).toEqual([
       { id: "run-1", status: "running", strategy: "momentum", updated: "2026-11-24T14:00:00.000Z" },
@@ -27,7 +33,9 @@ describe("parseRuns and runsText", () => {
   it("none, one, a fleet's host, a refusal", () => {
     expect(runsText([])).toBe("no runs");
     expect(runsText([], "research-a")).toBe("research-a: no runs");
-    expect(runsText([{ id: "r", status: "done" }], "research-a")).toBe("research-a: \nrun  status  strategy  updated\nr    done    -         -\n\n1 run");
+    expect(runsText([{ id: "r", status: "done" }], "research-a")).toBe(
+      "research-a: \nrun  status  strategy  updated\nr    done    -         -\n\n1 run",
+    );
     expect(parseRuns("unauthorized\n\n401")).toEqual({ code: "401", runs: [], raw: "unauthorized\n" });
   });
 });

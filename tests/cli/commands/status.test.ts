@@ -3,12 +3,56 @@ import { describe, expect, it } from "vitest";
 import { parseStatus, statusText } from "../../../cli/commands/status";
 import type { PlannedUnit } from "../../../hostfiles/plan";
 
-const strategyd: PlannedUnit = { service: "strategyd", unit: "quantlab-strategyd.service", after: ["replayd"], reads: [], codeDirs: ["services/strategyd"], healthTimeoutSeconds: 30, port: 3031, health: { url: "http://127.0.0.1:3031/health", token: "strategyd" } };
-const worker: PlannedUnit = { service: "job-worker", unit: "quantlab-worker.service", after: ["strategyd"], reads: [], codeDirs: ["core"], healthTimeoutSeconds: 30 };
+const strategyd: PlannedUnit = {
+  service: "strategyd",
+  unit: "quantlab-strategyd.service",
+  after: ["replayd"],
+  reads: [],
+  codeDirs: ["services/strategyd"],
+  healthTimeoutSeconds: 30,
+  port: 3031,
+  health: { url: "http://127.0.0.1:3031/health", token: "strategyd" },
+};
+const worker: PlannedUnit = {
+  service: "job-worker",
+  unit: "quantlab-worker.service",
+  after: ["strategyd"],
+  reads: [],
+  codeDirs: ["core"],
+  healthTimeoutSeconds: 30,
+};
 const NOW = 1795530000;
-const up = ["LoadState=loaded", "ActiveState=active", "SubState=running", `StateChangeTimestamp=@${NOW - 300}`, "MainPID=4242", "MemoryCurrent=[not set]", "rss_kb 125952", "listening yes", "health 200", ""].join("\n");
-const down = ["LoadState=loaded", "ActiveState=inactive", "SubState=dead", `StateChangeTimestamp=@${NOW - 42}`, "MainPID=0", "MemoryCurrent=[not set]", "listening no", "health 000", ""].join("\n");
-const workerUp = ["LoadState=loaded", "ActiveState=active", "SubState=running", `StateChangeTimestamp=@${NOW - 7300}`, "MainPID=77", "rss_kb 2048"].join("\n");
+const up = [
+  "LoadState=loaded",
+  "ActiveState=active",
+  "SubState=running",
+  `StateChangeTimestamp=@${NOW - 300}`,
+  "MainPID=4242",
+  "MemoryCurrent=[not set]",
+  "rss_kb 125952",
+  "listening yes",
+  "health 200",
+  "",
+].join("\n");
+const down = [
+  "LoadState=loaded",
+  "ActiveState=inactive",
+  "SubState=dead",
+  `StateChangeTimestamp=@${NOW - 42}`,
+  "MainPID=0",
+  "MemoryCurrent=[not set]",
+  "listening no",
+  "health 000",
+  "",
+].join("\n");
+const workerUp = [
+  "LoadState=loaded",
+  "ActiveState=active",
+  "SubState=running",
+  `StateChangeTimestamp=@${NOW - 7300}`,
+  "MainPID=77",
+  "rss_kb 2048",
+].join("\n");
 
 describe("parseStatus", () => {
   it("a row: memory from cgroup accounting, else the summed RSS; what is wrong", () => {
@@ -27,9 +71,17 @@ describe("parseStatus", () => {
       problems: [],
     });
     expect(parseStatus(strategyd, up.replace("MemoryCurrent=[not set]", "MemoryCurrent=1048576")).memoryBytes).toBe(1048576);
-    expect(parseStatus(strategyd, up.replace("MemoryCurrent=[not set]", "MemoryCurrent=18446744073709551615")).memoryBytes).toBe(125952 * 1024);
+    expect(parseStatus(strategyd, up.replace("MemoryCurrent=[not set]", "MemoryCurrent=18446744073709551615")).memoryBytes).toBe(
+      125952 * 1024,
+    );
     expect(parseStatus(strategyd, down).problems).toEqual(["inactive", "port 3031 not listening", "health 000"]);
-    expect(parseStatus(worker, "LoadState=not-found\nActiveState=inactive\n")).toEqual({ service: "job-worker", unit: "quantlab-worker.service", state: "not-found", subState: "", problems: ["not-found"] });
+    expect(parseStatus(worker, "LoadState=not-found\nActiveState=inactive\n")).toEqual({
+      service: "job-worker",
+      unit: "quantlab-worker.service",
+      state: "not-found",
+      subState: "",
+      problems: ["not-found"],
+    });
     expect(parseStatus(worker, workerUp, "research-b").host).toBe("research-b");
   });
 });

@@ -67,7 +67,9 @@ curl -s -o /dev/null -w '%{http_code}' --max-time 5 'https://minio.fixture.test:
   });
 
   it("refuses an endpoint that is not a plain URL", () => {
-    expect(() => doctorScript({ unit: "quantlab-replayd.service", envFiles: [], s3Endpoint: "http://minio/$(id)", runtimeUser: "qlrun" })).toThrow('host script: invalid URL "http://minio/$(id)"');
+    expect(() =>
+      doctorScript({ unit: "quantlab-replayd.service", envFiles: [], s3Endpoint: "http://minio/$(id)", runtimeUser: "qlrun" }),
+    ).toThrow('host script: invalid URL "http://minio/$(id)"');
   });
 });
 
@@ -96,7 +98,15 @@ describe("under a real shell", () => {
   fs.writeFileSync(path.join(spool, "collector-alive.json"), "{}");
 
   it("the runtime user's env file (key names only) and spool, read as that user; a missing file absent", () => {
-    const r = runOnHost(doctorScript({ unit: "quantlab-collector.service", envFiles: [dotenv, path.join(scratch.dir, "none.env")], spoolDir: spool, runtimeUser: "qlrun" }), { bin });
+    const r = runOnHost(
+      doctorScript({
+        unit: "quantlab-collector.service",
+        envFiles: [dotenv, path.join(scratch.dir, "none.env")],
+        spoolDir: spool,
+        runtimeUser: "qlrun",
+      }),
+      { bin },
+    );
     expect(r.stderr).toBe("");
     const s = parseSections(r.stdout);
     expect(s.get(`env ${dotenv}`)).toEqual(["present", "key QL_A", "key QL_B"]);
