@@ -73,10 +73,11 @@ export function runProgram(allConfig: Readonly<Record<string, string>>, projectD
       thisWave.push({ name, host, provider });
       hosts.push({ name, label, plan, host });
     }
-    // Every host of a wave has passed all its gates before the next wave starts; with failed hosts tolerated,
-    // the wave's barrier waits for each host's outcome and stops the rollout when too many failed.
+    // The next wave starts after this one's barrier: it waits for each host's outcome (recorded, or failed and
+    // rolled back: a host of a fleet fails softly, so the wave's other hosts run on) and stops the rollout when
+    // more hosts failed than quantlab:rollout.maxFailedHosts.
     previousWave =
-      tolerated === 0 || i === parsed.rollout.waves.length - 1
+      parsed.hosts.length === 1 || i === parsed.rollout.waves.length - 1
         ? thisWave.map((h) => h.host.generation)
         : [
             new HostWave(

@@ -29,8 +29,9 @@ export function hostConfig(parsed: ParsedStack, host: ParsedHost): Record<string
     cron: c.cron,
     code: c.code,
     generations: parsed.generations,
-    // Only the tolerance reaches a host: with more than 0, a failed host is rolled back and reported, not an engine error.
-    rollout: { maxFailedHosts: parsed.rollout.maxFailedHosts },
+    // A host of a fleet of several fails softly (rolled back and reported, the wave's other hosts run on); only
+    // the tolerance reaches it. A fleet of one is a single host: its config is the same as the quantlab:host form's.
+    ...(parsed.hosts.length > 1 ? { rollout: { maxFailedHosts: parsed.rollout.maxFailedHosts } } : {}),
   };
   return Object.fromEntries(Object.entries(keys).map(([k, v]) => [`quantlab:${k}`, stableJson(v)]));
 }

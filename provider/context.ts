@@ -32,6 +32,8 @@ export interface HostContext {
   readonly label: string;
   /** The project directory (for code.localDir). */
   readonly projectDir: string;
+  /** A host of a fleet of several: a failure is recorded and reported (the wave's barrier counts it), not thrown. */
+  readonly softFailures: boolean;
   readonly session: HostSession;
   /** The value of a bearer token, for a health probe. */
   token(name: string): string;
@@ -83,6 +85,7 @@ export function configure(raw: Record<string, unknown>, projectDir: string): voi
     stack: inputs.stack,
     label,
     projectDir,
+    softFailures: all["quantlab:rollout"] !== undefined,
     session,
     token(name) {
       const value = tokens[name as TokenName];

@@ -94,8 +94,8 @@ async function rolledBackText(r: Promise<Rollback>): Promise<string> {
     : `${cause} failed in this run and the host is back on generation ${outcome.generation}`;
 }
 
-/** A fleet that tolerates failed hosts (quantlab:rollout.maxFailedHosts > 0): failures are reported, not thrown. */
-export const softFailures = (c: HostContext): boolean => c.parsed.rollout.maxFailedHosts > 0;
+/** A host of a fleet of several: its failures are recorded and reported, not thrown (provider/kind.ts). */
+export const softFailures = (c: HostContext): boolean => c.softFailures;
 
 const KEY = Symbol.for("quantlab-infra.host-run");
 export const hostRun = (): HostRun => ((globalThis as { [KEY]?: HostRun })[KEY] ??= new HostRun());

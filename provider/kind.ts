@@ -15,6 +15,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { stableJson } from "../config/hostconfig";
 import { context, type HostContext } from "./context";
+import { hostRun } from "./hostrun";
 import { KINDS, type KindName } from "./kinds";
 
 export interface Kind<I extends object, O extends I = I> {
@@ -35,11 +36,31 @@ export function differing(kind: KindName, olds: object, news: object): string[] 
   return KINDS[kind].compare.filter((k) => stableJson(o[k] ?? null) !== stableJson(n[k] ?? null));
 }
 
+/**
+ * Applies, the way the host's failures go: thrown (the engine stops), or, on a
+ * host of a fleet of several, recorded for the host's generation and wave
+ * barrier to report, so the wave's other hosts run on. After a failure on
+ * such a host nothing more is changed there in this run: the resource keeps
+ * what it had, and the next refresh reads the host as it is.
+ */
+async function applying<I extends object, O extends I>(k: Kind<I, O>, c: HostContext, news: I, olds?: O): Promise<O> {
+  if (!c.softFailures || k.name === "generation" || k.name === "wave") return k.apply(c, news, olds);
+  const run = hostRun();
+  const keep = (): O => olds ?? (news as unknown as O);
+  if (run.failure) return keep();
+  try {
+    return await k.apply(c, news, olds);
+  } catch (e) {
+    run.failure ??= e instanceof Error ? e.message : String(e);
+    return keep();
+  }
+}
+
 /** The dynamic provider of a kind. */
 export function providerOf<I extends object, O extends I>(k: Kind<I, O>): pulumi.dynamic.ResourceProvider<I, O> {
   return {
     async create(inputs) {
-      const outs = await k.apply(context(), inputs);
+      const outs = await applying(k, context(), inputs);
       return { id: k.label(inputs), outs };
     },
     async read(id, stored) {
@@ -51,7 +72,7 @@ export function providerOf<I extends object, O extends I>(k: Kind<I, O>): pulumi
       return { changes: differing(k.name, olds, news).length > 0, replaces: [] };
     },
     async update(_id, olds, news) {
-      return { outs: await k.apply(context(), news, olds) };
+      return { outs: await applying(k, context(), news, olds) };
     },
     async delete(_id, props) {
       await k.remove(context(), props);

@@ -16,8 +16,8 @@ function takenOver(events: readonly EngineEvent[]): string[] {
   });
 }
 
-/** The hosts a tolerant rollout left failed (HostGeneration outputs with ok false), with what failed. */
-function toleratedFailures(events: readonly EngineEvent[]): { host: string; failure: string }[] {
+/** The hosts of a fleet that failed in this run (HostGeneration outputs with ok false), with what failed. */
+function failedHosts(events: readonly EngineEvent[]): { host: string; failure: string }[] {
   return events.flatMap((e) => {
     const m = e.resOutputsEvent?.metadata;
     const out = m?.new?.outputs;
@@ -30,22 +30,15 @@ function toleratedFailures(events: readonly EngineEvent[]): { host: string; fail
 export async function converge(ctx: StackContext, takeOver: boolean): Promise<number> {
   if (takeOver) ctx.o.stack.workspace.envVars.QUANTLAB_TAKE_OVER = "1";
   return withEngine("up", ctx, async (run) => {
-    // In a fleet a failing host is rolled back and the hosts beside it in its wave run to their end; later waves wait on all of it.
-    await ctx.o.stack.up({
-      ...run.common,
-      onOutput: run.onOutput,
-      refresh: true,
-      runProgram: true,
-      ...(ctx.fleet ? { continueOnError: true } : {}),
-    });
+    // In a fleet a failing host is rolled back and reported (it fails softly), the hosts beside it in its wave run to
+    // their end, and the wave's barrier stops the rollout. (Not --continue-on-error: with --run-program the 3.248
+    // engine never ends a run in which a resource failed and others depend on it.)
+    await ctx.o.stack.up({ ...run.common, onOutput: run.onOutput, refresh: true, runProgram: true });
     for (const previous of new Set(takenOver(run.events))) print(`quantlab: took the host over from stack ${previous}`);
     const rows = healthFromEvents(ctx, run.events);
     print(`\n${healthTable(rows)}`);
-    const failed = toleratedFailures(run.events);
-    for (const f of failed)
-      process.stderr.write(
-        `quantlab: host ${f.host} failed and went back to its last generation (tolerated by quantlab:rollout.maxFailedHosts):\n${f.failure}\n`,
-      );
+    const failed = failedHosts(run.events);
+    for (const f of failed) process.stderr.write(`quantlab: host ${f.host} failed:\n${f.failure}\n`);
     return rows.every((r) => r.ok) && failed.length === 0 ? 0 : 1;
   });
 }

@@ -30,9 +30,9 @@ async function mustQuantlab(...args: string[]): Promise<RunResult> {
   return r;
 }
 
-function writeBase(hosts: readonly string[], extra: Record<string, unknown> = {}): void {
+function writeBase(hosts: readonly (string | Record<string, unknown>)[], extra: Record<string, unknown> = {}): void {
   const doc = YAML.parse(fs.readFileSync(path.join(stack.dir, "pristine.yaml"), "utf8")) as { config: Record<string, unknown> };
-  doc.config["quantlab:hosts"] = hosts.map((name) => ({ name }));
+  doc.config["quantlab:hosts"] = hosts.map((h) => (typeof h === "string" ? { name: h } : h));
   doc.config["quantlab:rollout"] = { canary: 1, batchSize: 2 };
   Object.assign(doc.config, extra);
   fs.writeFileSync(stack.base, YAML.stringify(doc));
@@ -103,9 +103,33 @@ describe("a fleet of three hosts in one stack", () => {
     writeBase(HOSTS, { "quantlab:services": { collector: { command: ["/usr/bin/quantlab-no-such-collector", "collector.py"] } } });
     const r = await timed("refused change", () => stack.quantlab("up"));
     expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      "rollout stopped after wave 1: 1 host failed, more than quantlab:rollout.maxFailedHosts (0); later waves were not touched",
+    );
     expect(r.stderr).toContain("host canary: HostFile /etc/systemd/system/quantlab-collector.service on ");
     expect(r.stderr).toContain("systemd rejects quantlab-collector.service (the live unit and the running service are unchanged)");
     for (const h of HOSTS) expect([h, await fingerprint(h)]).toEqual([h, before[h]]);
+    writeBase(HOSTS);
+    await mustQuantlab("up");
+  });
+
+  it("a wave that tolerates a failed host: the canary fails and goes back, the wave runs on, up names the host and exits 1", async () => {
+    const before = Object.fromEntries(await Promise.all(HOSTS.map(async (h) => [h, await fingerprint(h)] as const)));
+    // On the canary only, replayd's start command exits at once: its gate fails and the host goes back to its generation.
+    writeBase([{ name: "canary", services: { replayd: { command: ["/usr/bin/false"] } } }, "east", "west"], {
+      "quantlab:rollout": { canary: 1, batchSize: 2, maxFailedHosts: 1 },
+    });
+    const r = await timed("tolerated failure", () => stack.quantlab("up"));
+    expect(r.code, output(r)).toBe(1);
+    expect(r.stderr).toContain("quantlab: host canary failed:\nHostService quantlab-replayd.service on ");
+    expect(r.stderr).toMatch(/rolled back: the host is back on generation \d+ in \d+\.\d s/);
+    expect(
+      await sandboxes.canary!.sh(
+        "systemctl is-active quantlab-replayd.service; grep -c /usr/bin/false /etc/systemd/system/quantlab-replayd.service || true",
+      ),
+    ).toBe("active\n0\n");
+    // The wave after the canary ran (nothing to change there): both still as they were.
+    for (const h of ["east", "west"]) expect([h, await fingerprint(h)]).toEqual([h, before[h]]);
     writeBase(HOSTS);
     await mustQuantlab("up");
   });
