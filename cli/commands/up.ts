@@ -8,11 +8,13 @@ import { hostOfUrn } from "../messages";
 import { print } from "../table";
 import { withEngine } from "./engineRun";
 
-/** The stacks a take-over took the hosts from (HostOwner outputs in the run's events). */
-function takenOver(events: readonly EngineEvent[]): string[] {
+/** The hosts a take-over took, by resource name, with the stack each was taken from (HostOwner outputs in the run's events). */
+function takenOver(events: readonly EngineEvent[]): { resource: string; previous: string }[] {
   return events.flatMap((e) => {
     const m = e.resOutputsEvent?.metadata;
-    return m?.type === typeToken("owner") && typeof m.new?.outputs?.previous === "string" ? [m.new.outputs.previous as string] : [];
+    return m?.type === typeToken("owner") && typeof m.new?.outputs?.previous === "string"
+      ? [{ resource: hostOfUrn(m.urn) ?? "", previous: m.new.outputs.previous as string }]
+      : [];
   });
 }
 
@@ -34,7 +36,9 @@ export async function converge(ctx: StackContext, takeOver: boolean): Promise<nu
     // their end, and the wave's barrier stops the rollout. (Not --continue-on-error: with --run-program the 3.248
     // engine never ends a run in which a resource failed and others depend on it.)
     await ctx.o.stack.up({ ...run.common, onOutput: run.onOutput, refresh: true, runProgram: true });
-    for (const previous of new Set(takenOver(run.events))) print(`quantlab: took the host over from stack ${previous}`);
+    for (const t of takenOver(run.events)) {
+      print(`quantlab: took host ${ctx.targets.find((x) => x.resource === t.resource)?.label ?? t.resource} over from stack ${t.previous}`);
+    }
     const rows = healthFromEvents(ctx, run.events);
     print(`\n${healthTable(rows)}`);
     const failed = failedHosts(run.events);

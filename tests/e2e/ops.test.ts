@@ -141,7 +141,7 @@ describe("quantlab status", () => {
     expect(await sandbox.sh("systemctl is-active quantlab-strategyd.service || true")).toBe("inactive\n");
 
     const back = await timed("restart one service", () => mustQuantlab("restart", "strategyd"));
-    expect(back.stdout).toContain("level 1/1: restarting strategyd\nlevel 1/1: healthy\n");
+    expect(back.stdout).toContain("level 1/1: restarting strategyd\nlevel 1/1: passed its gate\n");
     expect(back.stdout.trim().split("\n").pop()).toBe("all 10 services up");
     expect(await sandbox.sh("systemctl is-active quantlab-strategyd.service")).toBe("active\n");
   });
@@ -176,7 +176,7 @@ describe("quantlab restart --all", () => {
     expect(r.stdout.split("\n").filter((l) => l.startsWith("level "))).toEqual(
       plan.levels.flatMap((l, i) => [
         `level ${i + 1}/${plan.levels.length}: restarting ${l.join(", ")}`,
-        `level ${i + 1}/${plan.levels.length}: healthy`,
+        `level ${i + 1}/${plan.levels.length}: passed its gate`,
       ]),
     );
     expect(r.stdout.trim().split("\n").pop()).toBe("all 10 services up");

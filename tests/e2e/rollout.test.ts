@@ -87,12 +87,20 @@ afterAll(async () => {
 });
 
 describe("safe rollout on a real host, through the real engine", () => {
-  it("records each service's last good files root-only once it passed its gate", async () => {
-    expect(await sandbox.sh("stat -c '%a %U' /var/lib/quantlab-infra /var/lib/quantlab-infra/good")).toBe("700 root\n700 root\n");
-    const links = (await sandbox.sh("find /var/lib/quantlab-infra/good -maxdepth 1 -type l -printf '%f\\n' | sort")).trim().split("\n");
-    expect(links).toEqual(unitsOf(h).sort());
-    const u = unitOf("strategyd");
-    for (const p of u.reads) expect([p, await sandbox.sh(`cat /var/lib/quantlab-infra/good/${u.unit}${p}`)]).toEqual([p, fileText(p)]);
+  it("records generation 1 root-only once every service passed its gates: each planned file's version in the store", async () => {
+    expect(
+      await sandbox.sh("stat -c '%a %U' /var/lib/quantlab-infra /var/lib/quantlab-infra/store /var/lib/quantlab-infra/generations"),
+    ).toBe("700 root\n700 root\n700 root\n");
+    const record = JSON.parse(await sandbox.sh("cat /var/lib/quantlab-infra/generations/1.json")) as {
+      files: Record<string, { sha256: string }>;
+      units: { unit: string }[];
+    };
+    expect(Object.keys(record.files).sort()).toEqual(h.plan.files.map((f) => f.path).sort());
+    expect(record.units.map((u) => u.unit)).toEqual(unitsOf(h));
+    expect(await sandbox.sh("cat /var/lib/quantlab-infra/current")).toBe("1\n");
+    for (const f of h.plan.files)
+      expect([f.path, await sandbox.sh(`cat /var/lib/quantlab-infra/store/${record.files[f.path]!.sha256}`)]).toEqual([f.path, f.content]);
+    expect(await sandbox.sh("find /var/lib/quantlab-infra/store -type f ! -perm 0600 | wc -l")).toBe("0\n");
   });
 
   it("a unit systemd rejects (a missing binary) fails up before activation, naming the unit and systemd's message; the old version keeps running", async () => {
@@ -140,17 +148,16 @@ describe("safe rollout on a real host, through the real engine", () => {
       const up = await timed(`failing up, attempt ${attempt} (wall)`, () => stack.quantlab("up"));
       expect([attempt, up.code]).toEqual([attempt, 1]);
       const err = up.stderr.slice(up.stderr.indexOf("HostService "));
-      expect(
-        err.startsWith(`${expectedHead}\nrolled back: restored ${unitFile}; the last good version passed its health gate again (`),
-        output(up),
-      ).toBe(true);
+      const back = new RegExp(
+        `^rolled back: the host is back on generation 1 in (\\d+\\.\\d) s \\(restored ${unitFile.replace(/\./g, "\\.")}; restarted ${strategyd.unit.replace(/\./g, "\\.")}, each passed its gate again\\)$`,
+      );
+      expect(err.startsWith(`${expectedHead}\n`), output(up)).toBe(true);
       const lines = err.split("\n");
+      expect(lines[2], output(up)).toMatch(back);
       expect(lines[3]).toBe("the next `up` tries this change again: fix the config (or the code) first");
       expect(lines[4]).toMatch(/^last \d+ journal lines:$/);
       expect(lines.slice(5).some((l) => l.includes("quantlab-standin health-forced service=strategyd status=500"))).toBe(true);
-      timings[`attempt ${attempt}: rollback, restored version passed its gate again (s)`] = Number(
-        /passed its health gate again \(([\d.]+) s\)/.exec(err)![1],
-      );
+      timings[`attempt ${attempt}: rollback, the host back on its generation (s)`] = Number(back.exec(lines[2]!)![1]);
 
       // The old version is back on the host and healthy; it was started twice (bad, then good); nothing after it moved.
       expect(await sandbox.sh(`cat ${unitFile}`)).toBe(fileText(unitFile));
@@ -178,7 +185,7 @@ describe("safe rollout on a real host, through the real engine", () => {
     untouched(before, await unitStates(sandbox, unitsOf(h)), [strategyd.unit]);
   });
 
-  it("secrets: the journal and errors shown carry no token; the last good copies are not readable by others", async () => {
+  it("secrets: the journal and errors shown carry no token; the generation store is not readable by others", async () => {
     const tokens = Object.values(h.tokens);
     expect(stack.transcript.filter((t) => tokens.some((s) => t.includes(s)))).toEqual([]);
     await expectNoSecretLeaksOnHost(h, tokens);

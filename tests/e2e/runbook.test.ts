@@ -39,7 +39,7 @@ describe("the runbook's host tools are part of the stack", () => {
     const drift = await stack.quantlab("drift");
     expect([drift.code, drift.stdout.trim().split("\n").slice(-2)]).toEqual([
       2,
-      ["host differs from the stack:", "update  HostTools   host tools  (missing lsof)"],
+      ["host differs from the stack:", "update  HostTools    host tools  (missing lsof)"],
     ]);
 
     const before = await sandbox.sh("find /etc/quantlab /etc/systemd/system /etc/cron.d -xdev -printf '%p %T@\\n' | sort | sha256sum");
@@ -222,7 +222,7 @@ describe("the runbook's commands, as written, on a converged host", () => {
       "/etc/quantlab/replayd.env root root 600",
       "/etc/quantlab/worker.env root root 600",
       "/etc/quantlab/console.env root root 600",
-      `${backend}/core/.env root deploy 640`,
+      `${backend}/core/.env deploy deploy 640`,
       "/opt/quantlab/spool deploy deploy 750",
       `${backend}/services/strategyd/runs deploy deploy 750`,
       "/var/log/quantlab-ml.log deploy deploy 640",
