@@ -41,7 +41,7 @@ const { Sandbox } = require(path.join(ROOT, "dist", "cli", "sandbox.js"));
 const { parseStackConfig } = require(path.join(ROOT, "dist", "config", "parse.js"));
 const { planHost } = require(path.join(ROOT, "dist", "hostfiles", "plan.js"));
 const { TOKEN_NAMES } = require(path.join(ROOT, "dist", "model", "catalog.js"));
-const { readBundle } = require(path.join(ROOT, "dist", "program.js"));
+const { readBundle } = require(path.join(ROOT, "dist", "provider", "code.js"));
 
 function ensureAnsible() {
   if (spawnSync("ansible-playbook", ["--version"]).status === 0) return;

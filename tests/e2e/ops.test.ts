@@ -226,7 +226,7 @@ describe("quantlab deploy --ref", () => {
       2,
       [
         "host differs from the stack:",
-        `update  HostCheckout ${model.runtime.backendRoot}  (host has ${moved.slice(0, 12)}, not what release names)`,
+        `update  HostCheckout ${model.runtime.backendRoot}  (host has ${moved.slice(0, 12)}, not what release names (or tracked files edited))`,
       ],
     ]);
     // Which services restart is known only once the checkout has run: a preview names them all as possible.
