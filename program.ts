@@ -28,7 +28,18 @@ export interface ProgramHost {
   readonly host: QuantlabHost;
 }
 
+/**
+ * The SDK records, with every resource it registers, the JavaScript stack that declared it (every frame, with
+ * Error.stackTraceLimit lifted) and its first frame as the source position: about 500 bytes per resource in the state,
+ * rewritten at every checkpoint, and read by nothing here (they point into this package's own files, for consoles that
+ * link a resource to its code). The program registers without them.
+ */
+function withoutSourcePositions(): void {
+  (pulumi.Resource as unknown as { stackTrace: (skip: number) => unknown[] }).stackTrace = () => [];
+}
+
 export function runProgram(allConfig: Readonly<Record<string, string>>, projectDir: string = process.cwd(), options: ParseOptions = {}) {
+  withoutSourcePositions();
   let parsed;
   try {
     parsed = parseStackConfig(allConfig, options);

@@ -142,6 +142,35 @@ function packageChanges(stdout) {
   return [...block.matchAll(/^\s*[+~-]+\s*(\d+) (created|updated|deleted|replaced)/gm)].reduce((n, m) => n + Number(m[1]), 0);
 }
 
+/** The package's stack state after a converge: bytes and resources of the checkpoint file. */
+function stateSize(dir) {
+  const file = path.join(dir, "state", ".pulumi", "stacks", "quantlab-infra", `${path.basename(dir)}.json`);
+  const doc = JSON.parse(fs.readFileSync(file, "utf8"));
+  return { bytes: fs.statSync(file).size, resources: doc.checkpoint?.latest?.resources?.length ?? 0 };
+}
+
+/** The engine floor (bench/floor.mjs) on the package's resource shape: a first up (create), then the timed no-op. */
+async function floorRun(shape, run) {
+  const dir = path.join(ROOT, ".sandbox", `bench-floor-${process.pid}-${run}`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const shapeFile = path.join(dir, "shape.json");
+  fs.writeFileSync(shapeFile, JSON.stringify(shape));
+  try {
+    const args = [path.join(ROOT, "bench", "floor.mjs"), dir, shapeFile];
+    const created = await timed(process.execPath, args);
+    if (created.code !== 0) throw new Error(`engine floor create exited ${created.code}:\n${created.stderr.slice(-3000)}`);
+    const noop = await timed(process.execPath, args);
+    if (noop.code !== 0) throw new Error(`engine floor no-op exited ${noop.code}:\n${noop.stderr.slice(-3000)}`);
+    const changes = JSON.parse(noop.stdout.trim().split("\n").pop());
+    if (Object.keys(changes).some((k) => k !== "same")) throw new Error(`engine floor no-op changed something: ${noop.stdout}`);
+    log(`engine floor run ${run}: create ${created.seconds.toFixed(2)} s, no-op ${noop.seconds.toFixed(2)} s (${changes.same} same)`);
+    return { create: created.seconds, noop: noop.seconds };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function oneRun(tool, run, units) {
   const dir = path.join(ROOT, ".sandbox", `bench-${SHORT[tool]}-${process.pid}-${run}`);
   fs.rmSync(dir, { recursive: true, force: true });
@@ -174,7 +203,7 @@ async function oneRun(tool, run, units) {
         restarted: restarted(before, after),
         ssh: after.accepted - before.accepted,
         ...(late ? { late } : {}),
-        ...(tool === "this package" ? { changes: packageChanges(r.stdout), peaks: r.peaks } : {}),
+        ...(tool === "this package" ? { changes: packageChanges(r.stdout), peaks: r.peaks, state: stateSize(dir) } : {}),
       };
       log(
         `${tool} run ${run} ${phase}: ${r.seconds.toFixed(2)} s, ${row.restarted.length} (re)started, ${row.ssh} ssh${row.changes !== undefined ? `, ${row.changes} changes` : ""}`,
@@ -222,6 +251,42 @@ function table(rows) {
   return [fmt(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...lines.map(fmt)].join("\n");
 }
 
+/** The speed goals, each as measured in this run against its target. */
+function goals(rows, floors) {
+  const med = (tool, phase) => median(rows.filter((r) => r.tool === tool && r.phase === phase).map((r) => r.seconds));
+  const pkg = rows.filter((r) => r.tool === "this package");
+  if (!pkg.length) return [];
+  const lines = ["| goal | measured | target |", "|------|----------|--------|"];
+  const row = (goal, value, target, ok) => lines.push(`| ${goal} | ${value} | ${target} ${ok ? "(met)" : "(not met)"} |`);
+  if (floors.length) {
+    const floor = median(floors.map((f) => f.noop));
+    const x = med("this package", "no-op") / floor;
+    row(`no-op up vs the engine floor (${floor.toFixed(2)} s, same resources, instant provider)`, `${x.toFixed(2)}x`, "<= 1.3x", x <= 1.3);
+  }
+  if (rows.some((r) => r.tool === "lower bound")) {
+    const x = med("this package", "fresh") / med("lower bound", "fresh");
+    row("fresh up vs the lower bound", `${x.toFixed(2)}x`, "<= 2.5x", x <= 2.5);
+  }
+  if (rows.some((r) => r.tool === "ansible")) {
+    const x = med("this package", "one change") / med("ansible", "one change");
+    row("one change vs Ansible (code shipped with unarchive)", `${x.toFixed(2)}x`, "<= 0.3x", x <= 0.3);
+  }
+  const states = pkg.filter((r) => r.state).map((r) => r.state);
+  const last = states[states.length - 1];
+  if (last) {
+    const kb = last.bytes / last.resources / 1024;
+    row(
+      `state per resource (${(last.bytes / 1024).toFixed(0)} KB, ${last.resources} resources)`,
+      `${kb.toFixed(2)} KB`,
+      "<= 3 KB",
+      kb <= 3,
+    );
+  }
+  const peak = Math.max(...pkg.filter((r) => r.phase === "fresh").map((r) => r.peaks?.cli ?? 0)) / 1024;
+  row("peak RSS of the operator command, fresh up", `${peak.toFixed(0)} MB`, "<= 183 MB", peak <= 183);
+  return lines;
+}
+
 function machine() {
   const kernel = fs.readFileSync("/proc/sys/kernel/osrelease", "utf8").trim();
   const ansible = spawnSync("ansible-playbook", ["--version"], { encoding: "utf8" }).stdout.split("\n")[0] ?? "?";
@@ -257,6 +322,8 @@ async function main() {
   const evaluation = JSON.parse(
     spawnSync(process.execPath, [path.join(ROOT, "bench", "evaluate.mjs")], { cwd: ROOT, encoding: "utf8" }).stdout,
   );
+  const floors = [];
+  if (!ONLY || ONLY.includes("pkg")) for (let run = 1; run <= RUNS; run++) floors.push(await floorRun(evaluation.shape, run));
   const fresh = rows.filter((r) => r.tool === "this package" && r.phase === "fresh");
   const mb = (role) => `${(Math.max(...fresh.map((r) => r.peaks[role] ?? 0)) / 1024).toFixed(0)} MB`;
   const text = [
@@ -271,6 +338,8 @@ async function main() {
     `runs: ${RUNS} per tool (fresh host each); "(re)started" = units whose ActiveEnterTimestampMonotonic moved; "ssh conns" = sshd "Accepted" logins during the converge.`,
     `program evaluation under mocks (sandbox stack, ${evaluation.resources} resources): ${evaluation.eval_ms.toFixed(0)} ms (+ ${evaluation.load_ms.toFixed(0)} ms loading the program)`,
     `peak RSS during a fresh up: operator command ${mb("cli")}, dynamic provider ${mb("provider")}, pulumi engine ${mb("engine")}`,
+    "",
+    ...goals(rows, floors),
   ].join("\n");
   console.log(text);
   // The committed results are the full runs'; a quick (CI) run writes beside the sandboxes instead.

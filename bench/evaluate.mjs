@@ -1,9 +1,11 @@
 /**
  * Program evaluation time under Pulumi mocks (no engine, no host): the
  * sandbox stack's config with a fake host and tokens, run through
- * runProgram() from dist/. Prints JSON {load_ms, eval_ms, resources}:
+ * runProgram() from dist/. Prints JSON {load_ms, eval_ms, resources, shape}:
  * load = requiring the program module; eval = from runProgram() to the last
- * resource registration (the program's applies settled).
+ * resource registration (the program's applies settled); shape = every
+ * registration in order (type, name, custom, parent, provider and
+ * dependsOn as indexes into the list): what the engine-floor stack copies.
  *   node bench/evaluate.mjs
  */
 import * as fs from "fs";
@@ -43,6 +45,35 @@ config["quantlab:sshPrivateKey"] = "-----BEGIN OPENSSH PRIVATE KEY-----\nunused\
 const { TOKEN_NAMES } = require(path.join(ROOT, "dist", "model", "catalog.js"));
 config["quantlab:tokens"] = JSON.stringify(Object.fromEntries(TOKEN_NAMES.map((t, i) => [t, `token-${t}-${i}-0123456789abcdef`])));
 
+// The graph the engine sees: each RegisterResource request's parent, provider and dependencies.
+const shape = [];
+const index = new Map();
+const monitor = pulumi.runtime.getMonitor();
+const register = monitor.registerResource.bind(monitor);
+monitor.registerResource = (req, callback) =>
+  register(req, (err, resp) => {
+    if (!err) {
+      const ref = (urn) => (urn ? index.get(urn.split("::").slice(0, 4).join("::")) : undefined);
+      index.set(resp.getUrn(), shape.length);
+      shape.push({
+        type: req.getType(),
+        name: req.getName(),
+        custom: req.getCustom(),
+        parent: ref(req.getParent()),
+        provider: ref(req.getProvider() || undefined),
+        deps: [
+          ...new Set(
+            req
+              .getDependenciesList()
+              .map(ref)
+              .filter((i) => i !== undefined),
+          ),
+        ],
+      });
+    }
+    callback(err, resp);
+  });
+
 const t0 = process.hrtime.bigint();
 const { runProgram } = require(path.join(ROOT, "dist", "program.js"));
 const t1 = process.hrtime.bigint();
@@ -52,4 +83,4 @@ while (seen !== registered) {
   seen = registered;
   await new Promise((r) => setTimeout(r, 200));
 }
-console.log(JSON.stringify({ load_ms: Number(t1 - t0) / 1e6, eval_ms: Number(last - t1) / 1e6, resources: registered }));
+console.log(JSON.stringify({ load_ms: Number(t1 - t0) / 1e6, eval_ms: Number(last - t1) / 1e6, resources: registered, shape }));

@@ -9,7 +9,7 @@
  */
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
-import type { HostPlan } from "../hostfiles/plan";
+import { fileAttributes, type HostPlan } from "../hostfiles/plan";
 import type { ServiceName } from "../model/catalog";
 import { bundleHash, bundleIndex, type BundleFile } from "../provider/code";
 import { fingerprintOf } from "../provider/generation";
@@ -99,21 +99,7 @@ export class QuantlabHost extends pulumi.ComponentResource {
       const unitFile = unitFileOf.get(f.path);
       const deps =
         f.kind === "sysusers" ? [tools] : f.kind === "tmpfiles" ? [sysusers] : [tmpfiles, code, unitFile ? files.get(unitFile) : undefined];
-      const file = new HostFile(
-        `${name}:${f.path}`,
-        {
-          host,
-          path: f.path,
-          sha256: hashes.get(f.path)!,
-          mode: f.mode,
-          owner: f.owner,
-          group: f.group,
-          onChange: f.onChange,
-          createParent: f.createParent,
-          verify: f.verify,
-        },
-        child(f.path, deps),
-      );
+      const file = new HostFile(`${name}:${f.path}`, { host, ...fileAttributes(f), sha256: hashes.get(f.path)! }, child(f.path, deps));
       files.set(f.path, file);
       if (f.kind === "sysusers") sysusers = file;
       if (f.kind === "tmpfiles") {

@@ -40,6 +40,17 @@ export function statBundleScript(rootDir: string, owner: string): Script {
   ]);
 }
 
+/** statBundleScript's output: path -> sha256 (or `absent`). */
+export function parseBundleHashes(out: string): Map<string, string> {
+  return new Map(
+    out
+      .trim()
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => [l.slice(l.indexOf(" ") + 1), l.slice(0, l.indexOf(" "))] as const),
+  );
+}
+
 /** statBundleScript with the paths in the script (for a snapshot, whose stdin is taken). */
 export function statBundleFilesScript(rootDir: string, owner: string, files: readonly string[]): Script {
   const dir = path(rootDir);

@@ -10,7 +10,7 @@ import { checkoutCommitScript, checkoutStateScript, parseCheckoutState } from ".
 import { deleteFileScript, parseFileState, reloadCommands, statFileScript, writeFileScript, type FileTarget } from "./files";
 import { gateScript, parseGate, parseSettle, settleScript, type GateResult, type SettleResult, type Started } from "./gate";
 import { bearer, deactivateScript } from "./units";
-import { statBundleScript, writeCodeFileScript } from "./bundle";
+import { parseBundleHashes, statBundleScript, writeCodeFileScript } from "./bundle";
 import { lines, root, ROOT_WHO, type Script } from "./script";
 import type { HostSession } from "./session";
 
@@ -213,13 +213,7 @@ async function restoreCode(s: HostSession, code: GenerationRecord["code"], resto
   }
   const files = Object.entries(code.files);
   const out = await s.must("code state", statBundleScript(code.root, code.user), { stdin: files.map(([rel]) => `${rel}\n`).join("") });
-  const hashes = new Map(
-    out
-      .trim()
-      .split("\n")
-      .filter(Boolean)
-      .map((l) => [l.slice(l.indexOf(" ") + 1), l.slice(0, l.indexOf(" "))] as const),
-  );
+  const hashes = parseBundleHashes(out);
   const differ = files.filter(([rel, f]) => hashes.get(rel) !== f.sha256);
   await Promise.all(
     differ.map(([rel, f]) =>

@@ -38,6 +38,17 @@ export interface PlannedFile {
   readonly verify: VerifyMode;
 }
 
+/** What a file is on the host besides its content: the HostFile's inputs and a generation's record share it. */
+export const fileAttributes = (f: PlannedFile) => ({
+  path: f.path,
+  mode: f.mode,
+  owner: f.owner,
+  group: f.group,
+  onChange: f.onChange,
+  createParent: f.createParent,
+  verify: f.verify,
+});
+
 export interface PlannedUnit {
   readonly service: ServiceName;
   /** e.g. `quantlab-replayd.service` */

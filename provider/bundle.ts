@@ -7,7 +7,7 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { BUNDLE_DEADLINE_S, deleteBundleScript, statBundleScript, writeBundleScript } from "../host/bundle";
+import { BUNDLE_DEADLINE_S, deleteBundleScript, parseBundleHashes, statBundleScript, writeBundleScript } from "../host/bundle";
 import { tarball } from "../host/tar";
 import type { HostContext } from "./context";
 import { providerOf, type Kind } from "./kind";
@@ -56,13 +56,7 @@ export const bundleKind: Kind<HostBundleInputs> = {
       script: statBundleScript(p.root, p.user),
       opts: { stdin: list(Object.keys(p.files)) },
     }));
-    const hashes = new Map(
-      out
-        .trim()
-        .split("\n")
-        .filter(Boolean)
-        .map((l) => [l.slice(l.indexOf(" ") + 1), l.slice(0, l.indexOf(" "))] as const),
-    );
+    const hashes = parseBundleHashes(out);
     if (hashes.size === 0 || [...hashes.values()].every((h) => h === "absent")) return undefined;
     // Mode is not read back; a changed hash keeps the wanted mode so the diff names the content only.
     const files = Object.fromEntries(Object.entries(p.files).map(([f, v]) => [f, `${v.split(" ")[0]} ${hashes.get(f) ?? "absent"}`]));

@@ -14,6 +14,7 @@ import { listGenerationsScript, parseGenerations, recordGenerationScript, type S
 import { failureText } from "../host/report";
 import { generations, settle, type GenerationRecord } from "../host/rollout";
 import { writtenByRoot } from "../host/files";
+import { fileAttributes } from "../hostfiles/plan";
 import type { HostContext } from "./context";
 import { hostRun, rollbackHost, softFailures } from "./hostrun";
 import { providerOf, type Kind } from "./kind";
@@ -57,21 +58,7 @@ export function fingerprintOf(parts: {
 
 function record(c: HostContext, p: HostGenerationInputs, previous?: GenerationRecord): GenerationRecord & { fingerprint: string } {
   const sha = (t: string) => crypto.createHash("sha256").update(t).digest("hex");
-  const files = Object.fromEntries(
-    c.plan.files.map((f) => [
-      f.path,
-      {
-        path: f.path,
-        mode: f.mode,
-        owner: f.owner,
-        group: f.group,
-        onChange: f.onChange,
-        createParent: f.createParent,
-        verify: f.verify,
-        sha256: sha(f.content),
-      },
-    ]),
-  );
+  const files = Object.fromEntries(c.plan.files.map((f) => [f.path, { ...fileAttributes(f), sha256: sha(f.content) }]));
   const code = c.parsed.config.code;
   const rt = c.parsed.model.runtime;
   const codeRecord: GenerationRecord["code"] = code.git

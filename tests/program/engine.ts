@@ -16,6 +16,9 @@ export interface Registration {
   deleteBeforeReplace: boolean;
   /** Inputs as serialized for the engine (secrets are wrapped in sig envelopes). */
   inputs: Record<string, unknown>;
+  /** The declaring code's position and stack, as sent to the engine (stored in the state with the resource). */
+  sourcePosition: string | undefined;
+  stackFrames: number;
 }
 
 export async function recordRegistrations(): Promise<Registration[]> {
@@ -44,6 +47,8 @@ export async function recordRegistrations(): Promise<Registration[]> {
           retainOnDelete: req.getRetainondelete() ?? false,
           deleteBeforeReplace: req.getDeletebeforereplace(),
           inputs: req.getObject()?.toJavaScript() ?? {},
+          sourcePosition: req.getSourceposition()?.getUri(),
+          stackFrames: req.getStacktrace()?.getFramesList().length ?? 0,
         });
       }
       callback(err, resp);

@@ -204,6 +204,11 @@ describe("the prod stack under mocks", () => {
     expect(String(regs.find((r) => r.type === FILE)!.inputs.__provider)).toBe(stubText("file"));
   });
 
+  it("registers without the declaring code's stack or source position (nothing reads them; they would be stored with every resource)", () => {
+    expect(regs.length).toBeGreaterThan(40);
+    expect(regs.filter((r) => r.sourcePosition !== undefined || r.stackFrames > 0).map((r) => r.name)).toEqual([]);
+  });
+
   it("never carries a token or the private key outside a secret value", () => {
     const SECRET_SIG = "4dabf18193072939515e22adb298388d";
     const plaintext: string[] = [];
