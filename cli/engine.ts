@@ -14,7 +14,9 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import * as pulumi from "@pulumi/pulumi";
-import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { version as SDK_VERSION } from "@pulumi/pulumi/version";
+import { SemVer } from "semver";
 import { runProgram } from "../program";
 import { PROVIDER_ENV } from "../provider/stub";
 import { HANDSHAKES_ENV } from "../host/handshakes";
@@ -105,15 +107,13 @@ export async function openStack(opts: StackOptions): Promise<OpenStack> {
     env = baseEnv(STATE_DIR, undefined);
   }
 
-  const pulumiCommand = await PulumiCommand.get({ root: TOOLS_DIR, skipVersionCheck: true });
   const program = async () => {
     const out = runProgram(pulumi.runtime.allConfig(), ROOT);
     return { units: out.units, healthUrls: out.healthUrls, buckets: out.buckets, startupLevels: out.startupLevels };
   };
-  const stack = await LocalWorkspace.createOrSelectStack(
-    { stackName: opts.stack, projectName: PROJECT, program },
-    { workDir, envVars: env, pulumiCommand },
-  );
+  // The workspace's project is workDir's Pulumi.yaml (the project root's, or its copy in the sandbox directory).
+  const workspace = await LocalWorkspace.create({ program, workDir, envVars: env, pulumiCommand: pinnedCommand() });
+  const stack = await selectStack(workspace, opts.stack, env.PULUMI_BACKEND_URL!);
   skipResultQueries(stack);
 
   if (sandboxes) {
@@ -121,6 +121,33 @@ export async function openStack(opts: StackOptions): Promise<OpenStack> {
     await sandboxSecrets(configFile, workDir, sandboxes.privateKeyPath, (k, v) => setSecret(o, k, v));
   }
   return { stack, configFile, workDir, env, ...(sandboxes ? { sandboxes } : {}) };
+}
+
+/**
+ * The pinned CLI as the Automation API drives it. PulumiCommand.get() would run `pulumi version` (half a second) to
+ * learn a version the toolchain pins: the CLI in .tools/bin is the SDK's version (scripts/pulumi-toolchain.sh builds
+ * or accepts only that one).
+ */
+function pinnedCommand(): PulumiCommand {
+  return Reflect.construct(PulumiCommand, [PULUMI, new SemVer(SDK_VERSION)]) as PulumiCommand;
+}
+
+/**
+ * The stack, created when the backend has none of that name. A stack the file backend already holds is taken as it
+ * is: every command names it with --stack, so `pulumi stack select` (half a second, to record a selection nothing
+ * reads) is skipped.
+ */
+async function selectStack(workspace: LocalWorkspace, name: string, backendUrl: string): Promise<Stack> {
+  const dir = backendUrl.startsWith("file://") ? path.join(backendUrl.slice("file://".length), ".pulumi", "stacks", PROJECT) : undefined;
+  const held = dir !== undefined && [".json", ".json.gz"].some((ext) => fs.existsSync(path.join(dir, `${name}${ext}`)));
+  if (!held) return Stack.createOrSelect(name, workspace);
+  const selectStackCommand = workspace.selectStack;
+  workspace.selectStack = async () => {};
+  try {
+    return await Stack.select(name, workspace);
+  } finally {
+    workspace.selectStack = selectStackCommand;
+  }
 }
 
 /**
