@@ -58,19 +58,34 @@ export function writeAnsibleProject(dir, plan, code, host) {
     const cmd = f.kind === "sysusers" ? `systemd-sysusers ${f.path}` : `systemd-tmpfiles --create ${f.path}`;
     tasks.push({ name: `apply ${f.path}`, "ansible.builtin.command": cmd, when: `${reg}.changed` });
   }
+  // BENCH_ANSIBLE_CODE=copy ships the tree with a directory copy instead, to compare the two in one run.
+  if (process.env.BENCH_ANSIBLE_CODE === "copy")
+    tasks.push({
+      name: "code",
+      "ansible.builtin.copy": {
+        src: `${path.resolve(code.localDir)}/`,
+        dest: `${code.root}/`,
+        owner: code.user,
+        group: code.group,
+        mode: "preserve",
+      },
+      notify: plan.units.map((u) => topic(u.service)),
+    });
   // The same tree gives the same tarball (sorted names, fixed times and owners): unarchive then finds nothing to do.
-  const tarball = path.join(dir, "files", "code.tar");
-  const tar = spawnSync(
-    "tar",
-    ["-C", path.resolve(code.localDir), "--sort=name", "--mtime=@0", "--owner=0", "--group=0", "--numeric-owner", "-cf", tarball, "."],
-    { encoding: "utf8" },
-  );
-  if (tar.status !== 0) throw new Error(`tar of the code tree failed: ${tar.stderr}`);
-  tasks.push({
-    name: "code",
-    "ansible.builtin.unarchive": { src: tarball, dest: `${code.root}/`, owner: code.user, group: code.group },
-    notify: plan.units.map((u) => topic(u.service)),
-  });
+  else {
+    const tarball = path.join(dir, "files", "code.tar");
+    const tar = spawnSync(
+      "tar",
+      ["-C", path.resolve(code.localDir), "--sort=name", "--mtime=@0", "--owner=0", "--group=0", "--numeric-owner", "-cf", tarball, "."],
+      { encoding: "utf8" },
+    );
+    if (tar.status !== 0) throw new Error(`tar of the code tree failed: ${tar.stderr}`);
+    tasks.push({
+      name: "code",
+      "ansible.builtin.unarchive": { src: tarball, dest: `${code.root}/`, owner: code.user, group: code.group },
+      notify: plan.units.map((u) => topic(u.service)),
+    });
+  }
   for (const f of plan.files.filter((f) => f.kind !== "sysusers" && f.kind !== "tmpfiles")) {
     const notify = [...(f.onChange === "daemon-reload" ? ["reload systemd"] : []), ...readers(f.path).map(topic)];
     if (f.createParent)
