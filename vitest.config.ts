@@ -2,10 +2,6 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    // The e2e files wait on hosts (SSH, health gates, systemd) more than they compute: three at a time keep
-    // two cores busy. Each has its own sandbox host(s) and stack, so they share nothing.
-    maxWorkers: 3,
-    minWorkers: 1,
     projects: [
       {
         test: {

