@@ -222,11 +222,11 @@ describe("the README and docs/", () => {
 
   it("the link check catches a missing file, a missing heading and a link out of the repository", () => {
     const text =
-      "[a](docs/nope.md) [b](docs/reference.md#no-such) [c](../shared/STYLE.md) [d](docs/reference.md#config-keys) `[e](in/code.md)`";
+      "[a](docs/nope.md) [b](docs/reference.md#no-such) [c](../elsewhere/NOTES.md) [d](docs/reference.md#config-keys) `[e](in/code.md)`";
     expect(brokenLinks("README.md", text, repoFile)).toEqual([
       "README.md: docs/nope.md: no docs/nope.md",
       "README.md: docs/reference.md#no-such: no heading #no-such in docs/reference.md",
-      "README.md: ../shared/STYLE.md points outside the repository",
+      "README.md: ../elsewhere/NOTES.md points outside the repository",
     ]);
   });
 
