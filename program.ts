@@ -64,7 +64,7 @@ export function runProgram(allConfig: Readonly<Record<string, string>>, projectD
     for (const name of wave) {
       const h = byName.get(name)!;
       const label = fleet ? name : SINGLE_HOST_LABEL;
-      const plan = planHost(h.model, secrets.tokens);
+      const plan = planHost(h.model, secrets.tokens, secrets.s3);
       const provider = new HostProvider(
         label,
         { config: stableJson(hostConfig(parsed, h)), secrets: secretsJson, stack },

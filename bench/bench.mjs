@@ -59,13 +59,17 @@ function ensureAnsible() {
 const baseDoc = () => YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.sandbox.yaml"), "utf8"));
 
 /** The stack config as the program would see it, for the peers (same values the package gets). */
-function peerPlan(host, tokens, fills) {
+function peerPlan(host, tokens, fills, dir) {
   const doc = baseDoc();
   const all = Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
   all["quantlab:host"] = JSON.stringify({ address: host.address, port: host.port, user: host.user, hostKey: host.hostKey });
   all["quantlab:sshPrivateKey"] = host.privateKey ?? fs.readFileSync(host.privateKeyPath, "utf8");
   all["quantlab:tokens"] = JSON.stringify(tokens);
   all["quantlab:env"] = JSON.stringify({ ...(doc.config["quantlab:env"] ?? {}), executionStreamFills: fills });
+  // The sandbox's S3 keys, as the package's sandbox stack signs with them (the same env files, same files).
+  const s3 = dir && fs.existsSync(path.join(dir, "s3.json")) ? JSON.parse(fs.readFileSync(path.join(dir, "s3.json"), "utf8")) : undefined;
+  if (s3)
+    all["quantlab:s3"] = JSON.stringify({ ...doc.config["quantlab:s3"], accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey });
   const { config, model, secrets } = parseStackConfig(all);
   const code = {
     root: model.runtime.backendRoot,
@@ -73,7 +77,7 @@ function peerPlan(host, tokens, fills) {
     group: model.runtime.group,
     localDir: path.resolve(ROOT, config.code.localDir),
   };
-  return { plan: planHost(model, secrets.tokens), code: { ...code, files: readBundle(code.localDir) } };
+  return { plan: planHost(model, secrets.tokens, secrets.s3), code: { ...code, files: readBundle(code.localDir) } };
 }
 
 /** One tool on one fresh host: converge(phase) runs the phase's converge and returns the timed result. */
@@ -81,14 +85,14 @@ const TOOLS = {
   "lower bound": (dir, host) => {
     const tokens = Object.fromEntries(TOKEN_NAMES.map((t) => [t, crypto.randomBytes(24).toString("hex")]));
     return async (phase) => {
-      const { plan, code } = peerPlan(host, tokens, phase === "one change");
+      const { plan, code } = peerPlan(host, tokens, phase === "one change", dir);
       return timed("bash", [path.join(ROOT, "scripts", "sandbox.sh"), "ssh", dir, "bash", "-s"], { input: lowerBoundScript(plan, code) });
     };
   },
   ansible: (dir, host) => {
     const tokens = Object.fromEntries(TOKEN_NAMES.map((t) => [t, crypto.randomBytes(24).toString("hex")]));
     return async (phase) => {
-      const { plan, code } = peerPlan(host, tokens, phase === "one change");
+      const { plan, code } = peerPlan(host, tokens, phase === "one change", dir);
       const project = path.join(dir, "ansible");
       fs.rmSync(project, { recursive: true, force: true });
       const p = writeAnsibleProject(project, plan, code, { ...host, knownHosts: path.join(dir, "known_hosts") });

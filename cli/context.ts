@@ -88,7 +88,7 @@ export async function stackContext(inv: Invocation, opts: { needsOneHost?: strin
       label,
       resource: fleet ? h.name : SINGLE_HOST_LABEL,
       host: h,
-      plan: planHost(h.model, parsed.secrets.tokens),
+      plan: planHost(h.model, parsed.secrets.tokens, parsed.secrets.s3),
       session: sessionTo(parsed, all, h, label),
     };
   });

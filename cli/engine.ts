@@ -118,7 +118,7 @@ export async function openStack(opts: StackOptions): Promise<OpenStack> {
 
   if (sandboxes) {
     const o = { workDir, env, stack: opts.stack, configFile };
-    await sandboxSecrets(configFile, workDir, sandboxes.privateKeyPath, (k, v) => setSecret(o, k, v));
+    await sandboxSecrets(configFile, workDir, sandboxes, (k, v) => setSecret(o, k, v), readDoc(base));
   }
   return { stack, configFile, workDir, env, ...(sandboxes ? { sandboxes } : {}) };
 }

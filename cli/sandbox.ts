@@ -18,6 +18,13 @@ export interface SandboxHostInfo {
   readonly hostKey: string;
 }
 
+/** The sandbox host's S3 server (scripts/sandbox/s3.sh): its endpoint as the host sees it, and its keys. */
+export interface SandboxS3 {
+  readonly endpoint: string;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+}
+
 export class Sandbox {
   private constructor(
     readonly stateDir: string,
@@ -66,6 +73,25 @@ export class Sandbox {
       "authorize",
       line,
     ]);
+  }
+
+  /** The S3 server's endpoint and keys (STATE/s3.json, 0600). */
+  s3(): SandboxS3 {
+    return JSON.parse(fs.readFileSync(path.join(this.stateDir, "s3.json"), "utf8")) as SandboxS3;
+  }
+
+  /** Makes the S3 server take these keys (a fleet's hosts all take the stack's); idempotent. */
+  async useS3Keys(keys: Pick<SandboxS3, "accessKeyId" | "secretAccessKey">): Promise<void> {
+    const current = this.s3();
+    if (current.accessKeyId === keys.accessKeyId && current.secretAccessKey === keys.secretAccessKey) return;
+    const env = `ROOT_ACCESS_KEY_ID=${keys.accessKeyId}\nROOT_SECRET_ACCESS_KEY=${keys.secretAccessKey}\n`;
+    // The keys go on stdin: never in a command line.
+    await must("bash", [SCRIPT, "ssh", this.stateDir, "umask 077; cat > /etc/sandbox-s3.env && systemctl restart sandbox-s3"], {
+      input: env,
+    });
+    const file = path.join(this.stateDir, "s3.json");
+    fs.writeFileSync(`${file}.tmp`, JSON.stringify({ ...current, ...keys }), { mode: 0o600 });
+    fs.renameSync(`${file}.tmp`, file);
   }
 
   async reboot(): Promise<void> {

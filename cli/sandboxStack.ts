@@ -12,13 +12,14 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { TOKEN_NAMES } from "../model/catalog";
 import { must } from "./run";
-import { Sandbox } from "./sandbox";
+import { Sandbox, type SandboxS3 } from "./sandbox";
 
 type StackDoc = { encryptionsalt?: string; secretsprovider?: string; config?: Record<string, unknown> };
 export const readDoc = (file: string): StackDoc =>
   fs.existsSync(file) ? ((YAML.parse(fs.readFileSync(file, "utf8")) as StackDoc | null) ?? {}) : {};
 
 const SECRET_KEYS = ["quantlab:tokens", "quantlab:sshPrivateKey", "quantlab:sshKeyPassphrase"];
+const S3_KEY_LEAVES = ["accessKeyId", "secretAccessKey"] as const;
 const NAME = /^[a-z0-9-]{1,40}$/;
 
 /** The entry names of a base config's `quantlab:hosts`, or undefined for a single-host config. */
@@ -38,6 +39,8 @@ export interface SandboxHosts {
   readonly hosts: ReadonlyMap<string | undefined, Sandbox>;
   /** The private key every host of the stack accepts. */
   readonly privateKeyPath: string;
+  /** The keys every host's S3 server takes. */
+  readonly s3: SandboxS3;
 }
 
 /** Boots (or reuses) the stack's sandbox host(s), in parallel; a fleet's hosts all accept the stack's own key. */
@@ -45,7 +48,7 @@ export async function sandboxHosts(dir: string, base: StackDoc): Promise<Sandbox
   const names = fleetNames(base);
   if (!names) {
     const sandbox = await Sandbox.up(dir);
-    return { hosts: new Map([[undefined, sandbox]]), privateKeyPath: sandbox.host.privateKeyPath };
+    return { hosts: new Map([[undefined, sandbox]]), privateKeyPath: sandbox.host.privateKeyPath, s3: sandbox.s3() };
   }
   const key = path.join(dir, "id_ed25519");
   fs.mkdirSync(dir, { recursive: true });
@@ -58,7 +61,9 @@ export async function sandboxHosts(dir: string, base: StackDoc): Promise<Sandbox
       return [n, sandbox] as const;
     }),
   );
-  return { hosts: new Map(hosts), privateKeyPath: key };
+  const s3 = hosts[0]![1].s3();
+  await Promise.all(hosts.slice(1).map(([, sandbox]) => sandbox.useS3Keys(s3)));
+  return { hosts: new Map(hosts), privateKeyPath: key, s3 };
 }
 
 type CodeDoc = { git?: { remote?: unknown; ref?: unknown } } | undefined;
@@ -85,6 +90,12 @@ export function writeSandboxConfig(base: StackDoc, target: string, sandboxes: Sa
       ...connection(sandboxes.hosts.get(h.name as string)!),
     }));
   for (const k of SECRET_KEYS) if (old.config?.[k] !== undefined) config[k] = old.config[k];
+  // The S3 keys set earlier (encrypted leaves of quantlab:s3) stay beside the base's settings.
+  const oldS3 = (old.config?.["quantlab:s3"] ?? {}) as Record<string, unknown>;
+  if (config["quantlab:s3"] && typeof config["quantlab:s3"] === "object")
+    for (const leaf of S3_KEY_LEAVES)
+      if (oldS3[leaf] !== undefined && (config["quantlab:s3"] as Record<string, unknown>)[leaf] === undefined)
+        config["quantlab:s3"] = { ...(config["quantlab:s3"] as object), [leaf]: oldS3[leaf] };
   config["quantlab:code"] = keepDeployedRef(config["quantlab:code"], old.config?.["quantlab:code"]);
   if (config["quantlab:code"] === undefined) delete config["quantlab:code"];
   const doc: StackDoc = { ...(old.encryptionsalt ? { encryptionsalt: old.encryptionsalt } : {}), config };
@@ -98,23 +109,46 @@ export function sandboxPassphrase(dir: string): string {
   return fs.readFileSync(file, "utf8").trim();
 }
 
-/** The secrets a sandbox stack sets itself: each missing token, and the SSH key when it changed. */
+/** Sets `value` as `key` unless the stack file has it and it is the one set last (its hash in workDir/<name>). */
+async function setWhenChanged(have: boolean, workDir: string, name: string, value: string, set: () => Promise<void>): Promise<void> {
+  const stamp = path.join(workDir, name);
+  const hash = crypto.createHash("sha256").update(value).digest("hex");
+  if (have && fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8") === hash) return;
+  await set();
+  fs.writeFileSync(stamp, hash, { mode: 0o600 });
+}
+
+/**
+ * The secrets a sandbox stack sets itself: each missing token, the SSH key and the S3 server's keys when they
+ * changed (with a new sandbox), unless the base file sets its own S3 keys.
+ */
 export async function sandboxSecrets(
   configFile: string,
   workDir: string,
-  privateKeyPath: string,
+  sandboxes: Pick<SandboxHosts, "privateKeyPath" | "s3">,
   set: (key: string, value: string) => Promise<void>,
+  base: StackDoc = {},
 ): Promise<void> {
   const have = readDoc(configFile).config ?? {};
   const tokens = (have["quantlab:tokens"] ?? {}) as Record<string, unknown>;
   for (const t of TOKEN_NAMES) if (tokens[t] === undefined) await set(`quantlab:tokens.${t}`, crypto.randomBytes(24).toString("hex"));
-  // The key changes only with a new sandbox: set it again only then (one CLI call less per command).
-  const key = fs.readFileSync(privateKeyPath, "utf8");
-  const keySet = path.join(workDir, "ssh-key-set.sha256");
-  const keyHash = crypto.createHash("sha256").update(key).digest("hex");
-  const current = have["quantlab:sshPrivateKey"] !== undefined && fs.existsSync(keySet) && fs.readFileSync(keySet, "utf8") === keyHash;
-  if (!current) {
-    await set("quantlab:sshPrivateKey", key);
-    fs.writeFileSync(keySet, keyHash, { mode: 0o600 });
-  }
+  // The keys change only with a new sandbox: set them again only then (one CLI call less per command).
+  const key = fs.readFileSync(sandboxes.privateKeyPath, "utf8");
+  await setWhenChanged(have["quantlab:sshPrivateKey"] !== undefined, workDir, "ssh-key-set.sha256", key, () =>
+    set("quantlab:sshPrivateKey", key),
+  );
+  const own = (base.config?.["quantlab:s3"] ?? {}) as Record<string, unknown>;
+  if (own.accessKeyId !== undefined || own.secretAccessKey !== undefined) return;
+  const s3 = (have["quantlab:s3"] ?? {}) as Record<string, unknown>;
+  const { accessKeyId, secretAccessKey } = sandboxes.s3;
+  await setWhenChanged(
+    s3.accessKeyId !== undefined && s3.secretAccessKey !== undefined,
+    workDir,
+    "s3-keys-set.sha256",
+    `${accessKeyId}:${secretAccessKey}`,
+    async () => {
+      await set("quantlab:s3.accessKeyId", accessKeyId);
+      await set("quantlab:s3.secretAccessKey", secretAccessKey);
+    },
+  );
 }

@@ -1,6 +1,6 @@
 /**
  * QuantlabHost: ships one host plan (hostfiles/plan.ts) to one host, through
- * that host's own provider. Order: owner -> tools -> sysusers -> tmpfiles ->
+ * that host's own provider. Order: owner -> tools -> (adopted buckets checked) -> sysusers -> tmpfiles ->
  * (code) -> every other file, a service's env file after its unit file (a
  * unit systemd rejects stops its env file too, so the pair on disk stays
  * consistent); each unit after the files it reads and the units it starts
@@ -14,6 +14,7 @@ import type { ServiceName } from "../model/catalog";
 import { bundleHash, bundleIndex, type BundleFile } from "../provider/code";
 import { fingerprintOf } from "../provider/generation";
 import {
+  HostBuckets,
   HostBundle,
   HostCheckout,
   HostFile,
@@ -82,6 +83,23 @@ export class QuantlabHost extends pulumi.ComponentResource {
       child("tools", [owner]),
     );
 
+    // The adopted buckets answer to the services' keys, asked from the host: else nothing after the tools is touched.
+    const b = plan.buckets;
+    const buckets = b
+      ? new HostBuckets(
+          `${name}:buckets`,
+          {
+            host,
+            endpoint: b.endpoint,
+            region: b.region,
+            signed: b.signed,
+            buckets: Object.fromEntries(b.buckets.map((x) => [x.name, x.key])),
+            answers: Object.fromEntries(b.buckets.map((x) => [x.name, "ok" as const])),
+          },
+          child("buckets", [tools]),
+        )
+      : undefined;
+
     const files = new Map<string, HostFile>();
     let sysusers: HostFile | undefined;
     let tmpfiles: HostFile | undefined;
@@ -98,7 +116,11 @@ export class QuantlabHost extends pulumi.ComponentResource {
     for (const f of plan.files) {
       const unitFile = unitFileOf.get(f.path);
       const deps =
-        f.kind === "sysusers" ? [tools] : f.kind === "tmpfiles" ? [sysusers] : [tmpfiles, code, unitFile ? files.get(unitFile) : undefined];
+        f.kind === "sysusers"
+          ? [tools, buckets]
+          : f.kind === "tmpfiles"
+            ? [sysusers]
+            : [tmpfiles, code, unitFile ? files.get(unitFile) : undefined];
       const file = new HostFile(`${name}:${f.path}`, { host, ...fileAttributes(f), sha256: hashes.get(f.path)! }, child(f.path, deps));
       files.set(f.path, file);
       if (f.kind === "sysusers") sysusers = file;

@@ -36,11 +36,39 @@ export function hostConfig(parsed: ParsedStack, host: ParsedHost): Record<string
   return Object.fromEntries(Object.entries(keys).map(([k, v]) => [`quantlab:${k}`, stableJson(v)]));
 }
 
-/** The stack's secrets as config keys (added to a host config inside the provider only). */
+const S3_SECRET_LEAVES = ["accessKeyId", "secretAccessKey"] as const;
+
+/** The S3 keys of a `quantlab:s3` value, as JSON text, when it has any. */
+function s3Secrets(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (value === null || typeof value !== "object") return undefined;
+  const leaves = S3_SECRET_LEAVES.flatMap((k) =>
+    (value as Record<string, unknown>)[k] !== undefined ? [[k, (value as Record<string, unknown>)[k]]] : [],
+  );
+  return leaves.length ? stableJson(Object.fromEntries(leaves)) : undefined;
+}
+
+/** The stack's secrets as config keys (added to a host config inside the provider only); of `quantlab:s3`, only its keys. */
 export function secretConfig(all: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(
-    ["quantlab:tokens", "quantlab:sshPrivateKey", "quantlab:sshKeyPassphrase"].flatMap((k) =>
+  const s3 = s3Secrets(all["quantlab:s3"]);
+  return Object.fromEntries([
+    ...["quantlab:tokens", "quantlab:sshPrivateKey", "quantlab:sshKeyPassphrase"].flatMap((k) =>
       all[k] !== undefined && all[k] !== "" ? [[k, all[k]!]] : [],
     ),
-  );
+    ...(s3 ? [["quantlab:s3", s3]] : []),
+  ]);
+}
+
+/** A host config with the stack's secrets added (secretConfig's): the S3 keys go into the host's `quantlab:s3`. */
+export function withSecrets(config: Readonly<Record<string, string>>, secrets: Readonly<Record<string, string>>): Record<string, string> {
+  const all = { ...config, ...secrets };
+  if (config["quantlab:s3"] !== undefined && secrets["quantlab:s3"] !== undefined)
+    all["quantlab:s3"] = stableJson({ ...JSON.parse(config["quantlab:s3"]), ...JSON.parse(secrets["quantlab:s3"]) });
+  return all;
 }

@@ -92,6 +92,17 @@ function parseJsonValue(name: string, text: string | undefined): { value?: unkno
   }
 }
 
+/**
+ * `quantlab:s3` without its two secret leaves, and the leaves apart (`s3Credentials`): the settings go
+ * through the schema and into the hosts' configs, the keys only where secrets go.
+ */
+function splitS3(value: unknown): Record<string, unknown> {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return { s3: value };
+  const { accessKeyId, secretAccessKey, ...settings } = value as Record<string, unknown>;
+  const given = accessKeyId !== undefined || secretAccessKey !== undefined;
+  return { s3: settings, ...(given ? { s3Credentials: { accessKeyId, secretAccessKey } } : {}) };
+}
+
 /** The raw values by name, and the problems of keys that are unknown or not JSON. */
 function readRaw(all: Readonly<Record<string, string>>): { raw: Record<string, unknown>; problems: string[] } {
   const problems: string[] = [];
@@ -102,6 +113,7 @@ function readRaw(all: Readonly<Record<string, string>>): { raw: Record<string, u
     if ((PLAIN_KEYS as readonly string[]).includes(name)) {
       const parsed = parseJsonValue(name, text);
       if (parsed.problem) problems.push(parsed.problem);
+      else if (name === "s3") Object.assign(raw, splitS3(parsed.value));
       else raw[name] = parsed.value;
     } else if (name === "tokens") {
       // Text that is no JSON stays text: secrets.ts names the shape without showing it.

@@ -119,6 +119,8 @@ const s3 = z.discriminatedUnion(
       ...s3Common,
       /** S3_COMPACT_ENDPOINT. */
       endpoint: endpointUrl,
+      /** The region requests are signed for (AWS_REGION of the S3 users). @default "us-east-1" */
+      region: region.default("us-east-1"),
     }),
   ],
   { error: 'expected mode "create" or "adopt"' },

@@ -7,6 +7,7 @@
  */
 import { CATALOG, has, type Capability, type ServiceDefinition, type ServiceName, type TokenName } from "../model/catalog";
 import type { Model, ResolvedService } from "../model/model";
+import type { S3Credentials } from "../model/input";
 import type { EnvVars } from "./render";
 
 /** The secret tokens by name (everything else an env file carries is in the model). */
@@ -52,8 +53,14 @@ function requireToken(tokens: Tokens, token: TokenName): string {
   return value;
 }
 
-/** The variables of one service's /etc/quantlab env file, in a stable order. */
-export function serviceEnv(model: Model, service: ResolvedService, tokens: Tokens): EnvVars {
+/** A service that talks to S3 (reads the compact bucket or writes run archives). */
+export const usesS3 = (def: ServiceDefinition): boolean => has(def, "s3-compact") || has(def, "s3-archive");
+
+/**
+ * The variables of one service's /etc/quantlab env file, in a stable order. An S3 user gets the region
+ * and, when the stack has them, the S3 keys (the SDK's own variable names); no other service does.
+ */
+export function serviceEnv(model: Model, service: ResolvedService, tokens: Tokens, s3?: S3Credentials): EnvVars {
   const vars: [string, string][] = [];
   const { def } = service;
   if (service.port !== undefined) vars.push([`${def.envPrefix}_PORT`, String(service.port)]);
@@ -67,6 +74,8 @@ export function serviceEnv(model: Model, service: ResolvedService, tokens: Token
   for (const v of SHARED_VARIABLES) {
     if (readsVariable(v, def)) vars.push([v.name, v.value(model)]);
   }
+  if (usesS3(def)) vars.push(["AWS_REGION", model.s3.region]);
+  if (usesS3(def) && s3) vars.push(["AWS_ACCESS_KEY_ID", s3.accessKeyId], ["AWS_SECRET_ACCESS_KEY", s3.secretAccessKey]);
   return vars;
 }
 

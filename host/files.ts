@@ -50,6 +50,14 @@ export function reloadCommands(action: ReloadAction, p: string, event: "write" |
     case "tmpfiles":
       // Removing the rules never removes the directories or their data.
       return event === "write" ? [root`systemd-tmpfiles --create ${file}`] : [];
+    case "python-module": {
+      if (event === "write") return [];
+      // The bytecode Python cached for it, then the cache and the module's directory if nothing else is in them.
+      const dir = path(p.slice(0, p.lastIndexOf("/")));
+      const cached = path(`${p.slice(0, p.lastIndexOf("/"))}/__pycache__`);
+      const module = word(baseOf(p).replace(/\.py$/, ""));
+      return [root`rm -f -- ${cached}/${module}.*.pyc; rmdir -- ${cached} ${dir} 2>/dev/null || :`];
+    }
   }
 }
 

@@ -5,8 +5,23 @@
  * exactly this list, and the offline tests judge exactly this list.
  */
 import type { Model, ResolvedService } from "../model/model";
-import { CATALOG, has, type ServiceName, type TokenName } from "../model/catalog";
-import { LOGROTATE_PATH, SYSUSERS_PATH, TMPFILES_PATH, cronFilePath, cronLogPath, envFilePath, unitFilePath } from "../model/paths";
+import type { S3Credentials } from "../model/input";
+import { CATALOG, has, type ServiceDefinition, type ServiceName, type TokenName } from "../model/catalog";
+import {
+  AWS_CONFIG_PATH,
+  AWS_CREDENTIALS_PATH,
+  AWS_PLUGIN_DIR,
+  AWS_PLUGIN_MODULE,
+  AWS_PROFILE_PATH,
+  LOGROTATE_PATH,
+  SYSUSERS_PATH,
+  TMPFILES_PATH,
+  cronFilePath,
+  cronLogPath,
+  envFilePath,
+  unitFilePath,
+} from "../model/paths";
+import { renderAwsConfig, renderAwsCredentials, renderAwsPlugin, renderAwsProfile } from "./awscli";
 import { renderUnit, type UnitSpec } from "../units/render";
 import { renderDotenv, renderEnvFile } from "../envfiles/render";
 import { dotenvEnv, dotenvReaders, serviceEnv, type Tokens } from "../envfiles/compose";
@@ -18,7 +33,7 @@ import { tmpfilesEntries } from "./layout";
 import type { ReloadAction, VerifyMode } from "../model/actions";
 import { HOST_TOOLS, type HostTool } from "../model/tools";
 
-export type FileKind = "sysusers" | "tmpfiles" | "unit" | "env" | "dotenv" | "cron" | "logrotate";
+export type FileKind = "sysusers" | "tmpfiles" | "unit" | "env" | "dotenv" | "cron" | "logrotate" | "awscli";
 
 export interface PlannedFile {
   readonly kind: FileKind;
@@ -67,7 +82,7 @@ export interface PlannedUnit {
 }
 
 export interface HostPlan {
-  /** Order: sysusers, tmpfiles, dotenv, per service unit + env, cron files, logrotate. */
+  /** Order: sysusers, tmpfiles, dotenv, per service unit + env, cron files, logrotate, root's AWS CLI config. */
   readonly files: readonly PlannedFile[];
   /** Startup order (levels flattened). */
   readonly units: readonly PlannedUnit[];
@@ -76,6 +91,20 @@ export interface HostPlan {
   readonly directories: readonly TmpfilesEntry[];
   /** The tools the runbook's procedures use: installed before anything else is touched. */
   readonly tools: readonly HostTool[];
+  /**
+   * The adopted buckets the enabled services use, each with the config key that names it: checked on the
+   * host, with the services' keys, before anything else of the host changes. Absent in mode "create"
+   * (the stack made them) and when no enabled service uses S3.
+   */
+  readonly buckets?: BucketCheck;
+}
+
+export interface BucketCheck {
+  readonly endpoint: string;
+  readonly region: string;
+  readonly buckets: readonly { readonly name: string; readonly key: string }[];
+  /** Requests are signed with the stack's keys; without them (the host's own role) they go unsigned. */
+  readonly signed: boolean;
 }
 
 const rootFile = {
@@ -105,7 +134,7 @@ function unitSpec(model: Model, svc: ResolvedService): UnitSpec {
   };
 }
 
-function serviceFiles(model: Model, svc: ResolvedService, tokens: Tokens): PlannedFile[] {
+function serviceFiles(model: Model, svc: ResolvedService, tokens: Tokens, s3: S3Credentials | undefined): PlannedFile[] {
   return [
     {
       kind: "unit",
@@ -119,7 +148,7 @@ function serviceFiles(model: Model, svc: ResolvedService, tokens: Tokens): Plann
     {
       kind: "env",
       path: envFilePath(svc.def.envFile),
-      content: renderEnvFile(svc.def.unit, serviceEnv(model, svc, tokens)),
+      content: renderEnvFile(svc.def.unit, serviceEnv(model, svc, tokens, s3)),
       ...rootFile,
       mode: "0600",
       secret: true,
@@ -127,7 +156,7 @@ function serviceFiles(model: Model, svc: ResolvedService, tokens: Tokens): Plann
   ];
 }
 
-function hostFiles(model: Model, tokens: Tokens, directories: readonly TmpfilesEntry[]): PlannedFile[] {
+function hostFiles(model: Model, tokens: Tokens, s3: S3Credentials | undefined, directories: readonly TmpfilesEntry[]): PlannedFile[] {
   const { user, group, home } = model.runtime;
   const logs = model.cronJobs.map((j) => cronLogPath(j.job));
   return [
@@ -152,7 +181,7 @@ function hostFiles(model: Model, tokens: Tokens, directories: readonly TmpfilesE
       group,
       secret: true,
     },
-    ...model.services.flatMap((s) => serviceFiles(model, s, tokens)),
+    ...model.services.flatMap((svc) => serviceFiles(model, svc, tokens, s3)),
     ...model.cronJobs.map((job): PlannedFile => ({
       kind: "cron",
       path: cronFilePath(job.job),
@@ -162,6 +191,24 @@ function hostFiles(model: Model, tokens: Tokens, directories: readonly TmpfilesE
     ...(logs.length === 0
       ? []
       : [{ kind: "logrotate" as const, path: LOGROTATE_PATH, content: renderLogrotate({ paths: logs, user, group }), ...rootFile }]),
+    ...awsCliFiles(model, s3),
+  ];
+}
+
+/** Root's AWS CLI, pointed at the stack's S3 (hostfiles/awscli.ts); the keys root-only. */
+function awsCliFiles(model: Model, keys: S3Credentials | undefined): PlannedFile[] {
+  const aws = { ...rootFile, kind: "awscli" as const };
+  return [
+    { ...aws, path: AWS_CONFIG_PATH, content: renderAwsConfig(model.s3) },
+    ...(keys ? [{ ...aws, path: AWS_CREDENTIALS_PATH, content: renderAwsCredentials(keys), mode: "0600", secret: true }] : []),
+    {
+      ...aws,
+      path: `${AWS_PLUGIN_DIR}/${AWS_PLUGIN_MODULE}.py`,
+      content: renderAwsPlugin(),
+      createParent: true,
+      onChange: "python-module" as const,
+    },
+    { ...aws, path: AWS_PROFILE_PATH, content: renderAwsProfile(keys !== undefined) },
   ];
 }
 
@@ -184,15 +231,40 @@ function plannedUnit(model: Model, svc: ResolvedService): PlannedUnit {
   };
 }
 
-/** Pure: the model plus the secret tokens -> every host object. Bucket names and endpoint come from the model. */
-export function planHost(model: Model, tokens: Readonly<Partial<Record<TokenName, string>>>): HostPlan {
+/** The buckets these services read or write, each with the config key naming it (the archive bucket only while archives are on). */
+export function bucketsOf(model: Model, defs: readonly ServiceDefinition[]): { name: string; key: string }[] {
+  const { s3 } = model;
+  const uses = (cap: "s3-compact" | "s3-archive") => defs.some((def) => has(def, cap));
+  return [
+    ...(uses("s3-compact") ? [{ name: s3.compactBucket, key: "quantlab:s3.compactBucket" }] : []),
+    ...(uses("s3-archive") && s3.archiveEnabled ? [{ name: s3.archiveBucket, key: "quantlab:s3.archiveBucket" }] : []),
+  ];
+}
+
+/** The adopted buckets the enabled services use (none in mode "create": the stack made them). */
+function bucketCheck(model: Model, signed: boolean): BucketCheck | undefined {
+  if (model.s3.mode !== "adopt") return undefined;
+  const buckets = bucketsOf(
+    model,
+    model.services.map((svc) => svc.def),
+  );
+  return buckets.length ? { endpoint: model.s3.endpoint, region: model.s3.region, buckets, signed } : undefined;
+}
+
+/**
+ * Pure: the model plus the secrets (tokens, the S3 keys) -> every host object. Bucket names and endpoint
+ * come from the model.
+ */
+export function planHost(model: Model, tokens: Readonly<Partial<Record<TokenName, string>>>, s3?: S3Credentials): HostPlan {
   const directories = tmpfilesEntries(model);
-  const byName = new Map(model.services.map((s) => [s.def.name, s]));
+  const byName = new Map(model.services.map((svc) => [svc.def.name, svc]));
+  const buckets = bucketCheck(model, s3 !== undefined);
   return {
-    files: hostFiles(model, tokens, directories),
+    files: hostFiles(model, tokens, s3, directories),
     units: model.levels.flat().map((name) => plannedUnit(model, byName.get(name)!)),
     levels: model.levels,
     directories,
     tools: HOST_TOOLS,
+    ...(buckets ? { buckets } : {}),
   };
 }

@@ -57,7 +57,13 @@ export type S3Settings =
       /** @default no expiry */
       readonly archiveRetentionDays?: number;
     })
-  | (S3Common & { readonly mode: "adopt"; readonly endpoint: string });
+  | (S3Common & { readonly mode: "adopt"; readonly endpoint: string; readonly region: string });
+
+/** The keys the S3 users sign with (`quantlab:s3.accessKeyId`, `quantlab:s3.secretAccessKey`): secrets. */
+export interface S3Credentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+}
 
 export interface CronSettings {
   /** @default true when a schedule is set, and for the `ml` job */

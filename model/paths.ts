@@ -7,6 +7,12 @@ export const TMPFILES_PATH = "/etc/tmpfiles.d/quantlab.conf";
 export const SYSUSERS_PATH = "/etc/sysusers.d/quantlab.conf";
 export const LOGROTATE_PATH = "/etc/logrotate.d/quantlab";
 const UNIT_DIR = "/etc/systemd/system";
+/** Root's AWS CLI on the host (the runbook's `aws s3 ls`): its config, keys, endpoint plugin, and the login-shell variables naming them. */
+export const AWS_CONFIG_PATH = "/etc/quantlab/aws.conf";
+export const AWS_CREDENTIALS_PATH = "/etc/quantlab/aws.credentials";
+export const AWS_PLUGIN_DIR = "/etc/quantlab/aws-plugins";
+export const AWS_PLUGIN_MODULE = "quantlab_s3_endpoint";
+export const AWS_PROFILE_PATH = "/etc/profile.d/quantlab-aws.sh";
 
 /** `root/rel`, for a relative path of plain words ("." is the root itself). */
 export const join = (root: string, rel: string): string =>

@@ -20,4 +20,5 @@ export const HOST_TOOLS: readonly HostTool[] = [
   { package: "nodejs", command: "node", usedFor: "the node services and the scheduler scripts" },
   { package: "npm", command: "npm", usedFor: "npm start" },
   { package: "python3", command: "python3", usedFor: "the collector" },
+  { package: "awscli", command: "aws", usedFor: "Replay Not Returning Data (aws s3 ls)" },
 ];

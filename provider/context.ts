@@ -8,6 +8,7 @@
  * rotated key, a re-pinned host key or a moved address needs no resource
  * change.
  */
+import { withSecrets } from "../config/hostconfig";
 import { parseStackConfig, type ParsedStack } from "../config/parse";
 import { planHost, type HostPlan } from "../hostfiles/plan";
 import { HostSession } from "../host/session";
@@ -37,7 +38,7 @@ export interface HostContext {
   readonly session: HostSession;
   /** The value of a bearer token, for a health probe. */
   token(name: string): string;
-  /** Every secret value (tokens), for redaction. */
+  /** Every secret value (tokens, the S3 secret key), for redaction. */
   secrets(): string[];
 }
 
@@ -59,13 +60,14 @@ function parseInputs(raw: Record<string, unknown>): HostProviderConfig {
 /** Called by the stub's configure() with the provider resource's inputs. */
 export function configure(raw: Record<string, unknown>, projectDir: string): void {
   const inputs = parseInputs(raw);
-  const all = { ...(JSON.parse(inputs.config) as Record<string, string>), ...(JSON.parse(inputs.secrets) as Record<string, string>) };
+  const all = withSecrets(JSON.parse(inputs.config) as Record<string, string>, JSON.parse(inputs.secrets) as Record<string, string>);
   const parsed = parseStackConfig(all);
-  const plan = planHost(parsed.model, parsed.secrets.tokens);
+  const plan = planHost(parsed.model, parsed.secrets.tokens, parsed.secrets.s3);
   const target = parsed.config.host;
   const label = target.address;
   const tokens = parsed.secrets.tokens as Readonly<Partial<Record<TokenName, string>>>;
-  const secrets = (): string[] => Object.values(tokens).filter((v): v is string => typeof v === "string" && v.length > 0);
+  const secrets = (): string[] =>
+    [...Object.values(tokens), parsed.secrets.s3?.secretAccessKey].filter((v): v is string => typeof v === "string" && v.length > 0);
   const ssh = {
     address: target.address,
     port: target.port,

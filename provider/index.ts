@@ -7,6 +7,7 @@ import * as path from "path";
 import type * as pulumi from "@pulumi/pulumi";
 import { configure } from "./context";
 import type { KindName } from "./kinds";
+import { buckets } from "./buckets";
 import { bundle } from "./bundle";
 import { checkout } from "./checkout";
 import { file } from "./file";
@@ -19,6 +20,7 @@ import { wave } from "./wave";
 const PROVIDERS: Readonly<Record<KindName, pulumi.dynamic.ResourceProvider>> = {
   owner,
   tools,
+  buckets,
   file,
   bundle,
   checkout,

@@ -6,7 +6,7 @@
  * operator command's reports (cli/report.ts) all read this one table.
  */
 
-export const KIND_NAMES = ["owner", "tools", "file", "bundle", "checkout", "service", "generation", "wave"] as const;
+export const KIND_NAMES = ["owner", "tools", "buckets", "file", "bundle", "checkout", "service", "generation", "wave"] as const;
 export type KindName = (typeof KIND_NAMES)[number];
 
 export interface KindInfo {
@@ -23,6 +23,7 @@ export interface KindInfo {
 export const KINDS: Readonly<Record<KindName, KindInfo>> = {
   owner: { type: "HostOwner", target: undefined, compare: ["owner"], order: 0 },
   tools: { type: "HostTools", target: undefined, compare: ["commands", "installed"], order: 1 },
+  buckets: { type: "HostBuckets", target: "endpoint", compare: ["endpoint", "region", "signed", "buckets", "answers"], order: 1 },
   file: { type: "HostFile", target: "path", compare: ["sha256", "mode", "owner", "group", "onChange", "createParent", "verify"], order: 2 },
   bundle: { type: "HostBundle", target: "root", compare: ["user", "files"], order: 3 },
   checkout: { type: "HostCheckout", target: "root", compare: ["user", "remote", "ref", "paths", "current"], order: 3 },

@@ -19,7 +19,9 @@ import type { RunOptions } from "../host/session";
 import { parseSnapshot, snapshotScript, type SnapshotPart } from "../host/snapshot";
 import type { Script } from "../host/script";
 import { toolsStateScript } from "../host/tools";
+import { bucketCheckScript } from "../host/s3";
 import { bearer, unitStateScript } from "../host/units";
+import { askOf, credentialsLine } from "./buckets";
 import { bundleIndex, readBundle } from "./code";
 import type { HostContext } from "./context";
 
@@ -58,6 +60,13 @@ function parts(c: HostContext): { parts: SnapshotPart[]; headers: string } {
     if (!/^[0-9a-f]{40}$/.test(code.git.ref)) out.push({ key: remoteKey(t), script: lsRemoteScript(t) });
   }
   const headers: string[] = [];
+  const b = c.plan.buckets;
+  if (b) {
+    const p = { ...b, buckets: Object.fromEntries(b.buckets.map((x) => [x.name, x.key])) };
+    // The keys' line is a header line like a token's: on stdin, never in the script.
+    const index = b.signed ? headers.push(credentialsLine(c, true)) - 1 : undefined;
+    out.push({ key: "buckets", script: bucketCheckScript(askOf(p), index === undefined ? undefined : { from: "header", index }) });
+  }
   for (const u of c.plan.units) {
     const token = u.health?.token ? c.token(u.health.token) : undefined;
     const index = token !== undefined ? headers.push(bearer(token)) - 1 : undefined;

@@ -6,6 +6,7 @@
  * file content or secrets.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { HostBucketsInputs } from "./buckets";
 import type { HostBundleInputs } from "./bundle";
 import type { HostCheckoutInputs } from "./checkout";
 import type { HostProviderConfig } from "./context";
@@ -56,6 +57,12 @@ export class HostOwner extends HostResource<HostOwnerInputs> {
 export class HostTools extends HostResource<HostToolsInputs> {
   constructor(name: string, args: Inputs<HostToolsInputs>, opts?: pulumi.CustomResourceOptions) {
     super("tools", name, args, opts);
+  }
+}
+
+export class HostBuckets extends HostResource<HostBucketsInputs> {
+  constructor(name: string, args: Inputs<HostBucketsInputs>, opts?: pulumi.CustomResourceOptions) {
+    super("buckets", name, args, opts);
   }
 }
 

@@ -23,15 +23,18 @@
 #   SANDBOX_BOOT_TIMEOUT  seconds to wait for ssh + is-system-running (default 120)
 #   SANDBOX_KEEP_ROOTFS=1 same as down --keep-rootfs
 #
+#   SANDBOX_S3_BIN        the S3 server's binary (default .tools/bin/versitygw, built by scripts/setup.sh)
+#   SANDBOX_S3_BUCKETS    buckets made on it (default "quantlab-compact-sandbox quantlab-archive-sandbox")
+#
 # STATE_DIR layout (written by up): rootfs/ id_ed25519{,.pub} known_hosts host.json
-#   net.env nspawn.pid wrapper.pid container.pid nspawn.exit nspawn.log sandbox.log
+#   s3.json (the S3 server's endpoint on the host and its keys, 0600) net.env nspawn.pid wrapper.pid container.pid nspawn.exit nspawn.log sandbox.log
 set -euo pipefail
 shopt -s inherit_errexit # a failure inside $(...) stops the script too
 
 # This file is the one entry point: the subcommands below. Their parts live in
 # scripts/sandbox/: lib (messages, deps), image (the cached base tarball),
 # state (a state dir's names, lock, pids, SSH options), net (namespace + veth),
-# boot (rootfs preparation, nspawn, waiting), teardown.
+# boot (rootfs preparation, nspawn, waiting), s3 (the host's S3 server), teardown.
 
 SANDBOX_PARTS=$(cd "$(dirname "${BASH_SOURCE[0]}")/sandbox" && pwd -P)
 # shellcheck source=SCRIPTDIR/sandbox/lib.sh
@@ -44,6 +47,8 @@ SANDBOX_PARTS=$(cd "$(dirname "${BASH_SOURCE[0]}")/sandbox" && pwd -P)
 . "$SANDBOX_PARTS/net.sh"
 # shellcheck source=SCRIPTDIR/sandbox/boot.sh
 . "$SANDBOX_PARTS/boot.sh"
+# shellcheck source=SCRIPTDIR/sandbox/s3.sh
+. "$SANDBOX_PARTS/s3.sh"
 # shellcheck source=SCRIPTDIR/sandbox/teardown.sh
 . "$SANDBOX_PARTS/teardown.sh"
 

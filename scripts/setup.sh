@@ -7,6 +7,8 @@
 #                 ssh), then the sandbox host's base image (cached tarball)
 #   cli           the pinned Pulumi CLI: a `pulumi` of that version on PATH,
 #                 or built from Go modules into .tools/bin (cached)
+#   s3            the sandbox host's S3 server (versitygw), built from Go
+#                 modules into .tools/bin (cached)
 #   npm, dist     npm packages as locked (skipped when node_modules already
 #                 holds this lock, whoever ran `npm ci`), then dist/ (tsc)
 #   launcher      the dynamic-provider launcher from node_modules
@@ -20,7 +22,7 @@ shopt -s inherit_errexit
 cd "$(dirname "$0")/.."
 
 LOG_DIR=.quantlab/setup
-STEPS=(deps image cli npm dist launcher)
+STEPS=(deps image cli s3 npm dist launcher)
 
 now_ns() { date +%s%N; }
 secs_since() { awk -v a="$1" -v b="$(now_ns)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }'; }
@@ -59,7 +61,22 @@ image_chain() {
   step deps bash scripts/sandbox.sh deps systemd cron logrotate
   step image bash scripts/sandbox.sh image
 }
-cli_chain() { step cli bash scripts/pulumi-toolchain.sh pulumi; }
+# The S3 server the sandbox host runs (scripts/sandbox/s3.sh), kept while it is the pinned version.
+S3_SERVER=github.com/versity/versitygw/cmd/versitygw@v1.8.0
+s3_server() {
+  local stamp=.tools/stamps/versitygw
+  if [[ -x .tools/bin/versitygw && $(cat "$stamp" 2>/dev/null) == "$S3_SERVER" ]]; then
+    echo "versitygw already built ($S3_SERVER)"
+    return 0
+  fi
+  mkdir -p .tools/bin .tools/stamps
+  GOBIN=$PWD/.tools/bin GOFLAGS=-trimpath go install "$S3_SERVER"
+  printf '%s\n' "$S3_SERVER" >"$stamp"
+}
+cli_chain() {
+  step cli bash scripts/pulumi-toolchain.sh pulumi
+  step s3 s3_server
+}
 npm_chain() {
   step npm npm_ci
   step dist node scripts/build-dist.js

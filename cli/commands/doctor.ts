@@ -10,7 +10,9 @@
  */
 import { has } from "../../model/catalog";
 import { TMPFILES_PATH } from "../../model/paths";
-import type { PlannedUnit } from "../../hostfiles/plan";
+import { bucketsOf, type PlannedUnit } from "../../hostfiles/plan";
+import type { Model, ResolvedService } from "../../model/model";
+import { bucketProblem, parseBucketCheck } from "../../host/s3";
 import { doctorScript, parseSections, type DoctorSpec } from "../../host/ops/doctor";
 import { bearer } from "../../host/units";
 import type { Command, Invocation } from "../args";
@@ -21,6 +23,13 @@ import { pickUnits } from "./restart";
 /** Less free space than this on the spool's filesystem is a warning. */
 export const SPOOL_MIN_FREE_BYTES = 1024 ** 3;
 const S3_URL = /^https?:\/\/[A-Za-z0-9._~:@/+-]+$/;
+
+const S3_NEXT: Readonly<Record<string, string>> = {
+  missing: "create the bucket on the endpoint, or name the right one in the stack file",
+  denied: "set keys the bucket accepts (npx quantlab secret --key s3.accessKeyId, --key s3.secretAccessKey), then npx quantlab up",
+  unreachable: "check quantlab:s3.endpoint and the host's network route to it",
+  other: "npx quantlab logs SERVICE -n 50; check the endpoint's own logs",
+};
 
 export type Level = "ok" | "warn" | "fail";
 
@@ -47,7 +56,12 @@ export interface Expected {
   readonly runtimeUser: string;
   readonly runtimeGroup: string;
   readonly spoolDir?: string;
-  readonly s3Endpoint?: string;
+  /** An S3 user's buckets (each with the config key naming it), and whether its requests are signed. */
+  readonly s3?: {
+    readonly endpoint: string;
+    readonly signed: boolean;
+    readonly buckets: readonly { readonly name: string; readonly key: string }[];
+  };
   /** Epoch seconds, for ages. */
   readonly now?: number;
 }
@@ -171,15 +185,19 @@ export function diagnose(e: Expected, unit: string, out: string): Diagnosis {
     else f.push({ level: "warn", text: "/metrics gave no queue_size", next: `npx quantlab logs ${svc} -n 50` });
   }
 
-  if (e.s3Endpoint) {
-    const code = s.get("s3")?.[0] ?? "000";
-    if (code === "000")
-      f.push({
-        level: "warn",
-        text: `S3 endpoint ${e.s3Endpoint} does not answer from the host`,
-        next: "check quantlab:s3.endpoint and the host's network route to it",
-      });
-    else f.push({ level: "ok", text: `S3 endpoint ${e.s3Endpoint} answers (HTTP ${code})` });
+  if (e.s3) {
+    const answers = parseBucketCheck((s.get("s3") ?? []).join("\n"), e.s3.signed);
+    const whose = e.s3.signed ? `${svc}'s keys` : "unsigned requests (the host's own role is not checked)";
+    for (const b of e.s3.buckets) {
+      const answer = answers[b.name] ?? "unreachable";
+      if (answer === "ok") f.push({ level: "ok", text: `S3 bucket ${b.name} answers to ${whose}` });
+      else
+        f.push({
+          level: "fail",
+          text: bucketProblem(b.name, b.key, answer, e.s3.endpoint).replace("the S3 keys", `${svc}'s S3 keys`),
+          next: S3_NEXT[answer] ?? S3_NEXT.other!,
+        });
+    }
   }
 
   const verdict: Level = f.some((x) => x.level === "fail") ? "fail" : f.some((x) => x.level === "warn") ? "warn" : "ok";
@@ -214,10 +232,10 @@ export function expected(
   const files = t.plan.files.filter((f) => (f.kind === "env" || f.kind === "dotenv") && u.reads.includes(f.path));
   const keys = Object.fromEntries(files.map((f) => [f.path, envKeys(f.content)]));
   const svc = t.host.model.services.find((s) => s.def.name === u.service)!;
-  const usesS3 = has(svc.def, "s3-compact") || has(svc.def, "s3-archive");
   const spoolDir = has(svc.def, "writes-spool") ? t.host.model.runtime.spoolDir : undefined;
   const token = probeToken(ctx.tokens, u);
-  const endpoint = usesS3 && S3_URL.test(t.host.model.s3.endpoint) ? t.host.model.s3.endpoint : undefined;
+  const s3 = s3Expected(t.host.model, svc, t.plan.buckets?.signed ?? false);
+  const ownEnv = files.find((f) => f.kind === "env")?.path;
   const runtime = t.host.model.runtime;
   return {
     spec: {
@@ -226,7 +244,14 @@ export function expected(
       ...(u.health ? { probe: { url: u.health.url, withToken: token !== undefined } } : {}),
       envFiles: files.map((f) => f.path),
       ...(spoolDir ? { spoolDir } : {}),
-      ...(endpoint ? { s3Endpoint: endpoint } : {}),
+      ...(s3 && ownEnv
+        ? {
+            s3: {
+              ask: { endpoint: s3.endpoint, region: t.host.model.s3.region, signed: s3.signed, buckets: s3.buckets.map((b) => b.name) },
+              envFile: ownEnv,
+            },
+          }
+        : {}),
       runtimeUser: runtime.user,
     },
     want: {
@@ -237,9 +262,15 @@ export function expected(
       runtimeUser: runtime.user,
       runtimeGroup: runtime.group,
       ...(spoolDir ? { spoolDir } : {}),
-      ...(endpoint ? { s3Endpoint: endpoint } : {}),
+      ...(s3 && ownEnv ? { s3 } : {}),
     },
   };
+}
+
+/** An S3 user's buckets, when its endpoint is one curl can ask. */
+function s3Expected(model: Model, svc: ResolvedService, signed: boolean): Expected["s3"] {
+  const buckets = bucketsOf(model, [svc.def]);
+  return buckets.length && S3_URL.test(model.s3.endpoint) ? { endpoint: model.s3.endpoint, signed, buckets } : undefined;
 }
 
 export const doctor: Command = {

@@ -6,18 +6,23 @@ import { liveHolder, stackLocks } from "../interrupt";
 import { print } from "../table";
 import { validate as validateStack, validationText } from "../validate";
 
-const SECRET_KEY = /^(tokens\.[a-z-]+|sshPrivateKey|sshKeyPassphrase)$/;
+const SECRET_KEY = /^(tokens\.[a-z-]+|sshPrivateKey|sshKeyPassphrase|s3\.accessKeyId|s3\.secretAccessKey)$/;
 
 export const secret: Command = {
   name: "secret",
-  summary: "stores stdin as the encrypted secret quantlab:KEY (tokens.<name>, sshPrivateKey, sshKeyPassphrase)",
+  summary: "stores stdin as the encrypted secret quantlab:KEY (a token, the SSH key or its passphrase, an S3 key)",
   synopsis: "--key KEY < VALUE",
   host: false,
-  options: { key: { type: "string", value: "KEY", help: "tokens.<name>, sshPrivateKey or sshKeyPassphrase" } },
+  options: {
+    key: { type: "string", value: "KEY", help: "tokens.<name>, sshPrivateKey, sshKeyPassphrase, s3.accessKeyId or s3.secretAccessKey" },
+  },
   async run(inv: Invocation) {
     const key = inv.options.key;
     if (typeof key !== "string" || !SECRET_KEY.test(key))
-      throw usageError("secret: --key must be tokens.<name>, sshPrivateKey or sshKeyPassphrase", inv.commands);
+      throw usageError(
+        "secret: --key must be tokens.<name>, sshPrivateKey, sshKeyPassphrase, s3.accessKeyId or s3.secretAccessKey",
+        inv.commands,
+      );
     const o = await openStack({ stack: inv.stack, sandbox: inv.sandbox, ...(inv.configFile ? { configFile: inv.configFile } : {}) });
     const input = fs.readFileSync(0, "utf8");
     // A key file keeps its final newline; a token piped from `openssl rand` loses it.

@@ -3,12 +3,14 @@
  * (cli/ops/doctor.ts judges what they print): unit state, recent journal
  * errors, who holds its port, its env files' keys (names only: values never
  * leave the host), health; for the collector its spool and /metrics; for
- * the S3 users whether the endpoint answers. Files in the runtime user's
+ * the S3 users whether each of their buckets answers to the keys in their own
+ * env file (host/s3.ts). Files in the runtime user's
  * tree (the dotenv, the spool) are looked at as that user.
  */
+import { bucketCheckScript, type BucketAsk } from "../s3";
 import { curlStatus, type HealthProbe } from "../units";
 import { asUser, lines, root, ROOT_WHO, type Script } from "../script";
-import { httpUrl, int, path, unit as unitValue, user, word } from "../values";
+import { int, path, unit as unitValue, user, word } from "../values";
 
 export const ERROR_LINES = 8;
 export const MARK = "::doctor::";
@@ -21,8 +23,8 @@ export interface DoctorSpec {
   readonly envFiles: readonly string[];
   /** The collector's spool directory. */
   readonly spoolDir?: string;
-  /** The S3 endpoint, for services that use it. */
-  readonly s3Endpoint?: string;
+  /** For services that use S3: their buckets, asked with the keys of their own env file. */
+  readonly s3?: { readonly ask: BucketAsk; readonly envFile: string };
   /** The runtime user, who reads the files of its own tree. */
   readonly runtimeUser: string;
 }
@@ -69,8 +71,7 @@ export function doctorScript(s: DoctorSpec): Script {
     if (s.port !== undefined)
       out.push(sectionOf("metrics"), root`curl -s --max-time 5 http://127.0.0.1:${int(s.port, 1, 65535)}/metrics | head -c 65536; echo`);
   }
-  if (s.s3Endpoint !== undefined)
-    out.push(sectionOf("s3"), root`curl -s -o /dev/null -w '%{http_code}' --max-time 5 ${httpUrl(s.s3Endpoint)}; echo`);
+  if (s.s3) out.push(sectionOf("s3"), bucketCheckScript(s.s3.ask, { from: "env-file", path: s.s3.envFile }));
   return lines(ROOT_WHO, out);
 }
 

@@ -20,6 +20,7 @@ prepare_rootfs() {
   fi
   rm -rf --one-file-system "$r/home/deploy"
   prepare_ssh "$r" "$hn"
+  prepare_s3 "$r"
   # Units that cannot work in a container / would only add noise.
   local u
   for u in console-getty.service getty@tty1.service systemd-timesyncd.service \
@@ -65,7 +66,8 @@ cgroup_dir() {
 }
 
 start_container() {
-  local np i
+  local np i s3
+  s3=$(s3_bin)
   rm -f "$STATE/nspawn.pid" "$STATE/wrapper.pid" "$STATE/container.pid" "$STATE/nspawn.exit"
   printf '\n===== boot %s =====\n' "$(date -Is)" >>"$STATE/nspawn.log"
   # The wrapper records nspawn's pid and exit status (133 = the container rebooted).
@@ -86,6 +88,7 @@ start_container() {
     systemd-nspawn --quiet --register=no --keep-unit --boot \
     --directory="$ROOTFS" --machine="qlsbx-$HASH" \
     --network-namespace-path="/run/netns/$NS" \
+    --bind-ro="$s3:/usr/local/sbin/sandbox-s3" \
     --resolv-conf=off --timezone=off --link-journal=no --console=read-only \
     </dev/null >>"$STATE/nspawn.log" 2>&1 8>&- 9>&- &
   for ((i = 0; i < 100; i++)); do

@@ -13,6 +13,7 @@ IMAGE_PKGS=(
   python3 cron logrotate curl ca-certificates jq lsof git
   iproute2 procps less
   nodejs npm
+  awscli
 )
 IMAGE_FORMAT=3 # bump when the way the tarball is built changes (3: mmdebstrap, was debootstrap + apt)
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg

@@ -228,10 +228,10 @@ describe("the commands' own checks, before anything is opened", () => {
       'rollback --to: expected a generation number, got "two"',
     );
     expect(await refusedByCommand(["secret", "--key", "tokens", "--stack", "p"])).toBe(
-      "secret: --key must be tokens.<name>, sshPrivateKey or sshKeyPassphrase",
+      "secret: --key must be tokens.<name>, sshPrivateKey, sshKeyPassphrase, s3.accessKeyId or s3.secretAccessKey",
     );
     expect(await refusedByCommand(["secret", "--stack", "p"])).toBe(
-      "secret: --key must be tokens.<name>, sshPrivateKey or sshKeyPassphrase",
+      "secret: --key must be tokens.<name>, sshPrivateKey, sshKeyPassphrase, s3.accessKeyId or s3.secretAccessKey",
     );
   });
 });

@@ -116,3 +116,71 @@ describe("secrets written in plaintext", () => {
     expect(() => parseStackConfig(config, { secretKeys: new Set(["quantlab:tokens"]) })).not.toThrow();
   });
 });
+
+describe("the S3 keys (quantlab:s3.accessKeyId, quantlab:s3.secretAccessKey)", () => {
+  const KEYS = { accessKeyId: "AKFIXTURE0001", secretAccessKey: `${LEAK}-s3secret` };
+  const withS3 = (extra: Record<string, unknown>): Config => ({
+    ...distinctConfig(),
+    "quantlab:s3": JSON.stringify({ ...JSON.parse(distinctConfig()["quantlab:s3"]!), ...extra }),
+  });
+  const s3Leaves = (...leafs: string[]) => new Set([...ENCRYPTED, ...leafs.map((l) => `quantlab:s3.${l}`)]);
+  const setWith = (leaf: string) => `npx quantlab secret --stack STACK --key s3.${leaf}`;
+
+  it("stored encrypted, leaf by leaf: the secrets carry them; the settings the hosts' configs get do not", () => {
+    const parsed = parseStackConfig(withS3(KEYS), { secretKeys: s3Leaves("accessKeyId", "secretAccessKey") });
+    expect(parsed.secrets.s3).toEqual(KEYS);
+    expect(parsed.config.s3).toEqual({
+      mode: "adopt",
+      endpoint: "https://minio.fixture.test:9000",
+      region: "us-east-1",
+      compactBucket: "fx-compact",
+      archiveBucket: "fx-archive",
+      archiveEnabled: false,
+    });
+    expect(JSON.stringify(parsed.config)).not.toContain(KEYS.secretAccessKey);
+    expect(JSON.stringify(parsed.hosts)).not.toContain(KEYS.secretAccessKey);
+  });
+
+  it("absent: the host's own role (no keys)", () => {
+    expect(parseStackConfig(distinctConfig(), { secretKeys: ENCRYPTED }).secrets.s3).toBeUndefined();
+  });
+
+  it.each([
+    [
+      "the secret key in plaintext",
+      KEYS,
+      s3Leaves("accessKeyId"),
+      [`quantlab:s3.secretAccessKey: ${PLAIN} a new one encrypted with: ${setWith("secretAccessKey")}`],
+    ],
+    [
+      "both in plaintext",
+      KEYS,
+      ENCRYPTED,
+      [
+        `quantlab:s3.accessKeyId: ${PLAIN} it encrypted with: ${setWith("accessKeyId")}`,
+        `quantlab:s3.secretAccessKey: ${PLAIN} a new one encrypted with: ${setWith("secretAccessKey")}`,
+      ],
+    ],
+    [
+      "one without the other",
+      { secretAccessKey: KEYS.secretAccessKey },
+      s3Leaves("secretAccessKey"),
+      [
+        `quantlab:s3.accessKeyId: missing secret (quantlab:s3.secretAccessKey is set: give both, or neither for the host's own role); set it with: ${setWith("accessKeyId")}`,
+      ],
+    ],
+    [
+      "a secret key with a quote and a space",
+      { ...KEYS, secretAccessKey: `${LEAK}' x` },
+      s3Leaves("accessKeyId", "secretAccessKey"),
+      ["quantlab:s3.secretAccessKey: expected 8-256 characters of [A-Za-z0-9+/=._~-] (the value is secret and not shown)"],
+    ],
+  ])("%s: refused, naming the key, not the value", (_t, keys, secretKeys, problems) => {
+    expect(problemsOf(withS3(keys), { secretKeys })).toEqual(problems);
+    expect(leakedSecrets([messageOf(withS3(keys), { secretKeys })])).toEqual([]);
+  });
+
+  it("the whole quantlab:s3 stored encrypted counts for both", () => {
+    expect(parseStackConfig(withS3(KEYS), { secretKeys: new Set([...ENCRYPTED, "quantlab:s3"]) }).secrets.s3).toEqual(KEYS);
+  });
+});

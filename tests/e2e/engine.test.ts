@@ -46,12 +46,14 @@ const afterHeader = (out: string): string[] => out.slice(out.lastIndexOf("host d
 const resourceSummary = (out: string): string => /Resources:\n([\s\S]*?)\n\n/.exec(out)?.[1]?.trim() ?? "";
 
 /** Every file and unit of the plan, the host owner record, the host tools, the code bundle, the generation, the host's provider, and the stack with its two components. */
-const resourceCount = (): number => h.plan.files.length + h.plan.units.length + 1 + 1 + 1 + 1 + 1 + 3;
+const resourceCount = (): number => h.plan.files.length + h.plan.units.length + (h.plan.buckets ? 1 : 0) + 1 + 1 + 1 + 1 + 1 + 3;
 
-/** The secrets no scan may find in plaintext: every token, and the base64 body lines of the SSH key. */
+/** The secrets no scan may find in plaintext: every token, the S3 secret key, and the base64 body lines of the SSH key. */
 function secretValues(): string[] {
   const key = fs.readFileSync(path.join(stack.dir, "id_ed25519"), "utf8");
-  return [...Object.values(h.tokens), ...key.split("\n").filter((l) => l.length > 20 && !l.startsWith("-----"))];
+  const s3 = h.parsed.secrets.s3;
+  expect(s3, "the sandbox stack signs with its S3 server's keys").toBeDefined();
+  return [...Object.values(h.tokens), s3!.secretAccessKey, ...key.split("\n").filter((l) => l.length > 20 && !l.startsWith("-----"))];
 }
 
 beforeAll(async () => {

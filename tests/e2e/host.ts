@@ -70,7 +70,11 @@ export class SandboxStack {
   async expected(): Promise<{ parsed: ParsedStack; plan: HostPlan; tokens: Record<TokenName, string> }> {
     const o = await openStack({ stack: this.name, sandbox: true, configFile: this.base });
     const parsed = parseStackConfig(await decryptedConfig(o));
-    return { parsed, plan: planHost(parsed.model, parsed.secrets.tokens), tokens: parsed.secrets.tokens as Record<TokenName, string> };
+    return {
+      parsed,
+      plan: planHost(parsed.model, parsed.secrets.tokens, parsed.secrets.s3),
+      tokens: parsed.secrets.tokens as Record<TokenName, string>,
+    };
   }
 }
 

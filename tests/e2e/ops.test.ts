@@ -261,6 +261,82 @@ describe("the runbook's Restart After Deploy, as written, on the checkout", () =
   });
 });
 
+/** Puts the S3 server's keys file in place (from stdin) and waits until the server answers again. */
+const S3_KEYS_SWAP =
+  "umask 077; cat > /etc/sandbox-s3.env && systemctl restart sandbox-s3 && for i in $(seq 100); do curl -s -o /dev/null http://127.0.0.1:9000/ && break; sleep 0.1; done";
+
+/** A service's systemd invocation id: a new one means it was restarted. */
+const invocation = async (unit: string): Promise<string> => (await sandbox.sh(`systemctl show -p InvocationID --value ${unit}`)).trim();
+
+describe("the sandbox's S3 server (versitygw on the host): adopted buckets", () => {
+  it("the runbook's `aws s3 ls` line, in root's login shell, lists an object put in the compact bucket", async () => {
+    const prefix = `s3://${model.s3.compactBucket}/exchange=binance/stream=bbo/symbol=btcusdt/date=20260115/`;
+    // A login shell, as an operator's: /etc/profile.d points the AWS CLI at the stack's S3 and keys.
+    const login = (command: string) => sandbox.sh("bash -l", command);
+    expect(await login(`aws s3 cp --only-show-errors /etc/hostname ${prefix}part-0.parquet && echo copied`)).toBe("copied\n");
+    expect(await login(`aws s3 ls ${prefix}`)).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d +\d+ part-0\.parquet\n$/);
+    // The object is in the server's own store: the request went to the sandbox's S3, not elsewhere.
+    expect(
+      await sandbox.sh(`ls /var/lib/sandbox-s3/${model.s3.compactBucket}/exchange=binance/stream=bbo/symbol=btcusdt/date=20260115/`),
+    ).toBe("part-0.parquet\n");
+    // Root only: the keys file is root's, and other users' shells are not pointed at it.
+    expect(await sandbox.sh("stat -c '%U %a' /etc/quantlab/aws.credentials")).toBe("root 600\n");
+  });
+
+  it("a bucket gone: up fails naming it and its key, before any service restarts; back, up converges", async () => {
+    const store = "/var/lib/sandbox-s3";
+    const before = await invocation("quantlab-strategyd.service");
+    await sandbox.sh(`mv ${store}/${model.s3.archiveBucket} ${store}/moved-away`);
+    try {
+      // A change strategyd would restart for (its env file).
+      stack.setBase("env.executionStreamFills", true);
+      const r = await timed("up with a bucket gone", () => stack.quantlab("up"));
+      expect(r.code).toBe(1);
+      expect(r.stdout + r.stderr).toContain(
+        `S3 bucket "${model.s3.archiveBucket}" (quantlab:s3.archiveBucket) does not exist at ${model.s3.endpoint}`,
+      );
+      expect(await invocation("quantlab-strategyd.service")).toBe(before);
+      expect(await sandbox.sh("grep '^EXECUTION_STREAM_FILLS=' /etc/quantlab/strategyd.env")).toBe("EXECUTION_STREAM_FILLS='0'\n");
+      const drift = await stack.quantlab("drift");
+      expect(drift.code).toBe(2);
+      expect(drift.stdout).toMatch(/HostBuckets/);
+    } finally {
+      await sandbox.sh(`mv ${store}/moved-away ${store}/${model.s3.archiveBucket}`);
+      stack.setBase("env.executionStreamFills", false);
+    }
+    await timed("up with the bucket back", () => mustQuantlab("up"));
+    expect(await invocation("quantlab-strategyd.service")).toBe(before);
+  });
+
+  it("the S3 server takes other keys: doctor names each S3 user whose keys it refuses, and what to do", async () => {
+    const env = await sandbox.sh("cat /etc/sandbox-s3.env");
+    await sandbox.ssh(
+      "umask 077; cat > /etc/sandbox-s3.env && systemctl restart sandbox-s3",
+      env.replace(/^ROOT_SECRET_ACCESS_KEY=.*$/m, "ROOT_SECRET_ACCESS_KEY=rotated0rotated0rotated0"),
+    );
+    try {
+      const r = await stack.quantlab("doctor");
+      expect(r.code).toBe(1);
+      for (const [svc, bucket, key] of [
+        ["replayd", model.s3.compactBucket, "compactBucket"],
+        ["featurexd", model.s3.compactBucket, "compactBucket"],
+        ["strategyd", model.s3.archiveBucket, "archiveBucket"],
+      ])
+        expect(r.stdout).toContain(
+          `  FAIL S3 bucket "${bucket}" (quantlab:s3.${key}) refuses ${svc}'s S3 keys (quantlab:s3.accessKeyId, quantlab:s3.secretAccessKey)\n`,
+        );
+      expect(r.stdout).not.toContain("rotated0");
+    } finally {
+      await sandbox.sh(S3_KEYS_SWAP, env);
+    }
+    const again = await stack.quantlab("doctor", "replayd");
+    expect([again.code, again.stdout]).toEqual([
+      0,
+      expect.stringContaining(`ok   S3 bucket ${model.s3.compactBucket} answers to replayd's keys`),
+    ]);
+  });
+});
+
 describe("quantlab doctor", () => {
   it("on a healthy host: no service fails, env files are listed by key name only, as the host has them", async () => {
     const r = await timed("doctor (all)", () => mustQuantlab("doctor", "--json"));
@@ -269,8 +345,13 @@ describe("quantlab doctor", () => {
     expect(ds.map((d) => [d.service, d.verdict === "fail"])).toEqual(plan.units.map((u) => [u.service, false]));
     const hostKeys = (await sandbox.sh("sed -n 's/^\\([A-Za-z0-9_]*\\)=.*/\\1/p' /etc/quantlab/replayd.env")).trim().split("\n").join(", ");
     const replayd = ds.find((d) => d.service === "replayd")!;
-    expect(replayd.findings.map((f) => f.text)).toContain(`env file /etc/quantlab/replayd.env present with 4 keys: ${hostKeys}`);
-    expect(replayd.findings.map((f) => f.text)).toContain(`S3 endpoint ${model.s3.endpoint} does not answer from the host`);
+    expect(replayd.findings.map((f) => f.text)).toContain(`env file /etc/quantlab/replayd.env present with 7 keys: ${hostKeys}`);
+    expect(hostKeys).toBe(
+      "REPLAYD_PORT, REPLAYD_TOKEN, S3_COMPACT_BUCKET, S3_COMPACT_ENDPOINT, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY",
+    );
+    expect(replayd.findings.map((f) => f.text)).toContain(`S3 bucket ${model.s3.compactBucket} answers to replayd's keys`);
+    const strategyd = ds.find((d) => d.service === "strategyd")!;
+    expect(strategyd.findings.map((f) => f.text)).toContain(`S3 bucket ${model.s3.archiveBucket} answers to strategyd's keys`);
     const collector = ds.find((d) => d.service === "collector")!;
     expect(collector.findings.map((f) => f.text)).toContain(`spool directory ${model.runtime.spoolDir} exists, deploy:deploy 750`);
     expect(collector.findings.map((f) => f.text)).toContain("/metrics queue size 0");

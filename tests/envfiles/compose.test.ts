@@ -15,6 +15,8 @@ const envFile = (unit: string, lines: readonly string[]) =>
   `${HEADER}# Read by systemd for ${unit} (EnvironmentFile=).\n${lines.map((l) => `${l}\n`).join("")}`;
 const EXEC = ["EXECUTION_STREAMING_MAXDD='1'", "EXECUTION_STREAM_FILLS='0'", "EXECUTION_FILLS_STREAM_PATH='/var/tmp/fx_{ts}.jsonl'"];
 const RUNS = "STRATEGYD_RUNS_DIR='/srv/qlhome/backend/services/strategyd/runs'";
+// The S3 users sign for the adopted endpoint's region (its default here).
+const REGION = "AWS_REGION='us-east-1'";
 
 /** Every env file of the distinct stack, whole. */
 const EXPECTED: Record<string, string> = {
@@ -23,6 +25,7 @@ const EXPECTED: Record<string, string> = {
     `REPLAYD_TOKEN='${T.replayd}'`,
     "S3_COMPACT_BUCKET='fx-compact'",
     "S3_COMPACT_ENDPOINT='https://minio.fixture.test:9000'",
+    REGION,
   ]),
   "/etc/quantlab/collector.env": envFile("quantlab-collector.service", ["COLLECTOR_PORT='9100'", "COLLECTOR_SPOOL_DIR='/data/ql/spool'"]),
   "/etc/quantlab/featurexd.env": envFile("quantlab-featurexd.service", [
@@ -32,6 +35,7 @@ const EXPECTED: Record<string, string> = {
     `REPLAYD_TOKEN='${T.replayd}'`,
     "S3_COMPACT_BUCKET='fx-compact'",
     "S3_COMPACT_ENDPOINT='https://minio.fixture.test:9000'",
+    REGION,
   ]),
   "/etc/quantlab/labeld.env": envFile("quantlab-labeld.service", [
     "LABELD_PORT='3061'",
@@ -48,6 +52,7 @@ const EXPECTED: Record<string, string> = {
     "RUN_ARCHIVE_S3_BUCKET='fx-archive'",
     "RUN_ARCHIVE_ENABLED='0'",
     ...EXEC,
+    REGION,
   ]),
   "/etc/quantlab/backtestd.env": envFile("quantlab-backtestd.service", [
     "BACKTESTD_PORT='3041'",
@@ -106,6 +111,23 @@ describe("which variables each env file carries", () => {
 
   it("core/.env: the S3 settings, observer mode and token, naming its readers", () => {
     expect(fileAt(plan, "/srv/qlhome/backend/core/.env").content).toBe(DOTENV);
+  });
+
+  it("of the env files, the S3 keys reach only the S3 users' (replayd, featurexd, strategyd), never core/.env", () => {
+    const keys = { accessKeyId: "AKFIXTURE0001", secretAccessKey: "fixture-secret-key-0001" };
+    const withKeys = planHost(parseStackConfig(distinctConfig()).model, TEST_TOKENS, keys);
+    const holders = withKeys.files
+      .filter((f) => f.kind !== "awscli" && f.content.includes(keys.secretAccessKey))
+      .map((f) => [f.path, f.mode, f.owner]);
+    expect(holders).toEqual([
+      ["/etc/quantlab/replayd.env", "0600", "root"],
+      ["/etc/quantlab/featurexd.env", "0600", "root"],
+      ["/etc/quantlab/strategyd.env", "0600", "root"],
+    ]);
+    expect(fileAt(withKeys, "/etc/quantlab/strategyd.env").content).toBe(
+      EXPECTED["/etc/quantlab/strategyd.env"] +
+        `AWS_ACCESS_KEY_ID='${keys.accessKeyId}'\nAWS_SECRET_ACCESS_KEY='${keys.secretAccessKey}'\n`,
+    );
   });
 
   it("a startup edge grants nothing: `after` overrides add no variable to any env file", () => {

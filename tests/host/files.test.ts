@@ -123,6 +123,9 @@ trap - EXIT`);
     expect(deleteFileScript("/etc/tmpfiles.d/quantlab.conf", "tmpfiles", "qlrun").text).toBe(
       "set -eu\nrm -f -- '/etc/tmpfiles.d/quantlab.conf'",
     );
+    expect(deleteFileScript("/etc/quantlab/aws-plugins/quantlab_s3_endpoint.py", "python-module", "qlrun").text).toBe(
+      "set -eu\nrm -f -- '/etc/quantlab/aws-plugins/quantlab_s3_endpoint.py'\nrm -f -- '/etc/quantlab/aws-plugins/__pycache__'/'quantlab_s3_endpoint'.*.pyc; rmdir -- '/etc/quantlab/aws-plugins/__pycache__' '/etc/quantlab/aws-plugins' 2>/dev/null || :",
+    );
     expect(deleteFileScript("/srv/q/core/.env", "none", "qlrun").commandLine).toBe(
       String.raw`runuser -u 'qlrun' -- env -C / bash -c 'rm -f -- '\''/srv/q/core/.env'\'''`,
     );
@@ -284,6 +287,22 @@ describe("under a real shell", () => {
     expect(fs.existsSync(path.join(d.here, "quantlab-x.service"))).toBe(false);
     expect(run(deleteFileScript(`${d.host}/quantlab-x.service`, "none", "qlrun")).status).toBe(0);
     expect(stubLog(bin, "systemctl").slice(before.length)).toBe("daemon-reload\n");
+  });
+
+  it("delete of a Python module: its cached bytecode and the directory go too, unless something else is in it", () => {
+    const d = rootDir("pyplugin");
+    const mod = path.join(d.here, "plugins");
+    fs.mkdirSync(path.join(mod, "__pycache__"), { recursive: true });
+    fs.writeFileSync(path.join(mod, "qmod.py"), "x = 1\n");
+    fs.writeFileSync(path.join(mod, "__pycache__", "qmod.cpython-311.pyc"), "bytecode");
+    expect(run(deleteFileScript(`${d.host}/plugins/qmod.py`, "python-module", "qlrun")).status).toBe(0);
+    expect(fs.existsSync(mod)).toBe(false);
+    // Someone else's file keeps the directory (and theirs).
+    fs.mkdirSync(mod);
+    fs.writeFileSync(path.join(mod, "qmod.py"), "x = 1\n");
+    fs.writeFileSync(path.join(mod, "theirs.py"), "y = 2\n");
+    expect(run(deleteFileScript(`${d.host}/plugins/qmod.py`, "python-module", "qlrun")).status).toBe(0);
+    expect(fs.readdirSync(mod)).toEqual(["theirs.py"]);
   });
 
   describe("write of a unit, verified by this machine's systemd-analyze", () => {

@@ -38,7 +38,46 @@ describe("planHost", () => {
       ]),
       `cron /etc/cron.d/quantlab-ml ${ROOT_0644} secret=false none`,
       `logrotate /etc/logrotate.d/quantlab ${ROOT_0644} secret=false none`,
+      `awscli /etc/quantlab/aws.conf ${ROOT_0644} secret=false none`,
+      `awscli /etc/quantlab/aws-plugins/quantlab_s3_endpoint.py ${ROOT_0644} secret=false python-module +parent`,
+      `awscli /etc/profile.d/quantlab-aws.sh ${ROOT_0644} secret=false none`,
     ]);
+  });
+
+  it("with the S3 keys: root's AWS CLI gets them in a root-only secret file, named in root's login shells", () => {
+    const keys = { accessKeyId: "AKFIXTURE0001", secretAccessKey: "fixture-secret-key-0001" };
+    const withKeys = planHost(parseStackConfig(distinctConfig()).model, TEST_TOKENS, keys);
+    const credentials = fileAt(withKeys, "/etc/quantlab/aws.credentials");
+    expect([credentials.mode, credentials.owner, credentials.secret]).toEqual(["0600", "root", true]);
+    expect(credentials.content).toBe(
+      "# Managed by quantlab-infra (Pulumi): local edits are overwritten by the next `pulumi up`.\n[default]\naws_access_key_id = AKFIXTURE0001\naws_secret_access_key = fixture-secret-key-0001\n",
+    );
+    expect(fileAt(withKeys, "/etc/profile.d/quantlab-aws.sh").content).toBe(
+      [
+        "# Managed by quantlab-infra (Pulumi): local edits are overwritten by the next `pulumi up`.",
+        "# Root's AWS CLI talks to the stack's S3 (the runbook's `aws s3 ls`).",
+        'if [ "$(id -u)" = 0 ]; then',
+        '  export AWS_CONFIG_FILE="${AWS_CONFIG_FILE:-/etc/quantlab/aws.conf}"',
+        '  export AWS_SHARED_CREDENTIALS_FILE="${AWS_SHARED_CREDENTIALS_FILE:-/etc/quantlab/aws.credentials}"',
+        "fi",
+        "",
+      ].join("\n"),
+    );
+    expect(fileAt(withKeys, "/etc/quantlab/aws.conf").content).toBe(
+      [
+        "# Managed by quantlab-infra (Pulumi): local edits are overwritten by the next `pulumi up`.",
+        "# Root's AWS CLI (AWS_CONFIG_FILE, from /etc/profile.d/quantlab-aws.sh): the stack's S3 region and endpoint.",
+        "[plugins]",
+        "cli_legacy_plugin_path = /etc/quantlab/aws-plugins",
+        "quantlab_s3_endpoint = quantlab_s3_endpoint",
+        "",
+        "[default]",
+        "region = us-east-1",
+        "s3_endpoint_url = https://minio.fixture.test:9000",
+        "",
+      ].join("\n"),
+    );
+    expect(withKeys.files.filter((f) => f.content.includes(keys.secretAccessKey) && !f.secret)).toEqual([]);
   });
 
   it("marks secret every file that holds a token, and every env file (root-only whatever it holds)", () => {

@@ -45,9 +45,10 @@ describe("the S3 endpoint, resolved in the model", () => {
       archiveRetentionDays: 9,
       ...common,
     });
-    expect(resolveS3({ mode: "adopt", endpoint: "http://minio.fx.test:9000", ...common })).toEqual({
+    expect(resolveS3({ mode: "adopt", endpoint: "http://minio.fx.test:9000", region: "us-east-1", ...common })).toEqual({
       mode: "adopt",
       endpoint: "http://minio.fx.test:9000",
+      region: "us-east-1",
       ...common,
     });
   });

@@ -48,7 +48,7 @@ describe("an eleventh service in the catalog", () => {
     ...base,
     "quantlab:services": JSON.stringify({ ...JSON.parse(base["quantlab:services"]!), riskd: { port: 4071 } }),
   });
-  const plan = planHost(parsed.model, parsed.secrets.tokens);
+  const plan = planHost(parsed.model, parsed.secrets.tokens, parsed.secrets.s3);
   const unit = plan.units.find((u) => u.service === ("riskd" as never))!;
 
   it("is configurable by its name, resolved into the startup order after what it starts after", () => {
@@ -73,12 +73,12 @@ describe("an eleventh service in the catalog", () => {
         .split("\n")
         .filter((l) => /^[A-Z0-9_]+=/.test(l))
         .map((l) => l.split("=")[0]),
-    ).toEqual(["RISKD_PORT", "STRATEGYD_URL", "STRATEGYD_TOKEN", "S3_COMPACT_BUCKET", "S3_COMPACT_ENDPOINT"]);
+    ).toEqual(["RISKD_PORT", "STRATEGYD_URL", "STRATEGYD_TOKEN", "S3_COMPACT_BUCKET", "S3_COMPACT_ENDPOINT", "AWS_REGION"]);
     expect(env).toContain("RISKD_PORT='4071'\n");
     expect(env).toContain("STRATEGYD_URL='http://127.0.0.1:4031'\n");
   });
 
-  it("is checked by doctor (its port, health, env file keys, the S3 endpoint its capability implies) and has its logs", () => {
+  it("is checked by doctor (its port, health, env file keys, the bucket its capability implies) and has its logs", () => {
     const t = { host: parsed.hosts[0]!, plan };
     const { spec, want } = expected({ tokens: parsed.secrets.tokens }, t, unit);
     expect(spec).toEqual({
@@ -86,11 +86,21 @@ describe("an eleventh service in the catalog", () => {
       port: 4071,
       probe: { url: "http://127.0.0.1:4071/health", withToken: false },
       envFiles: ["/etc/quantlab/riskd.env"],
-      s3Endpoint: "https://minio.fixture.test:9000",
+      s3: {
+        ask: { endpoint: "https://minio.fixture.test:9000", region: "us-east-1", signed: false, buckets: ["fx-compact"] },
+        envFile: "/etc/quantlab/riskd.env",
+      },
       runtimeUser: "qlrun",
     });
     expect(want.envKeys).toEqual({
-      "/etc/quantlab/riskd.env": ["RISKD_PORT", "STRATEGYD_URL", "STRATEGYD_TOKEN", "S3_COMPACT_BUCKET", "S3_COMPACT_ENDPOINT"],
+      "/etc/quantlab/riskd.env": [
+        "RISKD_PORT",
+        "STRATEGYD_URL",
+        "STRATEGYD_TOKEN",
+        "S3_COMPACT_BUCKET",
+        "S3_COMPACT_ENDPOINT",
+        "AWS_REGION",
+      ],
     });
     expect(logSources(t, "riskd", [])).toEqual([{ kind: "journal", units: ["quantlab-riskd.service"] }]);
   });

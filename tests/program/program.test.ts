@@ -69,6 +69,10 @@ describe("the prod stack under mocks", () => {
         "/etc/cron.d/quantlab-cleanup-retention",
         "/etc/cron.d/quantlab-daily-health",
         "/etc/logrotate.d/quantlab",
+        // Root's AWS CLI: its config and endpoint plugin, and the login-shell variables (no keys: the host's role).
+        "/etc/quantlab/aws.conf",
+        "/etc/quantlab/aws-plugins/quantlab_s3_endpoint.py",
+        "/etc/profile.d/quantlab-aws.sh",
         ...Object.keys(UNITS).flatMap((s) => [`/etc/systemd/system/${UNITS[s]}`, `/etc/quantlab/${ENV[s]}.env`]),
       ].map((p) => `${FILE} quantlab:${p}`),
       ...Object.values(UNITS).map((u) => `${SERVICE} quantlab:${u}`),
@@ -133,7 +137,7 @@ describe("the prod stack under mocks", () => {
     const tools = byName.get("quantlab:tools")!;
     expect([tools.dependencies, tools.inputs.commands]).toEqual([
       [owner.urn],
-      { curl: "curl", jq: "jq", lsof: "lsof", git: "git", nodejs: "node", npm: "npm", python3: "python3" },
+      { curl: "curl", jq: "jq", lsof: "lsof", git: "git", nodejs: "node", npm: "npm", python3: "python3", awscli: "aws" },
     ]);
     const sysusers = byName.get("quantlab:/etc/sysusers.d/quantlab.conf")!;
     expect(sysusers.dependencies).toEqual([tools.urn]);
@@ -176,8 +180,8 @@ describe("the prod stack under mocks", () => {
 
   it("never replaces a host resource (so a replacement cannot delete what it just wrote): a diff asks for an update at most", async () => {
     const host = regs.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/quantlab:"));
-    // A unit, an env file and a service per service; 8 other files; the owner, the tools, the generation.
-    expect(host.length).toBe(10 * 3 + 8 + 3);
+    // A unit, an env file and a service per service; 11 other files; the owner, the tools, the generation.
+    expect(host.length).toBe(10 * 3 + 11 + 3);
     // The resources no longer ask for delete-before-replace; what keeps a file from being written by a
     // new resource and removed by the old one is that no diff asks for a replacement.
     const { providerOf } = await import("../../provider/kind");

@@ -75,7 +75,7 @@ describe("diagnose", () => {
       section("errors", "2026-11-24T14:00:00+0000 h npm[9]: Error: listen EADDRINUSE: address already in use 0.0.0.0:3030"),
       section("port"),
       section("env /etc/quantlab/replayd.env", "absent"),
-      section("s3", "000"),
+      section("s3", "bucket qc-compact 000 -"),
     ].join("\n");
     const d = diagnose(
       {
@@ -84,7 +84,7 @@ describe("diagnose", () => {
         envKeys: { "/etc/quantlab/replayd.env": ["REPLAYD_PORT"] },
         runtimeUser: "qlrun",
         runtimeGroup: "qlgrp",
-        s3Endpoint: "http://127.0.0.1:9000",
+        s3: { endpoint: "http://127.0.0.1:9000", signed: true, buckets: [{ name: "qc-compact", key: "quantlab:s3.compactBucket" }] },
       },
       "quantlab-replayd.service",
       out,
@@ -103,10 +103,47 @@ describe("diagnose", () => {
       ["fail", "nothing listens on port 3030", "npx quantlab logs replayd -n 50"],
       ["fail", "env file /etc/quantlab/replayd.env is missing", "npx quantlab up (writes it again)"],
       [
-        "warn",
-        "S3 endpoint http://127.0.0.1:9000 does not answer from the host",
+        "fail",
+        'S3 endpoint http://127.0.0.1:9000 (quantlab:s3.endpoint) does not answer from the host (bucket "qc-compact")',
         "check quantlab:s3.endpoint and the host's network route to it",
       ],
+    ]);
+  });
+
+  it("an S3 user's buckets: one answers, one refuses its keys, one is missing; unsigned, a refusal means the bucket is there", () => {
+    const buckets = [
+      { name: "qc-a", key: "quantlab:s3.compactBucket" },
+      { name: "qc-b", key: "quantlab:s3.archiveBucket" },
+      { name: "qc-c", key: "quantlab:s3.compactBucket" },
+    ];
+    const want = { service: "strategyd", envKeys: {}, runtimeUser: "qlrun", runtimeGroup: "qlgrp" };
+    const out = [
+      section("state", "LoadState=loaded", "ActiveState=active", "SubState=running", "NRestarts=0"),
+      section("s3", "bucket qc-a 200 -", "bucket qc-b 403 SignatureDoesNotMatch", "bucket qc-c 404 NoSuchBucket"),
+    ].join("\n");
+    const signed = diagnose({ ...want, s3: { endpoint: "http://s3.fx:9000", signed: true, buckets } }, "quantlab-strategyd.service", out);
+    expect(signed.findings.slice(1).map((f) => [f.level, f.text, f.next])).toEqual([
+      ["ok", "S3 bucket qc-a answers to strategyd's keys", undefined],
+      [
+        "fail",
+        'S3 bucket "qc-b" (quantlab:s3.archiveBucket) refuses strategyd\'s S3 keys (quantlab:s3.accessKeyId, quantlab:s3.secretAccessKey)',
+        "set keys the bucket accepts (npx quantlab secret --key s3.accessKeyId, --key s3.secretAccessKey), then npx quantlab up",
+      ],
+      [
+        "fail",
+        'S3 bucket "qc-c" (quantlab:s3.compactBucket) does not exist at http://s3.fx:9000',
+        "create the bucket on the endpoint, or name the right one in the stack file",
+      ],
+    ]);
+    const unsigned = diagnose(
+      { ...want, s3: { endpoint: "http://s3.fx:9000", signed: false, buckets } },
+      "quantlab-strategyd.service",
+      out.replace("403 SignatureDoesNotMatch", "403 AccessDenied"),
+    );
+    expect(unsigned.findings.slice(1).map((f) => `${f.level} ${f.text}`)).toEqual([
+      "ok S3 bucket qc-a answers to unsigned requests (the host's own role is not checked)",
+      "ok S3 bucket qc-b answers to unsigned requests (the host's own role is not checked)",
+      'fail S3 bucket "qc-c" (quantlab:s3.compactBucket) does not exist at http://s3.fx:9000',
     ]);
   });
 

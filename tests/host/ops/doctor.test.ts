@@ -9,6 +9,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { doctorScript, MARK, parseSections } from "../../../host/ops/doctor";
 import { runOnHost, runuserStub, scratchDir, stub, stubLog } from "../../fixtures/hostShell";
 
+/** A literal `$` before `{` in a raw template. */
+const D = "$";
 const STATE = String.raw`echo '::doctor:: state'
 systemctl show --timestamp=unix -p LoadState,ActiveState,SubState,Result,NRestarts,StateChangeTimestamp`;
 const ERRORS = String.raw`journalctl --no-pager -o short-iso --since -24h -n 500 -u`;
@@ -42,14 +44,17 @@ echo '::doctor:: metrics'
 curl -s --max-time 5 http://127.0.0.1:9100/metrics | head -c 65536; echo`);
   });
 
-  it("an S3 user with a token: the header read once from stdin, replayed to curl; the endpoint asked", () => {
+  it("an S3 user with a token: the header read once from stdin, replayed to curl; its bucket asked with its own env file's keys", () => {
     expect(
       doctorScript({
         unit: "quantlab-replayd.service",
         port: 4030,
         probe: { url: "http://127.0.0.1:4030/health", withToken: true },
         envFiles: ["/etc/quantlab/replayd.env"],
-        s3Endpoint: "https://minio.fixture.test:9000",
+        s3: {
+          ask: { endpoint: "https://minio.fixture.test:9000", region: "eu-west-1", signed: true, buckets: ["qc-compact"] },
+          envFile: "/etc/quantlab/replayd.env",
+        },
         runtimeUser: "qlrun",
       }).text,
     ).toBe(String.raw`hdr=$(cat)
@@ -63,13 +68,28 @@ if [ -f '/etc/quantlab/replayd.env' ]; then echo present; sed -n 's/^\([A-Za-z_]
 echo '::doctor:: health'
 printf '%s\n' "$hdr" | curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H @- 'http://127.0.0.1:4030/health'; echo
 echo '::doctor:: s3'
-curl -s -o /dev/null -w '%{http_code}' --max-time 5 'https://minio.fixture.test:9000'; echo`);
+creds="user = \"$(sed -n "s/^AWS_ACCESS_KEY_ID='\(.*\)'\$/\1/p" '/etc/quantlab/replayd.env' 2>/dev/null):$(sed -n "s/^AWS_SECRET_ACCESS_KEY='\(.*\)'\$/\1/p" '/etc/quantlab/replayd.env' 2>/dev/null)\""
+out=$(printf '%s\n' "$creds" | curl -s --max-time 5 -w '\n%{http_code}' -K - --aws-sigv4 'aws:amz:eu-west-1:s3' -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' 'https://minio.fixture.test:9000/qc-compact''?list-type=2&max-keys=0') || :; code=$(printf '%s' "$out" | sed -n 's/.*<Code>\([A-Za-z]*\)<\/Code>.*/\1/p' | head -n 1); printf 'bucket %s %s %s\n' 'qc-compact' "${D}{out##*$'\n'}" "${D}{code:--}"`);
   });
 
-  it("refuses an endpoint that is not a plain URL", () => {
+  it("refuses an endpoint that is not a plain URL, and keys from a file outside root's trees", () => {
+    const ask = { endpoint: "http://minio/$(id)", region: "us-east-1", signed: true, buckets: ["b"] };
     expect(() =>
-      doctorScript({ unit: "quantlab-replayd.service", envFiles: [], s3Endpoint: "http://minio/$(id)", runtimeUser: "qlrun" }),
-    ).toThrow('host script: invalid URL "http://minio/$(id)"');
+      doctorScript({
+        unit: "quantlab-replayd.service",
+        envFiles: [],
+        s3: { ask, envFile: "/etc/quantlab/replayd.env" },
+        runtimeUser: "qlrun",
+      }),
+    ).toThrow('host script: invalid URL "http://minio/$(id)/b"');
+    expect(() =>
+      doctorScript({
+        unit: "quantlab-replayd.service",
+        envFiles: [],
+        s3: { ask: { ...ask, endpoint: "http://minio:9000" }, envFile: "/home/qlrun/core/.env" },
+        runtimeUser: "qlrun",
+      }),
+    ).toThrow("the S3 keys are read from a file of root's trees, not /home/qlrun/core/.env");
   });
 });
 
