@@ -77,7 +77,12 @@ export class Sandbox {
 
   /** The S3 server's endpoint and keys (STATE/s3.json, 0600). */
   s3(): SandboxS3 {
-    return JSON.parse(fs.readFileSync(path.join(this.stateDir, "s3.json"), "utf8")) as SandboxS3;
+    const file = path.join(this.stateDir, "s3.json");
+    if (!fs.existsSync(file))
+      throw new Error(
+        `sandbox ${this.stateDir} has no S3 server (booted by an older version): bash scripts/sandbox.sh down ${this.stateDir}, then run the command again`,
+      );
+    return JSON.parse(fs.readFileSync(file, "utf8")) as SandboxS3;
   }
 
   /** Makes the S3 server take these keys (a fleet's hosts all take the stack's); idempotent. */

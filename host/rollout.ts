@@ -9,7 +9,7 @@ import { blobScript, listGenerationsScript, markCurrentScript, parseGenerations,
 import { checkoutCommitScript, checkoutStateScript, parseCheckoutState } from "./checkout";
 import { deleteFileScript, parseFileState, reloadCommands, statFileScript, writeFileScript, type FileTarget } from "./files";
 import { gateScript, parseGate, parseSettle, settleScript, type GateResult, type SettleResult, type Started } from "./gate";
-import { bearer, deactivateScript } from "./units";
+import { activeStatesScript, bearer, deactivateScript, notActive } from "./units";
 import { parseBundleHashes, statBundleScript, writeCodeFileScript } from "./bundle";
 import { lines, root, ROOT_WHO, type Script } from "./script";
 import type { HostSession } from "./session";
@@ -139,7 +139,7 @@ export interface RestoreArgs {
 
 /**
  * Puts the host on generation `n`: every file whose content differs, the
- * code, then the units that changed or that the failed run touched,
+ * code, then the units that changed, that the failed run touched or that are not active,
  * restarted in startup order, each behind its gate, then one settle; new
  * files and units of the failed run are removed. Marks `n` current when
  * every gate and the settle pass.
@@ -176,7 +176,12 @@ export async function restoreGeneration(s: HostSession, a: RestoreArgs, tokens: 
   if (reload.length) await s.must("reload", lines(ROOT_WHO, reload));
 
   await restoreCode(s, a.gen.code, restored);
-  const restart = a.gen.units.filter((u) => a.touched.has(u.unit) || u.reads.some((p) => changedPaths.has(p)));
+  // A unit the generation runs that is not active now (a run cut after the code went back, before its restart) is
+  // restarted too: the host ends on the generation only with every one of its units up behind its gate.
+  const down = a.gen.units.length
+    ? notActive(await s.must("unit states", activeStatesScript(a.gen.units.map((u) => u.unit))))
+    : new Set<string>();
+  const restart = a.gen.units.filter((u) => a.touched.has(u.unit) || down.has(u.unit) || u.reads.some((p) => changedPaths.has(p)));
   const gates: { unit: string; result: GateResult }[] = [];
   const levels = [...new Set(restart.map((u) => u.level))].sort((x, y) => x - y);
   for (const level of levels) {

@@ -88,3 +88,25 @@ export function deactivateScript(unitName: string): Script {
   const u = unitValue(unitName);
   return lines(ROOT_WHO, [root`set -eu`, root`if systemctl cat ${u} >/dev/null 2>&1; then systemctl disable --now --quiet ${u}; fi`]);
 }
+
+/** Prints `state <unit> <ActiveState>` for each unit. */
+export function activeStatesScript(units: readonly string[]): Script {
+  return lines(
+    ROOT_WHO,
+    units.map((name) => {
+      const u = unitValue(name);
+      return root`printf 'state %s %s\n' ${u} "$(systemctl show -p ActiveState --value ${u})"`;
+    }),
+  );
+}
+
+/** The units of activeStatesScript's output that are not active. */
+export function notActive(out: string): Set<string> {
+  return new Set(
+    out
+      .split("\n")
+      .map((l) => /^state (\S+) (\S*)$/.exec(l))
+      .filter((m): m is RegExpExecArray => m !== null && m[2] !== "active")
+      .map((m) => m[1]!),
+  );
+}

@@ -198,8 +198,8 @@ describe("interrupted runs", () => {
 
   it("a second stack on the same host: refused naming the owner; --take-over claims it; destroy releases it", async () => {
     const b = new SandboxStack(`${NAME}-b`);
-    // The same running host: stack b gets a copy of its SSH endpoint, key and boot record.
-    for (const f of ["host.json", "id_ed25519", "id_ed25519.pub", "known_hosts", "net.env", "nspawn.pid"]) {
+    // The same running host: stack b gets a copy of its SSH endpoint, key, S3 server's keys and boot record.
+    for (const f of ["host.json", "id_ed25519", "id_ed25519.pub", "known_hosts", "s3.json", "net.env", "nspawn.pid"]) {
       if (fs.existsSync(path.join(stack.dir, f))) fs.copyFileSync(path.join(stack.dir, f), path.join(b.dir, f));
     }
     const address = sandbox.host.address;

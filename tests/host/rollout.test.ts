@@ -249,7 +249,55 @@ describe("restoreGeneration when the earlier generation fails its gate too", () 
     ]);
     expect(out.settled).toEqual([]);
     expect(h.current()).toBe("none");
-    expect(stubLog(h.units.bin, "systemctl")).not.toContain("quantlab-b.service");
+    // b was only looked at (its state), never restarted.
+    const calls = stubLog(h.units.bin, "systemctl").split("\n");
+    expect(calls.filter((l) => l.includes("quantlab-b.service"))).toEqual(["show -p ActiveState --value quantlab-b.service"]);
+  });
+});
+
+describe("restoreGeneration when a unit of the generation is down and nothing else differs", () => {
+  const h = scratchHost("down");
+  afterAll(h.cleanup);
+  const envA = h.rootFile("a.env");
+  const units: RolloutUnit[] = [
+    { unit: "quantlab-a.service", service: "replayd", level: 0, timeoutSeconds: 2, reads: [envA.host] },
+    { unit: "quantlab-b.service", service: "labeld", level: 1, timeoutSeconds: 2, reads: [envA.host] },
+  ];
+  const gen: GenerationRecord = {
+    time: "2026-01-15T10:00:00.000Z",
+    stack: "quantlab-infra/sandbox",
+    files: { [envA.host]: file(envA.host, "A=good\n") },
+    code: { kind: "none" },
+    units,
+    changed: [],
+  };
+  h.blob("A=good\n");
+  h.record(3, gen);
+  fs.writeFileSync(envA.here, "A=good\n", { mode: 0o640 });
+  fs.chmodSync(envA.here, 0o640);
+  // A run cut after the code went back and before a's restart: a is in systemd's restart loop.
+  h.units.unit("quantlab-a.service", {
+    ActiveState: "activating",
+    restarted_ActiveState: "active",
+    MainPID: 100,
+    InvocationID: "inv-x",
+    up_for: 100,
+  });
+  h.units.unit("quantlab-b.service", { ActiveState: "active", MainPID: 100, InvocationID: "inv-y", up_for: 100 });
+
+  it("restarts that unit behind its gate (only it), and marks the generation current", async () => {
+    const out = await restoreGeneration(
+      h.session,
+      { gen, n: 3, touched: new Set(), extraFiles: [], extraUnits: [], runtimeUser: "qlrun" },
+      tokens,
+    );
+    expect([out.restored, out.gates.map((g) => [g.unit, g.result.passed])]).toEqual([[], [["quantlab-a.service", true]]]);
+    expect(
+      stubLog(h.units.bin, "systemctl")
+        .split("\n")
+        .filter((l) => l.startsWith("restart ")),
+    ).toEqual([expect.stringMatching(/^restart .*quantlab-a\.service$/)]);
+    expect(h.current()).toBe("3");
   });
 });
 
