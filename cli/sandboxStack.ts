@@ -10,6 +10,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+import { S3_KEY_LEAVES } from "../config/secrets";
 import { TOKEN_NAMES } from "../model/catalog";
 import { must } from "./run";
 import { Sandbox, type SandboxS3 } from "./sandbox";
@@ -19,7 +20,6 @@ export const readDoc = (file: string): StackDoc =>
   fs.existsSync(file) ? ((YAML.parse(fs.readFileSync(file, "utf8")) as StackDoc | null) ?? {}) : {};
 
 const SECRET_KEYS = ["quantlab:tokens", "quantlab:sshPrivateKey", "quantlab:sshKeyPassphrase"];
-const S3_KEY_LEAVES = ["accessKeyId", "secretAccessKey"] as const;
 const NAME = /^[a-z0-9-]{1,40}$/;
 
 /** The entry names of a base config's `quantlab:hosts`, or undefined for a single-host config. */

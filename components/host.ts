@@ -12,6 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { fileAttributes, type HostPlan } from "../hostfiles/plan";
 import type { ServiceName } from "../model/catalog";
 import { bundleHash, bundleIndex, type BundleFile } from "../provider/code";
+import { bucketsInputs } from "../provider/buckets";
 import { fingerprintOf } from "../provider/generation";
 import {
   HostBuckets,
@@ -85,20 +86,7 @@ export class QuantlabHost extends pulumi.ComponentResource {
 
     // The adopted buckets answer to the services' keys, asked from the host: else nothing after the tools is touched.
     const b = plan.buckets;
-    const buckets = b
-      ? new HostBuckets(
-          `${name}:buckets`,
-          {
-            host,
-            endpoint: b.endpoint,
-            region: b.region,
-            signed: b.signed,
-            buckets: Object.fromEntries(b.buckets.map((x) => [x.name, x.key])),
-            answers: Object.fromEntries(b.buckets.map((x) => [x.name, "ok" as const])),
-          },
-          child("buckets", [tools]),
-        )
-      : undefined;
+    const buckets = b ? new HostBuckets(`${name}:buckets`, bucketsInputs(host, b), child("buckets", [tools])) : undefined;
 
     const files = new Map<string, HostFile>();
     let sysusers: HostFile | undefined;

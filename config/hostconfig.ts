@@ -7,6 +7,7 @@
  * never reads a host's config without the schema.
  */
 import type { ParsedHost, ParsedStack } from "./parse";
+import { S3_KEY_LEAVES } from "./secrets";
 
 /** JSON with object keys sorted at every level: the same value is the same text. */
 export function stableJson(value: unknown): string {
@@ -36,8 +37,6 @@ export function hostConfig(parsed: ParsedStack, host: ParsedHost): Record<string
   return Object.fromEntries(Object.entries(keys).map(([k, v]) => [`quantlab:${k}`, stableJson(v)]));
 }
 
-const S3_SECRET_LEAVES = ["accessKeyId", "secretAccessKey"] as const;
-
 /** The S3 keys of a `quantlab:s3` value, as JSON text, when it has any. */
 function s3Secrets(text: string | undefined): string | undefined {
   if (text === undefined) return undefined;
@@ -48,7 +47,7 @@ function s3Secrets(text: string | undefined): string | undefined {
     return undefined;
   }
   if (value === null || typeof value !== "object") return undefined;
-  const leaves = S3_SECRET_LEAVES.flatMap((k) =>
+  const leaves = S3_KEY_LEAVES.flatMap((k) =>
     (value as Record<string, unknown>)[k] !== undefined ? [[k, (value as Record<string, unknown>)[k]]] : [],
   );
   return leaves.length ? stableJson(Object.fromEntries(leaves)) : undefined;

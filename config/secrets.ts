@@ -25,6 +25,9 @@ const SET_KEY = "npx quantlab secret --stack STACK --key sshPrivateKey < ~/.ssh/
 const SET_PASSPHRASE = "npx quantlab secret --stack STACK --key sshKeyPassphrase";
 const setS3Command = (leaf: string): string => `npx quantlab secret --stack STACK --key s3.${leaf}`;
 
+/** The secret leaves of `quantlab:s3`. */
+export const S3_KEY_LEAVES = ["accessKeyId", "secretAccessKey"] as const;
+
 /** Each S3 key's shape: plain characters only (they go into env files and a curl config line). */
 const S3_KEYS = {
   accessKeyId: { shape: /^[A-Za-z0-9]{3,128}$/, text: "3-128 letters and digits" },

@@ -100,15 +100,15 @@ function answerOf(status: string, code: string, signed: boolean): BucketAnswer {
   return `http ${status}${code !== "-" ? ` ${code}` : ""}`;
 }
 
-/** A refused bucket, in words: what it answered and which config key to look at. */
-export function bucketProblem(bucket: string, key: string, answer: BucketAnswer, endpoint: string): string {
+/** A refused bucket, in words: what it answered and which config key to look at; `whose` keys were refused ("replayd's"). */
+export function bucketProblem(bucket: string, key: string, answer: BucketAnswer, endpoint: string, whose = "the"): string {
   switch (answer) {
     case "ok":
       return `S3 bucket "${bucket}" answers`;
     case "missing":
       return `S3 bucket "${bucket}" (${key}) does not exist at ${endpoint}`;
     case "denied":
-      return `S3 bucket "${bucket}" (${key}) refuses the S3 keys (quantlab:s3.accessKeyId, quantlab:s3.secretAccessKey)`;
+      return `S3 bucket "${bucket}" (${key}) refuses ${whose} S3 keys (quantlab:s3.accessKeyId, quantlab:s3.secretAccessKey)`;
     case "unreachable":
       return `S3 endpoint ${endpoint} (quantlab:s3.endpoint) does not answer from the host (bucket "${bucket}")`;
     default:

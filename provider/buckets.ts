@@ -8,6 +8,7 @@
  * touches nothing. Removing the stack leaves the buckets: they hold data.
  */
 import { bucketCheckScript, bucketProblem, curlCredentials, parseBucketCheck, type BucketAnswer, type BucketAsk } from "../host/s3";
+import type { BucketCheck } from "../hostfiles/plan";
 import type { HostContext } from "./context";
 import { providerOf, type Kind } from "./kind";
 import { observed } from "./reads";
@@ -25,6 +26,18 @@ export interface HostBucketsInputs {
 }
 
 const LABEL = "HostBuckets";
+
+/** The plan's bucket check as the resource's inputs, every bucket wanted "ok". */
+export function bucketsInputs(host: string, b: BucketCheck): HostBucketsInputs {
+  return {
+    host,
+    endpoint: b.endpoint,
+    region: b.region,
+    signed: b.signed,
+    buckets: Object.fromEntries(b.buckets.map((x) => [x.name, x.key])),
+    answers: Object.fromEntries(b.buckets.map((x) => [x.name, "ok" as const])),
+  };
+}
 
 export const askOf = (p: Pick<HostBucketsInputs, "endpoint" | "region" | "signed" | "buckets">): BucketAsk => ({
   endpoint: p.endpoint,

@@ -21,7 +21,7 @@ import type { Script } from "../host/script";
 import { toolsStateScript } from "../host/tools";
 import { bucketCheckScript } from "../host/s3";
 import { bearer, unitStateScript } from "../host/units";
-import { askOf, credentialsLine } from "./buckets";
+import { askOf, bucketsInputs, credentialsLine } from "./buckets";
 import { bundleIndex, readBundle } from "./code";
 import type { HostContext } from "./context";
 
@@ -62,7 +62,7 @@ function parts(c: HostContext): { parts: SnapshotPart[]; headers: string } {
   const headers: string[] = [];
   const b = c.plan.buckets;
   if (b) {
-    const p = { ...b, buckets: Object.fromEntries(b.buckets.map((x) => [x.name, x.key])) };
+    const p = bucketsInputs("", b);
     // The keys' line is a header line like a token's: on stdin, never in the script.
     const index = b.signed ? headers.push(credentialsLine(c, true)) - 1 : undefined;
     out.push({ key: "buckets", script: bucketCheckScript(askOf(p), index === undefined ? undefined : { from: "header", index }) });

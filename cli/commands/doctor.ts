@@ -194,7 +194,7 @@ export function diagnose(e: Expected, unit: string, out: string): Diagnosis {
       else
         f.push({
           level: "fail",
-          text: bucketProblem(b.name, b.key, answer, e.s3.endpoint).replace("the S3 keys", `${svc}'s S3 keys`),
+          text: bucketProblem(b.name, b.key, answer, e.s3.endpoint, `${svc}'s`),
           next: S3_NEXT[answer] ?? S3_NEXT.other!,
         });
     }

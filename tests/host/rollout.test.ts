@@ -208,9 +208,8 @@ describe("restoreGeneration on a scratch host", () => {
   });
 });
 
-describe("restoreGeneration when the earlier generation fails its gate too", () => {
-  const h = scratchHost("refail");
-  afterAll(h.cleanup);
+/** A generation of two units on two levels, both reading a.env ("A=good", its blob stored). */
+function twoLevels(h: ReturnType<typeof scratchHost>) {
   const envA = h.rootFile("a.env");
   const units: RolloutUnit[] = [
     { unit: "quantlab-a.service", service: "replayd", level: 0, timeoutSeconds: 2, reads: [envA.host] },
@@ -225,6 +224,13 @@ describe("restoreGeneration when the earlier generation fails its gate too", () 
     changed: [],
   };
   h.blob("A=good\n");
+  return { envA, gen };
+}
+
+describe("restoreGeneration when the earlier generation fails its gate too", () => {
+  const h = scratchHost("refail");
+  afterAll(h.cleanup);
+  const { envA, gen } = twoLevels(h);
   h.record(2, gen);
   fs.writeFileSync(envA.here, "A=bad\n");
   h.units.unit("quantlab-a.service", { ActiveState: "active", MainPID: 100, InvocationID: "inv-x", up_for: 100, refuse: "" });
@@ -258,20 +264,7 @@ describe("restoreGeneration when the earlier generation fails its gate too", () 
 describe("restoreGeneration when a unit of the generation is down and nothing else differs", () => {
   const h = scratchHost("down");
   afterAll(h.cleanup);
-  const envA = h.rootFile("a.env");
-  const units: RolloutUnit[] = [
-    { unit: "quantlab-a.service", service: "replayd", level: 0, timeoutSeconds: 2, reads: [envA.host] },
-    { unit: "quantlab-b.service", service: "labeld", level: 1, timeoutSeconds: 2, reads: [envA.host] },
-  ];
-  const gen: GenerationRecord = {
-    time: "2026-01-15T10:00:00.000Z",
-    stack: "quantlab-infra/sandbox",
-    files: { [envA.host]: file(envA.host, "A=good\n") },
-    code: { kind: "none" },
-    units,
-    changed: [],
-  };
-  h.blob("A=good\n");
+  const { envA, gen } = twoLevels(h);
   h.record(3, gen);
   fs.writeFileSync(envA.here, "A=good\n", { mode: 0o640 });
   fs.chmodSync(envA.here, 0o640);
