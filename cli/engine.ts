@@ -21,12 +21,11 @@ import { runProgram } from "../program";
 import { PROVIDER_ENV } from "../provider/stub";
 import { HANDSHAKES_ENV } from "../host/handshakes";
 import { configFromCliJson, type CliConfig } from "../config/cliJson";
-import { ROOT, STATE_DIR, TOOLS_BIN, TOOLS_DIR, sandboxDir } from "./paths";
+import { decryptStackFile, passphraseFromEnv } from "../config/passphrase";
+import { PROJECT, ROOT, STATE_DIR, TOOLS_BIN, TOOLS_DIR, sandboxDir } from "./paths";
 import { must, run } from "./run";
 import { readDoc, sandboxHosts, sandboxPassphrase, sandboxSecrets, writeSandboxConfig, type SandboxHosts } from "./sandboxStack";
 import { PULUMI, ensureToolchain } from "./toolchain";
-
-export const PROJECT = "quantlab-infra";
 
 export interface StackOptions {
   readonly stack: string;
@@ -179,11 +178,17 @@ export function decryptedStackConfig(o: OpenStack): Promise<CliConfig> {
   return config;
 }
 
+/** Decrypted in this process when it can (config/passphrase.ts), else by the CLI, whose word and errors stand. */
 async function readDecryptedConfig(o: OpenStack): Promise<CliConfig> {
+  const env = { ...process.env, ...o.env };
+  const text = fs.readFileSync(o.configFile, "utf8");
+  const passphrase = passphraseFromEnv(env, (p) => fs.readFileSync(path.resolve(o.workDir, p), "utf8"));
+  const fast = await decryptStackFile(text, passphrase, PROJECT);
+  if (fast !== undefined) return fast;
   const r = await run(PULUMI, ["config", "--show-secrets", "--json", "--stack", o.stack.name, "--config-file", o.configFile], {
     cwd: o.workDir,
-    env: { ...process.env, ...o.env },
+    env,
   });
   if (r.code !== 0) throw new Error(`pulumi config: ${r.stderr.trim()}`);
-  return configFromCliJson(r.stdout, fs.readFileSync(o.configFile, "utf8"));
+  return configFromCliJson(r.stdout, text);
 }

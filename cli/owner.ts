@@ -6,7 +6,7 @@
  */
 import { claimScript, OWNER_FILE, parseClaim, releaseScript } from "../host/owner";
 import type { Target } from "./context";
-import { PROJECT } from "./engine";
+import { PROJECT } from "./paths";
 
 export const ownerOf = (stack: string): string => `${PROJECT}/${stack}`;
 

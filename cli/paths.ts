@@ -11,6 +11,8 @@ function projectRoot(from: string): string {
   }
 }
 
+/** The Pulumi project's name (Pulumi.yaml). */
+export const PROJECT = "quantlab-infra";
 /** The project root. */
 export const ROOT = projectRoot(__dirname);
 /** The pinned Pulumi CLI and the dynamic-provider launcher (scripts/pulumi-toolchain.sh). */

@@ -1,15 +1,17 @@
 /**
  * `quantlab validate`: the stack file checked with no host and no engine
- * run. The file is copied into a throwaway workspace with an empty backend,
- * where the pinned CLI decrypts its secrets (with the stack's passphrase,
- * into memory only); parseStackConfig then lists every problem at once.
+ * run. Its secrets are decrypted into memory only, with the stack's
+ * passphrase: in this process (config/passphrase.ts), or, for what that
+ * declines, by the pinned CLI in a throwaway workspace with an empty
+ * backend. parseStackConfig then lists every problem at once.
  */
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { configFromCliJson, type CliConfig } from "../config/cliJson";
+import { decryptStackFile, passphraseFromEnv } from "../config/passphrase";
 import { ConfigError, parseStackConfig, type ParsedStack } from "../config/parse";
-import { ROOT, TOOLS_BIN, TOOLS_DIR, sandboxDir } from "./paths";
+import { PROJECT, ROOT, TOOLS_BIN, TOOLS_DIR, sandboxDir } from "./paths";
 import { run } from "./run";
 import { PULUMI, ensureToolchain } from "./toolchain";
 
@@ -54,6 +56,14 @@ export async function readStackConfig(stack: string, file: string, passphrase?: 
       `${file} holds encrypted secrets: set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) to the stack's secrets passphrase`,
     );
   }
+  const source = passphrase === undefined ? process.env : { PULUMI_CONFIG_PASSPHRASE: passphrase };
+  const fast = await decryptStackFile(
+    text,
+    passphraseFromEnv(source, (p) => fs.readFileSync(p, "utf8")),
+    PROJECT,
+  );
+  if (fast !== undefined) return fast;
+  // What the fast path leaves (another secrets provider, a wrong passphrase, YAML it does not read alike): the CLI.
   await ensureToolchain();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "quantlab-validate-"));
   try {

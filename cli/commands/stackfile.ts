@@ -1,7 +1,8 @@
 /** The commands about the stack itself: `secret` (stdin -> an encrypted key), `validate` (no host, no engine), `unlock` (a stale lock). */
 import * as fs from "fs";
 import { usageError, type Command, type Invocation } from "../args";
-import { openStack, PROJECT, setSecret } from "../engine";
+import { openStack, setSecret } from "../engine";
+import { PROJECT } from "../paths";
 import { liveHolder, stackLocks } from "../interrupt";
 import { print } from "../table";
 import { validate as validateStack, validationText } from "../validate";
