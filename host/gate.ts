@@ -142,7 +142,8 @@ export interface Started {
  * unit with a token, in order.
  */
 export function settleScript(units: readonly Started[], settleSeconds = SETTLE_SECONDS): Script {
-  const settle = int(settleSeconds, 1, 600);
+  int(settleSeconds, 1, 600); // the error names the seconds it was given
+  const settleMs = int(settleSeconds * 1000, 1000, 600_000);
   let tokens = 0;
   const checks = units.map((s) => {
     const u = unitValue(s.unit);
@@ -158,13 +159,16 @@ export function settleScript(units: readonly Started[], settleSeconds = SETTLE_S
     root`set -u`,
     root`headers=(); while IFS= read -r l; do headers+=("$l"); done`,
     root`bad() { echo "unsettled $1 $2"; echo "journal:"; journalctl -u "$1" -n ${int(JOURNAL_LINES, 1, 1000)} --no-pager -o short-iso 2>&1; echo "end journal"; }`,
-    // Seconds each unit has been active: now minus ActiveEnterTimestampMonotonic (both monotonic, in microseconds).
-    root`up_for() { local t; t=$(systemctl show -p ActiveEnterTimestampMonotonic --value "$1"); echo $(( ($(cut -d' ' -f1 /proc/uptime | tr -d .)0000 - t) / 1000000 )); }`,
-    root`wait_for=0`,
+    // Milliseconds each unit has been active: now minus ActiveEnterTimestampMonotonic (microseconds). /proc/uptime
+    // has centiseconds, cut down, so a unit is never taken as up longer than it was; the wait is to the millisecond
+    // (whole seconds rounded a unit's time down, and so waited up to a second more than the settle time).
+    root`up_ms() { local t; t=$(systemctl show -p ActiveEnterTimestampMonotonic --value "$1"); echo $(( ($(cut -d' ' -f1 /proc/uptime | tr -d .)0000 - t) / 1000 )); }`,
+    root`wait_ms=0`,
     ...checks.map(
-      (c) => root`s=$(up_for ${c.u}); [ "$s" -ge ${settle} ] || { [ $((${settle} - s)) -le "$wait_for" ] || wait_for=$((${settle} - s)); }`,
+      (c) =>
+        root`s=$(up_ms ${c.u}); [ "$s" -ge ${settleMs} ] || { [ $((${settleMs} - s)) -le "$wait_ms" ] || wait_ms=$((${settleMs} - s)); }`,
     ),
-    root`[ "$wait_for" -le 0 ] || sleep "$wait_for"`,
+    root`[ "$wait_ms" -le 0 ] || sleep "$((wait_ms / 1000)).$(printf '%03d' $((wait_ms % 1000)))"`,
     ...checks.flatMap((c) => [
       root`st=$(systemctl show -p ActiveState -p InvocationID ${c.u} | sort | tr '\n' ' ')`,
       root`case "$st" in "ActiveState=active InvocationID="${c.inv}" ") ${c.curl}; [ "\${code:-200}" = 200 ] && echo "settled "${c.u} ;; *) bad ${c.u} "not running the invocation that passed its gate (now: $st)" ;; esac`,

@@ -110,12 +110,12 @@ describe("settle script text", () => {
     expect(s.text).toBe(String.raw`set -u
 headers=(); while IFS= read -r l; do headers+=("$l"); done
 bad() { echo "unsettled $1 $2"; echo "journal:"; journalctl -u "$1" -n 30 --no-pager -o short-iso 2>&1; echo "end journal"; }
-up_for() { local t; t=$(systemctl show -p ActiveEnterTimestampMonotonic --value "$1"); echo $(( ($(cut -d' ' -f1 /proc/uptime | tr -d .)0000 - t) / 1000000 )); }
-wait_for=0
-s=$(up_for 'quantlab-a.service'); [ "$s" -ge 3 ] || { [ $((3 - s)) -le "$wait_for" ] || wait_for=$((3 - s)); }
-s=$(up_for 'quantlab-w.service'); [ "$s" -ge 3 ] || { [ $((3 - s)) -le "$wait_for" ] || wait_for=$((3 - s)); }
-s=$(up_for 'quantlab-b.service'); [ "$s" -ge 3 ] || { [ $((3 - s)) -le "$wait_for" ] || wait_for=$((3 - s)); }
-[ "$wait_for" -le 0 ] || sleep "$wait_for"
+up_ms() { local t; t=$(systemctl show -p ActiveEnterTimestampMonotonic --value "$1"); echo $(( ($(cut -d' ' -f1 /proc/uptime | tr -d .)0000 - t) / 1000 )); }
+wait_ms=0
+s=$(up_ms 'quantlab-a.service'); [ "$s" -ge 3000 ] || { [ $((3000 - s)) -le "$wait_ms" ] || wait_ms=$((3000 - s)); }
+s=$(up_ms 'quantlab-w.service'); [ "$s" -ge 3000 ] || { [ $((3000 - s)) -le "$wait_ms" ] || wait_ms=$((3000 - s)); }
+s=$(up_ms 'quantlab-b.service'); [ "$s" -ge 3000 ] || { [ $((3000 - s)) -le "$wait_ms" ] || wait_ms=$((3000 - s)); }
+[ "$wait_ms" -le 0 ] || sleep "$((wait_ms / 1000)).$(printf '%03d' $((wait_ms % 1000)))"
 st=$(systemctl show -p ActiveState -p InvocationID 'quantlab-a.service' | sort | tr '\n' ' ')
 case "$st" in "ActiveState=active InvocationID="'0123abcd'" ") code=$(printf '%s\n' "${"${"}headers[0]}" | curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H @- 'http://127.0.0.1:3051/health'); [ "$code" = 200 ] || bad 'quantlab-a.service' "health answers $code"; [ "${"${"}code:-200}" = 200 ] && echo "settled "'quantlab-a.service' ;; *) bad 'quantlab-a.service' "not running the invocation that passed its gate (now: $st)" ;; esac
 code=
