@@ -51,13 +51,21 @@ export function parseBundleHashes(out: string): Map<string, string> {
   );
 }
 
-/** statBundleScript with the paths in the script (for a snapshot, whose stdin is taken). */
+/**
+ * statBundleScript with the paths in the script (for a snapshot, whose stdin
+ * is taken), and one sha256sum for all of them: every refresh runs it, and a
+ * process per file was most of its time. Paths are checked words (no space,
+ * backslash or newline), so sha256sum's lines split plainly.
+ */
 export function statBundleFilesScript(rootDir: string, owner: string, files: readonly string[]): Script {
   const dir = path(rootDir);
   const u = asUser(user(owner));
+  const list = files.map(relPath);
   return lines({ kind: "user", user: owner }, [
     u`cd ${dir} 2>/dev/null || exit 0`,
-    u`for f in ${files.map(relPath)}; do if [ -f "$f" ] && [ ! -L "$f" ]; then echo "$(sha256sum < "$f" | cut -c1-64) $f"; else echo "absent $f"; fi; done`,
+    u`set --; for f in ${list}; do if [ -f "$f" ] && [ ! -L "$f" ]; then set -- "$@" "$f"; fi; done`,
+    u`declare -A h=(); if [ $# -gt 0 ]; then while read -r s f; do h[$f]=$s; done < <(sha256sum -- "$@"); fi`,
+    u`for f in ${list}; do if [ -n "\${h[$f]:-}" ]; then echo "\${h[$f]} $f"; else echo "absent $f"; fi; done`,
   ]);
 }
 

@@ -141,7 +141,8 @@ export function writeFileScript(t: FileTarget, sha256: string): Script {
 export function statFileScript(p: string, reader: string): Script {
   const file = path(p);
   const who = file.tree === "root" ? root : asUser(user(reader));
-  return who`if [ -f ${file} ] && [ ! -L ${file} ]; then printf '%s ' "$(stat -c '%a %U %G' ${file})"; sha256sum < ${file} | cut -c1-64; else echo absent; fi`;
+  // One process per look (a refresh runs this for every file): no `| cut`, the hash is cut by the shell.
+  return who`if [ -f ${file} ] && [ ! -L ${file} ]; then h=$(sha256sum < ${file}); printf '%s %s\n' "$(stat -c '%a %U %G' ${file})" "\${h%% *}"; else echo absent; fi`;
 }
 
 export interface FileState {

@@ -34,7 +34,7 @@ export function unitStateScript(unitName: string, reads: readonly string[], read
   const hash = (p: string): Script => {
     const file = path(p);
     const who = file.tree === "root" ? root : asUser(user(reader));
-    return root`${who`if [ -f ${file} ] && [ ! -L ${file} ]; then printf 'read %s %s\n' ${file} "$(sha256sum < ${file} | cut -c1-64)"; else printf 'read %s absent\n' ${file}; fi`}`;
+    return root`${who`if [ -f ${file} ] && [ ! -L ${file} ]; then h=$(sha256sum < ${file}); printf 'read %s %s\n' ${file} "\${h%% *}"; else printf 'read %s absent\n' ${file}; fi`}`;
   };
   return lines(ROOT_WHO, [
     root`systemctl show -p LoadState,UnitFileState,ActiveState,InvocationID ${u}`,

@@ -11,7 +11,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { afterAll, describe, expect, it } from "vitest";
-import { deleteBundleScript, statBundleScript, writeBundleScript, writeCodeFileScript } from "../../host/bundle";
+import { deleteBundleScript, statBundleFilesScript, statBundleScript, writeBundleScript, writeCodeFileScript } from "../../host/bundle";
 import { commandLine } from "../../host/session";
 import { tarball, type TarFile } from "../../host/tar";
 import { runOnHost, runuserStub, scratchDir, stubLog } from "../fixtures/hostShell";
@@ -120,6 +120,42 @@ describe("under a real shell, as the runtime user", () => {
     expect(runOnHost(deleteBundleScript(dir, "qlrun"), { bin, input: "core/index.js\nservices/strategyd/app.js\n" }).status).toBe(0);
     expect(tree(dir)).toEqual(["core/", "core/.env", "core/bin/", "core/bin/start.sh", "services/", "services/strategyd/"]);
     expect(stubLog(bin, "runuser").slice(before.length)).toBe("qlrun\nqlrun\nqlrun\n");
+  });
+
+  it("the snapshot's stat (paths in the script, one sha256sum for all) answers as the stat of a list on stdin", () => {
+    const dir = backend();
+    expect(write(dir, tarball(files)).status).toBe(0);
+    fs.symlinkSync("index.js", path.join(dir, "core", "link.js"));
+    fs.writeFileSync(path.join(dir, "core", "-dash.js"), "dash\n");
+    const list = [
+      "core/index.js",
+      "services/strategyd/app.js",
+      "core/gone.js",
+      "core/link.js",
+      "core",
+      "core/-dash.js",
+      "core/bin/start.sh",
+    ];
+    const before = stubLog(bin, "runuser");
+    const inScript = runOnHost(statBundleFilesScript(dir, "qlrun", list), { bin });
+    expect([inScript.status, inScript.stdout, inScript.stderr]).toEqual([
+      0,
+      [
+        `${sha(files[0]!.content)} core/index.js`,
+        `${sha(files[2]!.content)} services/strategyd/app.js`,
+        "absent core/gone.js",
+        "absent core/link.js",
+        "absent core",
+        `${sha("dash\n")} core/-dash.js`,
+        `${sha(files[1]!.content)} core/bin/start.sh`,
+        "",
+      ].join("\n"),
+      "",
+    ]);
+    expect(stubLog(bin, "runuser").slice(before.length)).toBe("qlrun\n");
+    expect(runOnHost(statBundleScript(dir, "qlrun"), { bin, input: `${list.join("\n")}\n` }).stdout).toBe(inScript.stdout);
+    // Nothing there at all (no file of the list): every path absent, sha256sum not run on an empty list.
+    expect(runOnHost(statBundleFilesScript(dir, "qlrun", ["core/none.js"]), { bin }).stdout).toBe("absent core/none.js\n");
   });
 
   it("stat and delete of a root that does not exist: nothing, and no error", () => {

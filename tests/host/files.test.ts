@@ -109,10 +109,10 @@ trap - EXIT`);
 
   it("stat: as root in root's trees, as the reader elsewhere; a symlink counts as absent", () => {
     expect(statFileScript("/etc/quantlab/a.env", "qlrun").commandLine).toBe(
-      String.raw`bash -c 'if [ -f '\''/etc/quantlab/a.env'\'' ] && [ ! -L '\''/etc/quantlab/a.env'\'' ]; then printf '\''%s '\'' "$(stat -c '\''%a %U %G'\'' '\''/etc/quantlab/a.env'\'')"; sha256sum < '\''/etc/quantlab/a.env'\'' | cut -c1-64; else echo absent; fi'`,
+      String.raw`bash -c 'if [ -f '\''/etc/quantlab/a.env'\'' ] && [ ! -L '\''/etc/quantlab/a.env'\'' ]; then h=$(sha256sum < '\''/etc/quantlab/a.env'\''); printf '\''%s %s\n'\'' "$(stat -c '\''%a %U %G'\'' '\''/etc/quantlab/a.env'\'')" "${"${"}h%% *}"; else echo absent; fi'`,
     );
     expect(statFileScript("/srv/q/core/.env", "qlrun").commandLine).toBe(
-      String.raw`runuser -u 'qlrun' -- env -C / bash -c 'if [ -f '\''/srv/q/core/.env'\'' ] && [ ! -L '\''/srv/q/core/.env'\'' ]; then printf '\''%s '\'' "$(stat -c '\''%a %U %G'\'' '\''/srv/q/core/.env'\'')"; sha256sum < '\''/srv/q/core/.env'\'' | cut -c1-64; else echo absent; fi'`,
+      String.raw`runuser -u 'qlrun' -- env -C / bash -c 'if [ -f '\''/srv/q/core/.env'\'' ] && [ ! -L '\''/srv/q/core/.env'\'' ]; then h=$(sha256sum < '\''/srv/q/core/.env'\''); printf '\''%s %s\n'\'' "$(stat -c '\''%a %U %G'\'' '\''/srv/q/core/.env'\'')" "${"${"}h%% *}"; else echo absent; fi'`,
     );
   });
 

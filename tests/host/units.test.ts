@@ -24,8 +24,8 @@ describe("script text", () => {
         withToken: true,
       }).text,
     ).toBe(String.raw`systemctl show -p LoadState,UnitFileState,ActiveState,InvocationID 'quantlab-a.service'
-if [ -f '/etc/quantlab/a.env' ] && [ ! -L '/etc/quantlab/a.env' ]; then printf 'read %s %s\n' '/etc/quantlab/a.env' "$(sha256sum < '/etc/quantlab/a.env' | cut -c1-64)"; else printf 'read %s absent\n' '/etc/quantlab/a.env'; fi
-runuser -u 'qlrun' -- env -C / bash -c 'if [ -f '\''/srv/ql/core/.env'\'' ] && [ ! -L '\''/srv/ql/core/.env'\'' ]; then printf '\''read %s %s\n'\'' '\''/srv/ql/core/.env'\'' "$(sha256sum < '\''/srv/ql/core/.env'\'' | cut -c1-64)"; else printf '\''read %s absent\n'\'' '\''/srv/ql/core/.env'\''; fi'
+if [ -f '/etc/quantlab/a.env' ] && [ ! -L '/etc/quantlab/a.env' ]; then h=$(sha256sum < '/etc/quantlab/a.env'); printf 'read %s %s\n' '/etc/quantlab/a.env' "${"${"}h%% *}"; else printf 'read %s absent\n' '/etc/quantlab/a.env'; fi
+runuser -u 'qlrun' -- env -C / bash -c 'if [ -f '\''/srv/ql/core/.env'\'' ] && [ ! -L '\''/srv/ql/core/.env'\'' ]; then h=$(sha256sum < '\''/srv/ql/core/.env'\''); printf '\''read %s %s\n'\'' '\''/srv/ql/core/.env'\'' "${"${"}h%% *}"; else printf '\''read %s absent\n'\'' '\''/srv/ql/core/.env'\''; fi'
 echo "health $(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H @- 'http://127.0.0.1:3051/health')"`);
     expect(unitStateScript("quantlab-w.service", [], "qlrun").text).toBe(
       "systemctl show -p LoadState,UnitFileState,ActiveState,InvocationID 'quantlab-w.service'",
