@@ -10,6 +10,7 @@
 import type { ReloadAction, VerifyMode } from "../model/actions";
 import { STATE_ROOT } from "../model/paths";
 import { asUser, lines, root, ROOT_WHO, type Script } from "./script";
+import { snapshotFrame, type SnapshotGroup } from "./snapshot";
 import { mode as modeValue, path, sha256 as shaValue, unit, user, word, type Value } from "./values";
 
 export interface FileTarget {
@@ -143,6 +144,37 @@ export function statFileScript(p: string, reader: string): Script {
   const who = file.tree === "root" ? root : asUser(user(reader));
   // One process per look (a refresh runs this for every file): no `| cut`, the hash is cut by the shell.
   return who`if [ -f ${file} ] && [ ! -L ${file} ]; then h=$(sha256sum < ${file}); printf '%s %s\n' "$(stat -c '%a %U %G' ${file})" "\${h%% *}"; else echo absent; fi`;
+}
+
+/**
+ * statFileScript's answers for many files of root's trees at once, for a
+ * refresh: one `stat` and one `sha256sum` for all of them instead of a part
+ * each. Each answer is framed under `file:<path>`, exactly as the file's own
+ * statFileScript prints it; a file found but not read (an error) is left to
+ * that script, alone.
+ */
+export function statRootFilesGroup(paths: readonly string[]): SnapshotGroup {
+  const files = paths.map(path);
+  const outside = files.find((f) => f.tree !== "root");
+  if (outside) throw new TypeError(`statRootFilesGroup: ${outside.raw} is outside root's trees: its reader stats it (statFileScript)`);
+  const frame = snapshotFrame("file:");
+  return {
+    keys: paths.map((p) => `file:${p}`),
+    script: lines(ROOT_WHO, [
+      root`declare -A seen=() m=() h=(); set --`,
+      root`for f in ${files}; do if [ -f "$f" ] && [ ! -L "$f" ]; then seen[$f]=1; set -- "$@" "$f"; fi; done`,
+      root`if [ $# -gt 0 ]; then`,
+      root`  while read -r a o g f; do m[$f]="$a $o $g"; done < <(stat -c '%a %U %G %n' -- "$@")`,
+      root`  while read -r s f; do h[$f]=$s; done < <(sha256sum -- "$@")`,
+      root`fi`,
+      root`for f in ${files}; do`,
+      root`  ${frame.start}`,
+      root`  if [ -z "\${seen[$f]:-}" ]; then echo absent; ${frame.ok}`,
+      root`  elif [ -n "\${m[$f]:-}" ] && [ -n "\${h[$f]:-}" ]; then echo "\${m[$f]} \${h[$f]}"; ${frame.ok}`,
+      root`  else ${frame.failed}; fi`,
+      root`done`,
+    ]),
+  };
 }
 
 export interface FileState {

@@ -16,15 +16,38 @@ export interface SnapshotPart {
   readonly script: Script;
 }
 
+/**
+ * Several reads answered by one script (fewer processes than a part each):
+ * it frames each answer itself, `::snap:: <key>`, the answer, `::end:: <exit
+ * code>` (snapshotFrame). A key it leaves unframed, or ends non-zero, is
+ * read alone.
+ */
+export interface SnapshotGroup {
+  readonly keys: readonly string[];
+  readonly script: Script;
+}
+
+/** A group's framing of one answer, its key being `prefix` followed by the shell variable `$f`. */
+export function snapshotFrame(prefix: string): { readonly start: Script; readonly ok: Script; readonly failed: Script } {
+  return { start: root`printf '::snap:: %s%s\n' ${word(prefix)} "$f"`, ok: root`echo '::end:: 0'`, failed: root`echo '::end:: 1'` };
+}
+
 /** The combined script. */
-export function snapshotScript(parts: readonly SnapshotPart[]): Script {
+export function snapshotScript(parts: readonly (SnapshotPart | SnapshotGroup)[]): Script {
   return lines(ROOT_WHO, [
     root`headers=(); while IFS= read -r l; do headers+=("$l"); done`,
-    ...parts.flatMap((p) => [
-      root`printf '::snap:: %s\n' ${word(p.key)}`,
-      root`( ${p.script}
+    ...parts.flatMap((p) =>
+      "key" in p
+        ? [
+            root`printf '::snap:: %s\n' ${word(p.key)}`,
+            root`( ${p.script}
 ) </dev/null 2>/dev/null; printf '::end:: %s\n' "$?"`,
-    ]),
+          ]
+        : [
+            root`( ${p.script}
+) </dev/null 2>/dev/null`,
+          ],
+    ),
   ]);
 }
 

@@ -12,15 +12,16 @@ import * as crypto from "crypto";
 import * as path from "path";
 import { statBundleFilesScript } from "../host/bundle";
 import { checkoutStateScript, lsRemoteScript } from "../host/checkout";
-import { statFileScript } from "../host/files";
+import { statFileScript, statRootFilesGroup } from "../host/files";
 import { listGenerationsScript } from "../host/generations";
 import { ownerStateScript } from "../host/owner";
 import type { RunOptions } from "../host/session";
-import { parseSnapshot, snapshotScript, type SnapshotPart } from "../host/snapshot";
+import { parseSnapshot, snapshotScript, type SnapshotGroup, type SnapshotPart } from "../host/snapshot";
 import type { Script } from "../host/script";
 import { toolsStateScript } from "../host/tools";
 import { bucketCheckScript } from "../host/s3";
 import { bearer, unitStateScript } from "../host/units";
+import { inRootTree } from "../host/values";
 import { askOf, bucketsInputs, credentialsLine } from "./buckets";
 import { bundleIndex, readBundle } from "./code";
 import type { HostContext } from "./context";
@@ -39,13 +40,15 @@ export const remoteKey = (t: { remote: string; ref: string }): string => `remote
 const digest = (...parts: unknown[]): string => crypto.createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 16);
 
 /** Every read the host's plan implies, and the token header lines they take. */
-function parts(c: HostContext): { parts: SnapshotPart[]; headers: string } {
+function parts(c: HostContext): { parts: (SnapshotPart | SnapshotGroup)[]; headers: string } {
   const model = c.parsed.model;
   const user = model.runtime.user;
-  const out: SnapshotPart[] = [
+  const out: (SnapshotPart | SnapshotGroup)[] = [
     { key: "owner", script: ownerStateScript() },
     { key: "tools", script: toolsStateScript(c.plan.tools.map((t) => ({ package: t.package, command: t.command }))) },
-    ...c.plan.files.map((f) => ({ key: `file:${f.path}`, script: statFileScript(f.path, user) })),
+    // root's files in one group (two processes for all); a file of the runtime user's tree by its reader, alone.
+    statRootFilesGroup(c.plan.files.filter((f) => inRootTree(f.path)).map((f) => f.path)),
+    ...c.plan.files.filter((f) => !inRootTree(f.path)).map((f) => ({ key: `file:${f.path}`, script: statFileScript(f.path, user) })),
     { key: "generations", script: listGenerationsScript() },
   ];
   const code = c.parsed.config.code;

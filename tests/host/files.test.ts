@@ -15,11 +15,13 @@ import {
   parseFileState,
   reloadCommands,
   statFileScript,
+  statRootFilesGroup,
   verifyCommands,
   writeFileScript,
   writtenByRoot,
   type FileTarget,
 } from "../../host/files";
+import { parseSnapshot, snapshotScript } from "../../host/snapshot";
 import { runOnHost, runuserStub, scratchDir, stub, stubLog } from "../fixtures/hostShell";
 
 const A = "a".repeat(64);
@@ -212,6 +214,31 @@ describe("under a real shell", () => {
   };
   const me = { owner: "root", group: "root" };
   const modeOf = (p: string) => (fs.statSync(p).mode & 0o7777).toString(8).padStart(4, "0");
+
+  it("root's files stat'ed as one group of a refresh: each answer as the file's own stat gives it", () => {
+    const d = rootDir("group");
+    fs.writeFileSync(path.join(d.here, "a.env"), "A=1\n", { mode: 0o640 });
+    fs.writeFileSync(path.join(d.here, "b.conf"), "b\n", { mode: 0o600 });
+    fs.symlinkSync("a.env", path.join(d.here, "link.env"));
+    fs.mkdirSync(path.join(d.here, "dir.env"));
+    const paths = ["a.env", "none.env", "link.env", "dir.env", "b.conf"].map((n) => `${d.host}/${n}`);
+    const group = statRootFilesGroup(paths);
+    expect(group.keys).toEqual(paths.map((p) => `file:${p}`));
+    const r = run(snapshotScript([group]));
+    expect([r.status, r.stderr]).toEqual([0, ""]);
+    const answers = parseSnapshot(r.stdout);
+    expect([...answers.keys()]).toEqual(group.keys);
+    for (const p of paths) expect(answers.get(`file:${p}`)).toEqual({ code: 0, output: run(statFileScript(p, "qlrun")).stdout });
+    expect(answers.get(`file:${d.host}/a.env`)!.output).toBe(`640 root root ${sha("A=1\n")}\n`);
+    expect([`${d.host}/none.env`, `${d.host}/link.env`, `${d.host}/dir.env`].map((p) => answers.get(`file:${p}`)!.output)).toEqual([
+      "absent\n",
+      "absent\n",
+      "absent\n",
+    ]);
+    expect(() => statRootFilesGroup(["/srv/q/core/.env"])).toThrow(
+      "statRootFilesGroup: /srv/q/core/.env is outside root's trees: its reader stats it (statFileScript)",
+    );
+  });
 
   it("write: stdin becomes the file with its mode and owner; stat reads it back; no temp file remains", () => {
     const d = rootDir("write");
