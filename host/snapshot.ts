@@ -3,9 +3,11 @@
  * output between `::snap:: <key>` and `::end:: <exit code>` lines, so a
  * refresh asks the host once for everything it has to read (instead of a
  * channel per resource) and gets each answer as if it had run alone (its
- * stdout; a part that fails is asked again alone, for its error). Token
- * header lines come first on stdin, read into $headers (scripts refer to
- * them by index: host/units.ts).
+ * stdout; a part that fails is asked again alone, for its error). A group
+ * answers several keys from one script, framing each answer itself (root's
+ * files: one stat and one sha256sum for all). Token header lines come first
+ * on stdin, read into $headers (scripts refer to them by index:
+ * host/units.ts).
  */
 import { lines, root, ROOT_WHO, type Script } from "./script";
 import { word } from "./values";
