@@ -142,7 +142,7 @@ export function writeFileScript(t: FileTarget, sha256: string): Script {
 export function statFileScript(p: string, reader: string): Script {
   const file = path(p);
   const who = file.tree === "root" ? root : asUser(user(reader));
-  // One process per look (a refresh runs this for every file): no `| cut`, the hash is cut by the shell.
+  // Two processes per look (sha256sum, stat): the hash is cut by the shell, not by a `| cut` of its own.
   return who`if [ -f ${file} ] && [ ! -L ${file} ]; then h=$(sha256sum < ${file}); printf '%s %s\n' "$(stat -c '%a %U %G' ${file})" "\${h%% *}"; else echo absent; fi`;
 }
 

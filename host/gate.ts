@@ -159,9 +159,10 @@ export function settleScript(units: readonly Started[], settleSeconds = SETTLE_S
     root`set -u`,
     root`headers=(); while IFS= read -r l; do headers+=("$l"); done`,
     root`bad() { echo "unsettled $1 $2"; echo "journal:"; journalctl -u "$1" -n ${int(JOURNAL_LINES, 1, 1000)} --no-pager -o short-iso 2>&1; echo "end journal"; }`,
-    // Milliseconds each unit has been active: now minus ActiveEnterTimestampMonotonic (microseconds). /proc/uptime
-    // has centiseconds, cut down, so a unit is never taken as up longer than it was; the wait is to the millisecond
-    // (whole seconds rounded a unit's time down, and so waited up to a second more than the settle time).
+    // Milliseconds each unit has been active: now (/proc/uptime, centiseconds, cut down) minus
+    // ActiveEnterTimestampMonotonic (microseconds). The wait is to the millisecond (whole seconds rounded a unit's
+    // time down, and so waited up to a second more than the settle time). /proc/uptime counts time suspended too,
+    // the monotonic clock does not: on a host that was suspended a unit would seem up longer than it was.
     root`up_ms() { local t; t=$(systemctl show -p ActiveEnterTimestampMonotonic --value "$1"); echo $(( ($(cut -d' ' -f1 /proc/uptime | tr -d .)0000 - t) / 1000 )); }`,
     root`wait_ms=0`,
     ...checks.map(
