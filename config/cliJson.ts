@@ -14,7 +14,8 @@ export interface CliConfig {
 
 type Entry = { value?: string; objectValue?: unknown; secret?: boolean };
 
-const isSecure = (v: unknown): boolean =>
+/** A `secure:` leaf as the stack file holds it: a map of exactly one string `secure`. */
+export const isSecure = (v: unknown): v is { readonly secure: string } =>
   v !== null &&
   typeof v === "object" &&
   !Array.isArray(v) &&
@@ -22,7 +23,7 @@ const isSecure = (v: unknown): boolean =>
   typeof (v as { secure?: unknown }).secure === "string";
 
 /** The paths of the `secure:` leaves under `value`, `path` included when it is one. */
-function secureLeaves(value: unknown, path: string): string[] {
+export function secureLeaves(value: unknown, path: string): string[] {
   if (isSecure(value)) return [path];
   if (value === null || typeof value !== "object") return [];
   return Object.entries(value).flatMap(([k, v]) => secureLeaves(v, `${path}.${k}`));

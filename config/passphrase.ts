@@ -22,7 +22,7 @@
  */
 import * as crypto from "crypto";
 import * as YAML from "yaml";
-import type { CliConfig } from "./cliJson";
+import { isSecure, secureLeaves, type CliConfig } from "./cliJson";
 
 /** Where Pulumi itself finds the passphrase: the variable first (even empty), then the file, trimmed. */
 export function passphraseFromEnv(env: NodeJS.ProcessEnv, readFile: (p: string) => string): string | undefined {
@@ -44,8 +44,6 @@ const notMine = (): never => {
 type Plain = string | number | boolean | Plain[] | { [k: string]: Plain };
 type Secure = { readonly secure: string };
 type Value = string | number | boolean | Secure | Value[] | { [k: string]: Value };
-
-const isSecure = (v: Value): v is Secure => typeof v === "object" && !Array.isArray(v) && "secure" in v && Object.keys(v).length === 1;
 
 /** Plain words Go's YAML (1.1 rules in part) could read as something other than a string. */
 const AMBIGUOUS = [
@@ -114,12 +112,6 @@ function reveal(v: Value, key: Buffer | undefined): Plain {
     return Object.fromEntries(keys.map((k) => [k, reveal(v[k]!, key)]));
   }
   return v;
-}
-
-function secureLeaves(v: Value, path: string): string[] {
-  if (isSecure(v)) return [path];
-  if (typeof v !== "object") return [];
-  return Object.entries(v).flatMap(([k, x]) => secureLeaves(x, `${path}.${k}`));
 }
 
 const derive = (passphrase: string, salt: Buffer): Promise<Buffer> =>

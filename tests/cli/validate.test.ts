@@ -3,41 +3,24 @@
  * secrets (made by the pinned CLI), checked with no host and no engine run.
  */
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT, TOOLS_DIR } from "../../cli/paths";
+import { ROOT } from "../../cli/paths";
 import { must, run } from "../../cli/run";
-import { PULUMI, ensureToolchain } from "../../cli/toolchain";
 import { readStackFile, validate, validationText } from "../../cli/validate";
+import { cliStack, type CliStack } from "../fixtures/cliStack";
 import { TEST_PRIVATE_KEY, TEST_TOKENS } from "../fixtures/stack";
 
 const PASS = "validate-test-passphrase";
+let stack: CliStack;
 let dir: string;
 let file: string;
-
-async function pulumi(args: string[], input = "") {
-  return must(PULUMI, [...args, "--stack", "vt", "--non-interactive"], {
-    cwd: dir,
-    input,
-    env: {
-      ...process.env,
-      PULUMI_HOME: path.join(TOOLS_DIR, "pulumi-home"),
-      PULUMI_BACKEND_URL: `file://${dir}/state`,
-      PULUMI_CONFIG_PASSPHRASE: PASS,
-      PULUMI_SKIP_UPDATE_CHECK: "true",
-    },
-  });
-}
+const pulumi = (args: string[], input = "") => stack.pulumi(args, input);
 
 beforeAll(async () => {
-  await ensureToolchain(); // a fresh clone builds the pinned CLI first (minutes, once)
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "quantlab-validate-test-"));
-  fs.mkdirSync(path.join(dir, "state"));
-  fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
-  file = path.join(dir, "Pulumi.vt.yaml");
-  fs.writeFileSync(
-    file,
+  stack = await cliStack(
+    "vt",
+    PASS,
     [
       "config:",
       "  quantlab:host:",
@@ -56,16 +39,7 @@ beforeAll(async () => {
       "",
     ].join("\n"),
   );
-  await must(PULUMI, ["stack", "init", "vt", "--non-interactive"], {
-    cwd: dir,
-    env: {
-      ...process.env,
-      PULUMI_HOME: path.join(TOOLS_DIR, "pulumi-home"),
-      PULUMI_BACKEND_URL: `file://${dir}/state`,
-      PULUMI_CONFIG_PASSPHRASE: PASS,
-      PULUMI_SKIP_UPDATE_CHECK: "true",
-    },
-  });
+  ({ dir, file } = stack);
   // Every token but labeld's; observer's too short; the key set.
   for (const [name, value] of Object.entries(TEST_TOKENS)) {
     if (name === "labeld") continue;
@@ -74,7 +48,7 @@ beforeAll(async () => {
   await pulumi(["config", "set", "--secret", "quantlab:sshPrivateKey"], TEST_PRIVATE_KEY);
 }, 900_000);
 
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+afterAll(() => stack.cleanup());
 
 describe("quantlab validate", () => {
   it("the stack file holds its secrets encrypted (so validate must decrypt them)", () => {

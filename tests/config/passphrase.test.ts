@@ -6,29 +6,19 @@
  * it answers undefined (and the CLI answers instead).
  */
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configFromCliJson } from "../../config/cliJson";
 import { decryptStackFile, passphraseFromEnv } from "../../config/passphrase";
-import { PROJECT, ROOT, TOOLS_DIR } from "../../cli/paths";
-import { must } from "../../cli/run";
-import { PULUMI, ensureToolchain } from "../../cli/toolchain";
+import { PROJECT } from "../../cli/paths";
+import { cliStack, type CliStack } from "../fixtures/cliStack";
 import { TEST_PRIVATE_KEY, TEST_TOKENS } from "../fixtures/stack";
 
 const PASS = "passphrase-test-phrase";
+let stack: CliStack;
 let dir: string;
 let file: string;
-
-const env = () => ({
-  ...process.env,
-  PULUMI_HOME: path.join(TOOLS_DIR, "pulumi-home"),
-  PULUMI_BACKEND_URL: `file://${dir}/state`,
-  PULUMI_CONFIG_PASSPHRASE: PASS,
-  PULUMI_SKIP_UPDATE_CHECK: "true",
-});
-const pulumi = (args: string[], input = "") =>
-  must(PULUMI, [...args, "--stack", "pt", "--non-interactive"], { cwd: dir, input, env: env() });
+const pulumi = (args: string[], input = "") => stack.pulumi(args, input);
 
 /** What the CLI reads from `text` (given as the stack's config file). */
 async function cliReading(text: string) {
@@ -38,13 +28,9 @@ async function cliReading(text: string) {
 }
 
 beforeAll(async () => {
-  await ensureToolchain();
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "quantlab-passphrase-test-"));
-  fs.mkdirSync(path.join(dir, "state"));
-  fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
-  file = path.join(dir, "Pulumi.pt.yaml");
-  fs.writeFileSync(
-    file,
+  stack = await cliStack(
+    "pt",
+    PASS,
     [
       "config:",
       "  quantlab:runtime:",
@@ -80,7 +66,7 @@ beforeAll(async () => {
       "",
     ].join("\n"),
   );
-  await must(PULUMI, ["stack", "init", "pt", "--non-interactive"], { cwd: dir, env: env() });
+  ({ dir, file } = stack);
   for (const [name, value] of Object.entries(TEST_TOKENS)) {
     await pulumi(["config", "set", "--secret", "--path", `quantlab:tokens.${name}`], value);
   }
@@ -88,7 +74,7 @@ beforeAll(async () => {
   await pulumi(["config", "set", "--secret", "--path", "quantlab:hosts[1].hostKey"], "ssh-ed25519 AAAA-host-a");
 }, 900_000);
 
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+afterAll(() => stack.cleanup());
 
 describe("decryptStackFile", () => {
   it("reads the CLI's own file exactly as the CLI does: values, structure, key order, secret leaves", async () => {
