@@ -9,6 +9,7 @@
  */
 import type { ReloadAction, VerifyMode } from "../model/actions";
 import { STATE_ROOT } from "../model/paths";
+import { DAEMON_RELOAD } from "./reload";
 import { asUser, lines, root, ROOT_WHO, type Script } from "./script";
 import { snapshotFrame, type SnapshotGroup } from "./snapshot";
 import { mode as modeValue, path, sha256 as shaValue, unit, user, word, type Value } from "./values";
@@ -45,7 +46,7 @@ export function reloadCommands(action: ReloadAction, p: string, event: "write" |
     case "none":
       return [];
     case "daemon-reload":
-      return [root`systemctl daemon-reload`];
+      return [DAEMON_RELOAD];
     case "sysusers":
       return event === "write" ? [root`systemd-sysusers ${file}`] : [];
     case "tmpfiles":

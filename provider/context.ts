@@ -11,6 +11,7 @@
 import { withSecrets } from "../config/hostconfig";
 import { parseStackConfig, type ParsedStack } from "../config/parse";
 import { planHost, type HostPlan } from "../hostfiles/plan";
+import { daemonReloader } from "../host/reload";
 import { HostSession } from "../host/session";
 import { connect } from "../host/ssh";
 import type { TokenName } from "../model/catalog";
@@ -36,6 +37,8 @@ export interface HostContext {
   /** A host of a fleet of several: a failure is recorded and reported (the wave's barrier counts it), not thrown. */
   readonly softFailures: boolean;
   readonly session: HostSession;
+  /** systemd's daemon-reload, shared by the unit files of the run (host/reload.ts). */
+  daemonReload(): Promise<void>;
   /** The value of a bearer token, for a health probe. */
   token(name: string): string;
   /** Every secret value (tokens, the S3 secret key), for redaction. */
@@ -89,6 +92,7 @@ export function configure(raw: Record<string, unknown>, projectDir: string): voi
     projectDir,
     softFailures: all["quantlab:rollout"] !== undefined,
     session,
+    daemonReload: daemonReloader(session),
     token(name) {
       const value = tokens[name as TokenName];
       if (!value) throw new Error(`quantlab:tokens.${name} is not set`);

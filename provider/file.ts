@@ -29,6 +29,9 @@ function content(c: HostContext, p: HostFileInputs): string {
   return planned.content;
 }
 
+/** The file's own script minus a daemon-reload: the run's unit files share theirs (host/reload.ts). */
+const alone = <T extends FileTarget>(p: T): T => (p.onChange === "daemon-reload" ? { ...p, onChange: "none" } : p);
+
 /** Who reads and removes a file in the runtime user's tree (root never does). */
 const runtimeUser = (c: HostContext): string => c.parsed.model.runtime.user;
 
@@ -81,7 +84,8 @@ export const fileKind: Kind<HostFileInputs> = {
     const kind = c.plan.files.find((f) => f.path === p.path)?.kind;
     if (kind === "sysusers" || kind === "tmpfiles") await preflight(c);
     hostRun().wroteFile(p.path);
-    await c.session.must(`HostFile ${p.path}`, writeFileScript(p, hash), { stdin: text });
+    await c.session.must(`HostFile ${p.path}`, writeFileScript(alone(p), hash), { stdin: text });
+    if (p.onChange === "daemon-reload") await c.daemonReload();
     return p;
   },
 
@@ -96,7 +100,8 @@ export const fileKind: Kind<HostFileInputs> = {
   },
 
   async remove(c, p) {
-    await c.session.must(`HostFile ${p.path}`, deleteFileScript(p.path, p.onChange, runtimeUser(c)));
+    await c.session.must(`HostFile ${p.path}`, deleteFileScript(p.path, alone(p).onChange, runtimeUser(c)));
+    if (p.onChange === "daemon-reload") await c.daemonReload();
   },
 };
 
