@@ -33,18 +33,54 @@ const gens = path(GENERATIONS_DIR);
 const current = path(CURRENT);
 const lock = path(`${STATE_ROOT}/generations.lock`);
 
-/** Copies one file into the store unless its blob is there; the copy must hash to `sha`. */
-function storeFile(f: StoredFile): Script {
-  const sha = sha256(f.sha256);
-  const file = path(f.path);
-  const read = f.reader ? root`${asUser(user(f.reader))`cat -- ${file}`}` : root`cat -- ${file}`;
-  return root`[ -f ${store}/${sha} ] || { ${read} > ${store}/.${sha}.tmp && [ "$(sha256sum < ${store}/.${sha}.tmp | cut -c1-64)" = ${sha} ] && mv -f ${store}/.${sha}.tmp ${store}/${sha} || { rm -f ${store}/.${sha}.tmp; printf '%s changed after its services passed their gates; no generation recorded\n' ${word(f.path)} >&2; exit 1; }; }`;
+const incoming = path(`${STORE_DIR}/.incoming`);
+
+/**
+ * Copies the files whose blobs the store lacks into `.incoming/<sha256>`:
+ * root's with a `cat` each; the runtime user's by one process of that user,
+ * which writes each file into the blob root opened for it and handed over
+ * by number (root names and opens the blob, the user only fills it, as its
+ * `cat` did before; the user's paths are in the user's script only).
+ */
+function collect(files: readonly StoredFile[]): Script[] {
+  const missing = (f: StoredFile) => {
+    const s = sha256(f.sha256);
+    return root`! [ -f ${store}/${s} ] && [ -z "\${src[${s}]:-}" ]`;
+  };
+  const take = (f: StoredFile) => {
+    const s = sha256(f.sha256);
+    return root`src[${s}]=${word(f.path)}; order+=(${s})`;
+  };
+  const readers = [...new Set(files.flatMap((f) => (f.reader ? [f.reader] : [])))];
+  return [
+    ...files
+      .filter((f) => !f.reader)
+      .map((f) => {
+        const file = path(f.path);
+        return root`if ${missing(f)}; then ${take(f)}; cat -- ${file} > ${incoming}/${sha256(f.sha256)} || bad ${word(f.path)}; fi`;
+      }),
+    ...readers.flatMap((reader) => {
+      const own = files.filter((f) => f.reader === reader);
+      const paths = own.map((f) => path(f.path));
+      return [
+        root`fds=(); opened=""`,
+        ...own.map(
+          (f) =>
+            root`if ${missing(f)}; then ${take(f)}; exec {fd}> ${incoming}/${sha256(f.sha256)}; fds+=("$fd"); opened=1; else fds+=(-); fi`,
+        ),
+        root`[ -z "$opened" ] || printf '%s\n' "\${fds[@]}" | ${asUser(user(reader))`for f in ${paths}; do read -r fd; [ "$fd" = - ] || cat -- "$f" >&"$fd" || :; done`} || :`,
+      ];
+    }),
+  ];
 }
 
 /**
  * Stores the files' blobs, then writes the record on stdin as the next
  * generation and makes it current; prints `generation <n>`. Keeps the newest
- * `keep` records (never the current one's blobs).
+ * `keep` records (never the current one's blobs). The new blobs are checked
+ * against their hashes by one `sha256sum` and moved into the store by one
+ * `mv`; a file that no longer holds its hash is named and nothing is
+ * recorded.
  */
 export function recordGenerationScript(files: readonly StoredFile[], keep: number): Script {
   const k = int(keep, 1, 1000);
@@ -54,7 +90,17 @@ export function recordGenerationScript(files: readonly StoredFile[], keep: numbe
     root`install -d -m 0700 ${state} ${store} ${gens}`,
     root`exec 9>${lock}`,
     root`flock -w 60 9`,
-    ...files.map(storeFile),
+    root`rm -rf -- ${incoming}`,
+    root`install -d -m 0700 ${incoming}`,
+    root`inc=${incoming}; trap 'rm -rf -- "$inc"' EXIT`,
+    root`bad() { printf '%s changed after its services passed their gates; no generation recorded\n' "$1" >&2; exit 1; }`,
+    root`declare -A src=() ok=() named=(); order=()`,
+    ...collect(files),
+    root`if [ \${#order[@]} -gt 0 ]; then`,
+    root`  while read -r h f; do if [ "$h" = "\${f##*/}" ]; then ok[$h]=1; fi; done < <(sha256sum -- ${incoming}/*)`,
+    root`  for s in "\${order[@]}"; do [ -n "\${ok[$s]:-}" ] || bad "\${src[$s]}"; done`,
+    root`  mv -f -t ${store} -- ${incoming}/*`,
+    root`fi`,
     root`last=$(ls ${gens} | sed -n 's/^\([0-9][0-9]*\)\.json$/\1/p' | sort -n | tail -n 1)`,
     root`n=$(( \${last:-0} + 1 ))`,
     root`cat > ${gens}/.next.tmp`,
@@ -62,7 +108,10 @@ export function recordGenerationScript(files: readonly StoredFile[], keep: numbe
     root`mv -f ${gens}/.next.tmp ${gens}/$n.json`,
     root`echo "$n" > ${current}.tmp && mv -f ${current}.tmp ${current}`,
     root`ls ${gens} | sed -n 's/^\([0-9][0-9]*\)\.json$/\1/p' | sort -n | head -n -${k} | while read -r old; do rm -f ${gens}/"$old".json; done`,
-    root`for b in ${store}/*; do [ -f "$b" ] || continue; s=\${b##*/}; grep -qs "$s" ${gens}/*.json || rm -f "$b"; done`,
+    // The blobs no remaining record names: every hash the records hold, read once.
+    root`while read -r s; do named[$s]=1; done < <(cat ${gens}/*.json | grep -o '[0-9a-f]\{64\}' || :)`,
+    root`drop=(); for b in ${store}/*; do if [ -f "$b" ] && [ -z "\${named[\${b##*/}]:-}" ]; then drop+=("$b"); fi; done`,
+    root`[ \${#drop[@]} -eq 0 ] || rm -f -- "\${drop[@]}"`,
     root`echo "generation $n"`,
   ]);
 }

@@ -27,7 +27,7 @@ const B = "b".repeat(64);
 const sha = (text: string) => crypto.createHash("sha256").update(text).digest("hex");
 
 describe("script text", () => {
-  it("record: under a lock, each blob copied into the store unless there and checked, the record written and made current, then the prune", () => {
+  it("record: under a lock, the missing blobs staged (the runtime user's by one process of theirs, into blobs root opened), checked by one sha256sum and moved in by one mv; the record written and made current; then the prune", () => {
     const s = recordGenerationScript(
       [
         { path: "/etc/quantlab/a.env", sha256: A },
@@ -37,13 +37,26 @@ describe("script text", () => {
     );
     const store = "'/var/lib/quantlab-infra/store'";
     const gens = "'/var/lib/quantlab-infra/generations'";
+    const inc = "'/var/lib/quantlab-infra/store/.incoming'";
     expect(s.text).toBe(String.raw`set -eu
 umask 077
 install -d -m 0700 '/var/lib/quantlab-infra' ${store} ${gens}
 exec 9>'/var/lib/quantlab-infra/generations.lock'
 flock -w 60 9
-[ -f ${store}/'${A}' ] || { cat -- '/etc/quantlab/a.env' > ${store}/.'${A}'.tmp && [ "$(sha256sum < ${store}/.'${A}'.tmp | cut -c1-64)" = '${A}' ] && mv -f ${store}/.'${A}'.tmp ${store}/'${A}' || { rm -f ${store}/.'${A}'.tmp; printf '%s changed after its services passed their gates; no generation recorded\n' '/etc/quantlab/a.env' >&2; exit 1; }; }
-[ -f ${store}/'${B}' ] || { runuser -u 'qlrun' -- env -C / bash -c 'cat -- '\''/srv/ql/core/.env'\''' > ${store}/.'${B}'.tmp && [ "$(sha256sum < ${store}/.'${B}'.tmp | cut -c1-64)" = '${B}' ] && mv -f ${store}/.'${B}'.tmp ${store}/'${B}' || { rm -f ${store}/.'${B}'.tmp; printf '%s changed after its services passed their gates; no generation recorded\n' '/srv/ql/core/.env' >&2; exit 1; }; }
+rm -rf -- ${inc}
+install -d -m 0700 ${inc}
+inc=${inc}; trap 'rm -rf -- "$inc"' EXIT
+bad() { printf '%s changed after its services passed their gates; no generation recorded\n' "$1" >&2; exit 1; }
+declare -A src=() ok=() named=(); order=()
+if ! [ -f ${store}/'${A}' ] && [ -z "${"${"}src['${A}']:-}" ]; then src['${A}']='/etc/quantlab/a.env'; order+=('${A}'); cat -- '/etc/quantlab/a.env' > ${inc}/'${A}' || bad '/etc/quantlab/a.env'; fi
+fds=(); opened=""
+if ! [ -f ${store}/'${B}' ] && [ -z "${"${"}src['${B}']:-}" ]; then src['${B}']='/srv/ql/core/.env'; order+=('${B}'); exec {fd}> ${inc}/'${B}'; fds+=("$fd"); opened=1; else fds+=(-); fi
+[ -z "$opened" ] || printf '%s\n' "${"${"}fds[@]}" | runuser -u 'qlrun' -- env -C / bash -c 'for f in '\''/srv/ql/core/.env'\''; do read -r fd; [ "$fd" = - ] || cat -- "$f" >&"$fd" || :; done' || :
+if [ ${"${"}#order[@]} -gt 0 ]; then
+  while read -r h f; do if [ "$h" = "${"${"}f##*/}" ]; then ok[$h]=1; fi; done < <(sha256sum -- ${inc}/*)
+  for s in "${"${"}order[@]}"; do [ -n "${"${"}ok[$s]:-}" ] || bad "${"${"}src[$s]}"; done
+  mv -f -t ${store} -- ${inc}/*
+fi
 last=$(ls ${gens} | sed -n 's/^\([0-9][0-9]*\)\.json$/\1/p' | sort -n | tail -n 1)
 n=$(( ${"${"}last:-0} + 1 ))
 cat > ${gens}/.next.tmp
@@ -51,7 +64,9 @@ sync ${gens}/.next.tmp
 mv -f ${gens}/.next.tmp ${gens}/$n.json
 echo "$n" > '/var/lib/quantlab-infra/current'.tmp && mv -f '/var/lib/quantlab-infra/current'.tmp '/var/lib/quantlab-infra/current'
 ls ${gens} | sed -n 's/^\([0-9][0-9]*\)\.json$/\1/p' | sort -n | head -n -10 | while read -r old; do rm -f ${gens}/"$old".json; done
-for b in ${store}/*; do [ -f "$b" ] || continue; s=${"${"}b##*/}; grep -qs "$s" ${gens}/*.json || rm -f "$b"; done
+while read -r s; do named[$s]=1; done < <(cat ${gens}/*.json | grep -o '[0-9a-f]\{64\}' || :)
+drop=(); for b in ${store}/*; do if [ -f "$b" ] && [ -z "${"${"}named[${"${"}b##*/}]:-}" ]; then drop+=("$b"); fi; done
+[ ${"${"}#drop[@]} -eq 0 ] || rm -f -- "${"${"}drop[@]}"
 echo "generation $n"`);
   });
 
@@ -178,6 +193,53 @@ describe("under a real shell", () => {
     expect(run(recordGenerationScript(files("A=2\n"), 1), recordOf("A=2\n", "five")).stdout).toBe("generation 5\n");
     expect(ls("generations")).toEqual(["5.json"]);
     expect(ls("store")).toEqual([sha("A=2\n"), sha("DOT=1\n")].sort());
+  });
+
+  it("many new blobs at once, two files of one content stored once, each blob its file's bytes; nothing staged is left", () => {
+    // Three more of the runtime user's files (one the same as a root file's content) and a second root file.
+    const more = ["x.py", "y.py", "z.txt"].map((n) => path.join(tree.dir, n));
+    const texts = ["print('x')\n", "A=6\n", "binary \u0000\u00ff end"];
+    more.forEach((f, i) => fs.writeFileSync(f, texts[i]!));
+    const second = "/var/log/ql-b.env";
+    fs.writeFileSync(path.join(varLog.dir, "ql-b.env"), "B=6\n");
+    put("A=6\n");
+    const set: StoredFile[] = [
+      ...files("A=6\n"),
+      { path: second, sha256: sha("B=6\n") },
+      ...more.map((f, i) => ({ path: f, sha256: sha(texts[i]!), reader: "qlrun" })),
+    ];
+    const record = JSON.stringify({ files: Object.fromEntries(set.map((f) => [f.path, { sha256: f.sha256 }])) });
+    const r = run(recordGenerationScript(set, 5), record);
+    expect([r.status, r.stdout, r.stderr]).toEqual([0, "generation 6\n", ""]);
+    expect(ls("store")).toEqual([...new Set([sha("A=2\n"), ...set.map((f) => f.sha256)])].sort());
+    for (const f of set)
+      expect(
+        crypto
+          .createHash("sha256")
+          .update(fs.readFileSync(path.join(state, "store", f.sha256)))
+          .digest("hex"),
+      ).toBe(f.sha256);
+    expect(fs.readdirSync(path.join(state, "store")).filter((f) => f.startsWith("."))).toEqual([]);
+  });
+
+  it("a runtime user's file that changed: refused naming it, whatever its neighbours; nothing new in the store", () => {
+    const before = ls("store");
+    const changed = path.join(tree.dir, "y.py");
+    fs.writeFileSync(changed, "A=7 edited\n");
+    put("A=7\n");
+    const set: StoredFile[] = [
+      { path: envFile, sha256: sha("A=7\n") },
+      { path: path.join(tree.dir, "x.py"), sha256: sha("print('x')\n"), reader: "qlrun" },
+      { path: changed, sha256: sha("Y=7\n"), reader: "qlrun" },
+    ];
+    const r = run(recordGenerationScript(set, 5), "{}");
+    expect([r.status, r.stdout, r.stderr]).toEqual([
+      1,
+      "",
+      `${changed} changed after its services passed their gates; no generation recorded\n`,
+    ]);
+    expect(fs.readdirSync(path.join(state, "store")).sort()).toEqual(before);
+    expect(fs.readFileSync(path.join(state, "current"), "utf8")).toBe("6\n");
   });
 
   it("with no store yet, the list says so", () => {
