@@ -1,6 +1,7 @@
 /** A systemd unit on the host: its state (with the hashes of the files it reads and its health), and its removal. */
 import { asUser, lines, root, ROOT_WHO, type Script } from "./script";
-import { int, path, probeUrl, unit as unitValue, user } from "./values";
+import type { SnapshotGroup } from "./snapshot";
+import { int, path, probeUrl, unit as unitValue, user, word, type Value } from "./values";
 
 /** A health endpoint on the host's loopback. */
 export interface HealthProbe {
@@ -39,15 +40,85 @@ export function unitStateScript(unitName: string, reads: readonly string[], read
   return lines(ROOT_WHO, [
     root`systemctl show -p LoadState,UnitFileState,ActiveState,InvocationID ${u}`,
     ...reads.map(hash),
-    ...(probe
-      ? // The token's header line: on stdin, or (several units in one script) line `header` of the $headers array.
-        [
-          header !== undefined && probe.withToken
-            ? root`echo "health $(printf '%s\n' "\${headers[${int(header, 0, 999)}]}" | ${curlStatus(probe)})"`
-            : root`echo "health $(${curlStatus(probe)})"`,
-        ]
-      : []),
+    ...(probe ? [healthLine(probe, header)] : []),
   ]);
+}
+
+/** Prints `health <code>`; the token's header line on stdin, or (several units in one script) line `header` of the $headers array. */
+function healthLine(probe: HealthProbe, header?: number): Script {
+  return header !== undefined && probe.withToken
+    ? root`echo "health $(printf '%s\n' "\${headers[${int(header, 0, 999)}]}" | ${curlStatus(probe)})"`
+    : root`echo "health $(${curlStatus(probe)})"`;
+}
+
+/** One unit's read for a refresh group (unitStatesGroup): what unitStateScript takes, and the key its answer goes under. */
+export interface UnitRead {
+  readonly key: string;
+  readonly unit: string;
+  readonly reads: readonly string[];
+  readonly probe?: HealthProbe;
+  /** The index of its token's header line in $headers (with probe.withToken). */
+  readonly header?: number;
+}
+
+/**
+ * unitStateScript's answers for many units at once, for a refresh: one
+ * `systemctl show` for all of them (a block per unit, in the order asked),
+ * one `sha256sum` for root's files they read and one process of the
+ * runtime user's for the files of that user's tree (whose answers count
+ * for those files only), then each unit's answer framed under its key, as
+ * its own script would print it (curl still asks each endpoint). A file
+ * found but not hashed, or a `systemctl` that does not answer for every
+ * unit, leaves those answers to the units' own scripts.
+ */
+export function unitStatesGroup(units: readonly UnitRead[], reader: string): SnapshotGroup {
+  const files = [...new Set(units.flatMap((u) => u.reads))].map(path);
+  // Root's hashes go to h/seen, the runtime user's to uh/useen: each tree's answers from its own reader only.
+  const hashes = (tree: "root" | "runtime"): Script[] => {
+    const own = files.filter((f) => f.tree === tree);
+    if (!own.length) return [];
+    const who = tree === "root" ? root : asUser(user(reader));
+    const hash = who`set --; for f in ${own}; do if [ -f "$f" ] && [ ! -L "$f" ]; then echo "seen $f"; set -- "$@" "$f"; fi; done; [ $# -eq 0 ] || sha256sum -- "$@"`;
+    return [
+      tree === "root"
+        ? root`while read -r s f; do if [ "$s" = seen ]; then seen[$f]=1; else h[$f]=$s; fi; done < <(${hash})`
+        : root`while read -r s f; do if [ "$s" = seen ]; then useen[$f]=1; else uh[$f]=$s; fi; done < <(${hash})`,
+    ];
+  };
+  // A runtime user's path is only a label here (an array key, a line printed): root names it as a word, never opens it.
+  const label = (f: Value) => (f.tree === "root" ? f : word(f.raw));
+  const hashed = (p: string) => {
+    const f = path(p);
+    const k = label(f);
+    return f.tree === "root"
+      ? root`{ [ -z "\${seen[${k}]:-}" ] || [ -n "\${h[${k}]:-}" ]; }`
+      : root`{ [ -z "\${useen[${k}]:-}" ] || [ -n "\${uh[${k}]:-}" ]; }`;
+  };
+  const readLine = (p: string) => {
+    const f = path(p);
+    const k = label(f);
+    const sha = f.tree === "root" ? root`\${h[${k}]:-}` : root`\${uh[${k}]:-}`;
+    return root`  s="${sha}"; if [ -n "$s" ]; then printf 'read %s %s\n' ${k} "$s"; else printf 'read %s absent\n' ${k}; fi`;
+  };
+  const answer = (u: UnitRead, i: number): Script[] => [
+    root`printf '::snap:: %s\n' ${word(u.key)}`,
+    root`if [ "$n" -ne ${int(units.length, 1, 10_000)} ]${u.reads.map((p) => root` || ! ${hashed(p)}`)}; then echo '::end:: 1'; else`,
+    root`  printf '%s' "\${blocks[${int(i, 0, 9_999)}]}"`,
+    ...u.reads.map(readLine),
+    ...(u.probe ? [healthLine(u.probe, u.header)] : []),
+    root`  echo '::end:: 0'; fi`,
+  ];
+  return {
+    keys: units.map((u) => u.key),
+    script: lines(ROOT_WHO, [
+      root`declare -A h=() seen=() uh=() useen=(); blocks=(); n=0`,
+      ...hashes("root"),
+      ...hashes("runtime"),
+      root`while IFS= read -r l; do if [ -n "$l" ]; then blocks[$n]+="$l"$'\n'; elif [ -n "\${blocks[$n]:-}" ]; then n=$((n + 1)); fi; done < <(systemctl show -p LoadState,UnitFileState,ActiveState,InvocationID ${units.map((u) => unitValue(u.unit))})`,
+      root`[ -z "\${blocks[$n]:-}" ] || n=$((n + 1))`,
+      ...units.flatMap(answer),
+    ]),
+  };
 }
 
 export interface UnitState {

@@ -20,7 +20,7 @@ import { parseSnapshot, snapshotScript, type SnapshotGroup, type SnapshotPart } 
 import type { Script } from "../host/script";
 import { toolsStateScript } from "../host/tools";
 import { bucketCheckScript } from "../host/s3";
-import { bearer, unitStateScript } from "../host/units";
+import { bearer, unitStatesGroup } from "../host/units";
 import { inRootTree } from "../host/values";
 import { askOf, bucketsInputs, credentialsLine } from "./buckets";
 import { bundleIndex, readBundle } from "./code";
@@ -70,14 +70,19 @@ function parts(c: HostContext): { parts: (SnapshotPart | SnapshotGroup)[]; heade
     const index = b.signed ? headers.push(credentialsLine(c, true)) - 1 : undefined;
     out.push({ key: "buckets", script: bucketCheckScript(askOf(p), index === undefined ? undefined : { from: "header", index }) });
   }
-  for (const u of c.plan.units) {
+  // Every unit in one group: one systemctl and one hash per reader for all of them.
+  const units = c.plan.units.map((u) => {
     const token = u.health?.token ? c.token(u.health.token) : undefined;
-    const index = token !== undefined ? headers.push(bearer(token)) - 1 : undefined;
-    out.push({
+    const header = token !== undefined ? headers.push(bearer(token)) - 1 : undefined;
+    return {
       key: unitKey(u.unit, u.reads, u.health?.url),
-      script: unitStateScript(u.unit, u.reads, user, u.health ? { url: u.health.url, withToken: token !== undefined } : undefined, index),
-    });
-  }
+      unit: u.unit,
+      reads: u.reads,
+      ...(u.health ? { probe: { url: u.health.url, withToken: token !== undefined } } : {}),
+      ...(header !== undefined ? { header } : {}),
+    };
+  });
+  if (units.length) out.push(unitStatesGroup(units, user));
   return { parts: out, headers: headers.join("") };
 }
 

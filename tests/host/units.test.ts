@@ -7,9 +7,10 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { afterAll, describe, expect, it } from "vitest";
-import { bearer, curlStatus, deactivateScript, parseUnitState, unitStateScript } from "../../host/units";
+import { parseSnapshot, snapshotScript } from "../../host/snapshot";
+import { bearer, curlStatus, deactivateScript, parseUnitState, unitStateScript, unitStatesGroup } from "../../host/units";
 import { fakeUnits } from "../fixtures/fakeUnits";
-import { runOnHost, scratchDir, stubLog } from "../fixtures/hostShell";
+import { runOnHost, scratchDir, stub, stubLog } from "../fixtures/hostShell";
 
 const sha = (text: string) => crypto.createHash("sha256").update(text).digest("hex");
 const C = "c".repeat(64);
@@ -131,6 +132,73 @@ describe("under a real shell", () => {
       bearer("tok-units-not-it"),
     );
     expect(parseUnitState(wrong.stdout).health).toBe("401");
+  });
+
+  it("units read as one group of a refresh: each answer as the unit's own script gives it, from one systemctl and one hash per reader", () => {
+    fs.writeFileSync(path.join(varLog.dir, "g.env"), "G=1\n");
+    fs.mkdirSync(path.join(varLog.dir, "gdir.env"));
+    const dotenv = path.join(scratch.dir, "gdotenv");
+    fs.writeFileSync(dotenv, "D=1\n");
+    h.unit("quantlab-g.service", { LoadState: "loaded", UnitFileState: "enabled", ActiveState: "active", InvocationID: "inv-g" });
+    h.unit("quantlab-f.service", { LoadState: "loaded", UnitFileState: "disabled", ActiveState: "failed", InvocationID: "inv-f" });
+    h.unit("quantlab-nf.service", { LoadState: "not-found", UnitFileState: "", ActiveState: "inactive", InvocationID: "" });
+    h.set("token-3061", "tok-group-1a2b3c4d");
+    h.set("code-3062", "503");
+    const probe = (port: number, withToken: boolean) => ({ url: `http://127.0.0.1:${port}/health`, withToken });
+    const units = [
+      { key: "unit:g", unit: "quantlab-g.service", reads: ["/var/log/g.env", dotenv], probe: probe(3061, true), header: 1 },
+      {
+        key: "unit:f",
+        unit: "quantlab-f.service",
+        reads: ["/var/log/g.env", "/var/log/none.env", "/var/log/gdir.env"],
+        probe: probe(3062, false),
+      },
+      { key: "unit:nf", unit: "quantlab-nf.service", reads: [] },
+    ];
+    const headers = `other\n${bearer("tok-group-1a2b3c4d")}`;
+    const before = stubLog(h.bin, "systemctl").length;
+    const r = run(snapshotScript([unitStatesGroup(units, "qlrun")]), headers);
+    expect([r.status, r.stderr]).toEqual([0, ""]);
+    expect(stubLog(h.bin, "systemctl").slice(before)).toBe(
+      "show -p LoadState,UnitFileState,ActiveState,InvocationID quantlab-g.service quantlab-f.service quantlab-nf.service\n",
+    );
+    const answers = parseSnapshot(r.stdout);
+    expect([...answers.keys()]).toEqual(["unit:g", "unit:f", "unit:nf"]);
+    const alone = (u: (typeof units)[number]) =>
+      run(unitStateScript(u.unit, u.reads, "qlrun", u.probe), u.probe?.withToken ? bearer("tok-group-1a2b3c4d") : "").stdout;
+    for (const u of units) expect(answers.get(u.key)).toEqual({ code: 0, output: alone(u) });
+    expect(parseUnitState(answers.get("unit:g")!.output)).toEqual({
+      loaded: true,
+      enabled: true,
+      active: true,
+      invocation: "inv-g",
+      reads: { "/var/log/g.env": sha("G=1\n"), [dotenv]: sha("D=1\n") },
+      health: "200",
+    });
+    expect(parseUnitState(answers.get("unit:f")!.output).reads).toEqual({
+      "/var/log/g.env": sha("G=1\n"),
+      "/var/log/none.env": "absent",
+      "/var/log/gdir.env": "absent",
+    });
+    expect(parseUnitState(answers.get("unit:f")!.output).health).toBe("503");
+    expect(parseUnitState(answers.get("unit:nf")!.output).loaded).toBe(false);
+  });
+
+  it("a group whose systemctl does not answer for every unit leaves every answer to the units' own scripts", () => {
+    const mute = path.join(scratch.dir, "mute-bin");
+    stub(mute, "systemctl", "exit 1");
+    const units = [
+      { key: "unit:a", unit: "quantlab-a.service", reads: [] },
+      { key: "unit:b", unit: "quantlab-b.service", reads: [] },
+    ];
+    const r = runOnHost(snapshotScript([unitStatesGroup(units, "qlrun")]), { bin: mute });
+    expect([r.status, r.stderr]).toEqual([0, ""]);
+    expect(parseSnapshot(r.stdout)).toEqual(
+      new Map([
+        ["unit:a", { code: 1, output: "" }],
+        ["unit:b", { code: 1, output: "" }],
+      ]),
+    );
   });
 
   it("deactivate: a known unit is disabled and stopped; an unknown one is left alone, and that is no error", () => {
