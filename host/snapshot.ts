@@ -29,6 +29,11 @@ export interface SnapshotGroup {
   readonly script: Script;
 }
 
+/** A group's framing of the answer under a fixed key. */
+export function keyFrame(key: string): { readonly start: Script; readonly ok: Script; readonly failed: Script } {
+  return { start: root`printf '::snap:: %s\n' ${word(key)}`, ok: root`echo '::end:: 0'`, failed: root`echo '::end:: 1'` };
+}
+
 /** A group's framing of one answer, its key being `prefix` followed by the shell variable `$f`. */
 export function snapshotFrame(prefix: string): { readonly start: Script; readonly ok: Script; readonly failed: Script } {
   return { start: root`printf '::snap:: %s%s\n' ${word(prefix)} "$f"`, ok: root`echo '::end:: 0'`, failed: root`echo '::end:: 1'` };

@@ -1,6 +1,6 @@
 /** A systemd unit on the host: its state (with the hashes of the files it reads and its health), and its removal. */
 import { asUser, lines, root, ROOT_WHO, type Script } from "./script";
-import type { SnapshotGroup } from "./snapshot";
+import { keyFrame, type SnapshotGroup } from "./snapshot";
 import { int, path, probeUrl, unit as unitValue, user, word, type Value } from "./values";
 
 /** A health endpoint on the host's loopback. */
@@ -100,14 +100,17 @@ export function unitStatesGroup(units: readonly UnitRead[], reader: string): Sna
     const sha = f.tree === "root" ? root`\${h[${k}]:-}` : root`\${uh[${k}]:-}`;
     return root`  s="${sha}"; if [ -n "$s" ]; then printf 'read %s %s\n' ${k} "$s"; else printf 'read %s absent\n' ${k}; fi`;
   };
-  const answer = (u: UnitRead, i: number): Script[] => [
-    root`printf '::snap:: %s\n' ${word(u.key)}`,
-    root`if [ "$n" -ne ${int(units.length, 1, 10_000)} ]${u.reads.map((p) => root` || ! ${hashed(p)}`)}; then echo '::end:: 1'; else`,
-    root`  printf '%s' "\${blocks[${int(i, 0, 9_999)}]}"`,
-    ...u.reads.map(readLine),
-    ...(u.probe ? [healthLine(u.probe, u.header)] : []),
-    root`  echo '::end:: 0'; fi`,
-  ];
+  const answer = (u: UnitRead, i: number): Script[] => {
+    const frame = keyFrame(u.key);
+    return [
+      frame.start,
+      root`if [ "$n" -ne ${int(units.length, 1, 10_000)} ]${u.reads.map((p) => root` || ! ${hashed(p)}`)}; then ${frame.failed}; else`,
+      root`  printf '%s' "\${blocks[${int(i, 0, 9_999)}]}"`,
+      ...u.reads.map(readLine),
+      ...(u.probe ? [healthLine(u.probe, u.header)] : []),
+      root`  ${frame.ok}; fi`,
+    ];
+  };
   return {
     keys: units.map((u) => u.key),
     script: lines(ROOT_WHO, [
