@@ -83,11 +83,33 @@ export function lockedText(stack: string, engineMessage: string): string | undef
     .split("\n")
     .map((l) => l.trim().replace(/^.*?: created by/, "held by"))
     .filter(Boolean);
+  return lockedByText(stack, holders);
+}
+
+function lockedByText(stack: string, holders: readonly string[]): string {
   return [
     `stack ${stack} is locked by another run${holders.length ? ` (${holders.join("; ")})` : ""}.`,
     "Wait for it to finish. If no run is active (a run that was killed leaves its lock behind), release the stale lock with:",
     `  npx quantlab unlock --stack ${stack}`,
   ].join("\n");
+}
+
+/**
+ * Before a run that writes the state starts the engine: when a run still
+ * active on this machine holds the stack's lock (file backend), the message
+ * lockedText gives, so the second run is refused before the engine reads a
+ * state the first one may be writing. Undefined when no live run holds it
+ * (the engine then takes the lock, or reports a stale one, itself).
+ */
+export function heldByLiveRun(backendUrl: string | undefined, project: string, stack: string): string | undefined {
+  if (!backendUrl?.startsWith("file://")) return undefined;
+  let live: LockFile | undefined;
+  try {
+    live = liveHolder(stackLocks(backendUrl.slice("file://".length), project, stack));
+  } catch {
+    return undefined; // a lock file being written: the engine decides
+  }
+  return live ? lockedByText(stack, [`held by ${live.username}@${live.hostname} (pid ${live.pid}) at ${live.timestamp}`]) : undefined;
 }
 
 interface LockFile {

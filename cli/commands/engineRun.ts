@@ -8,7 +8,8 @@
  * package's own message.
  */
 import type { EngineEvent } from "@pulumi/pulumi/automation";
-import { Cancellation, EXIT_INTERRUPTED, interruptedText } from "../interrupt";
+import { Cancellation, EXIT_INTERRUPTED, heldByLiveRun, interruptedText } from "../interrupt";
+import { PROJECT } from "../paths";
 import { engineFailure } from "../messages";
 import type { StackContext } from "../context";
 
@@ -28,6 +29,10 @@ export interface EngineRun {
 
 /** Runs `op` with the engine; exits 130 after an interrupt, throws the package's message on failure. */
 export async function withEngine(what: string, ctx: StackContext, op: (run: EngineRun) => Promise<number>): Promise<number> {
+  if (what === "up" || what === "destroy") {
+    const held = heldByLiveRun(ctx.o.env.PULUMI_BACKEND_URL, PROJECT, ctx.o.stack.name);
+    if (held) throw new Error(held);
+  }
   const events: EngineEvent[] = [];
   const cancel = new Cancellation(what);
   const run: EngineRun = {
