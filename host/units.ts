@@ -1,7 +1,7 @@
 /** A systemd unit on the host: its state (with the hashes of the files it reads and its health), and its removal. */
 import { asUser, lines, root, ROOT_WHO, type Script } from "./script";
 import { keyFrame, type SnapshotGroup } from "./snapshot";
-import { int, path, probeUrl, unit as unitValue, user, word, type Value } from "./values";
+import { int, path, probeUrl, unit as unitValue, user, word } from "./values";
 
 /** A health endpoint on the host's loopback. */
 export interface HealthProbe {
@@ -73,32 +73,28 @@ export interface UnitRead {
  */
 export function unitStatesGroup(units: readonly UnitRead[], reader: string): SnapshotGroup {
   const files = [...new Set(units.flatMap((u) => u.reads))].map(path);
-  // Root's hashes go to h/seen, the runtime user's to uh/useen: each tree's answers from its own reader only.
+  // Each tree's hashes in arrays of their own, filled by that tree's reader only: root's h/seen, the runtime user's uh/useen.
+  const arrays = { root: { h: root`h`, seen: root`seen` }, runtime: { h: root`uh`, seen: root`useen` } } as const;
   const hashes = (tree: "root" | "runtime"): Script[] => {
     const own = files.filter((f) => f.tree === tree);
     if (!own.length) return [];
+    const { h, seen } = arrays[tree];
     const who = tree === "root" ? root : asUser(user(reader));
     const hash = who`set --; for f in ${own}; do if [ -f "$f" ] && [ ! -L "$f" ]; then echo "seen $f"; set -- "$@" "$f"; fi; done; [ $# -eq 0 ] || sha256sum -- "$@"`;
-    return [
-      tree === "root"
-        ? root`while read -r s f; do if [ "$s" = seen ]; then seen[$f]=1; else h[$f]=$s; fi; done < <(${hash})`
-        : root`while read -r s f; do if [ "$s" = seen ]; then useen[$f]=1; else uh[$f]=$s; fi; done < <(${hash})`,
-    ];
+    return [root`while read -r s f; do if [ "$s" = seen ]; then ${seen}[$f]=1; else ${h}[$f]=$s; fi; done < <(${hash})`];
   };
-  // A runtime user's path is only a label here (an array key, a line printed): root names it as a word, never opens it.
-  const label = (f: Value) => (f.tree === "root" ? f : word(f.raw));
-  const hashed = (p: string) => {
+  /** A read file's arrays and how root names it: a runtime user's path only as a label (an array key, a line printed), never opened. */
+  const of = (p: string) => {
     const f = path(p);
-    const k = label(f);
-    return f.tree === "root"
-      ? root`{ [ -z "\${seen[${k}]:-}" ] || [ -n "\${h[${k}]:-}" ]; }`
-      : root`{ [ -z "\${useen[${k}]:-}" ] || [ -n "\${uh[${k}]:-}" ]; }`;
+    return { ...arrays[f.tree === "root" ? "root" : "runtime"], k: f.tree === "root" ? f : word(f.raw) };
+  };
+  const hashed = (p: string) => {
+    const { h, seen, k } = of(p);
+    return root`{ [ -z "\${${seen}[${k}]:-}" ] || [ -n "\${${h}[${k}]:-}" ]; }`;
   };
   const readLine = (p: string) => {
-    const f = path(p);
-    const k = label(f);
-    const sha = f.tree === "root" ? root`\${h[${k}]:-}` : root`\${uh[${k}]:-}`;
-    return root`  s="${sha}"; if [ -n "$s" ]; then printf 'read %s %s\n' ${k} "$s"; else printf 'read %s absent\n' ${k}; fi`;
+    const { h, k } = of(p);
+    return root`  s="\${${h}[${k}]:-}"; if [ -n "$s" ]; then printf 'read %s %s\n' ${k} "$s"; else printf 'read %s absent\n' ${k}; fi`;
   };
   const answer = (u: UnitRead, i: number): Script[] => {
     const frame = keyFrame(u.key);

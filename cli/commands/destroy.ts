@@ -16,7 +16,7 @@ export const destroy: Command = {
     // Claimed first, every host: a stack never removes what another stack put there.
     const previous = await Promise.all(ctx.targets.map((t) => claimHost(t, inv.stack, "destroy", inv.options["take-over"] === true)));
     previous.forEach((p, i) => p && print(`quantlab: took host ${ctx.targets[i]!.label} over from stack ${p}`));
-    return withEngine("destroy", ctx, async (run) => {
+    return withEngine("destroy", ctx, { writesState: true }, async (run) => {
       await ctx.o.stack.destroy({ ...run.common, onOutput: run.onOutput, runProgram: true });
       // The engine released each host (HostOwner's delete); a stack destroyed before it had one releases here.
       await Promise.all(ctx.targets.map((t) => releaseHost(t, inv.stack)));

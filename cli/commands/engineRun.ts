@@ -27,9 +27,18 @@ export interface EngineRun {
   readonly onOutput: (s: string) => void;
 }
 
-/** Runs `op` with the engine; exits 130 after an interrupt, throws the package's message on failure. */
-export async function withEngine(what: string, ctx: StackContext, op: (run: EngineRun) => Promise<number>): Promise<number> {
-  if (what === "up" || what === "destroy") {
+/**
+ * Runs `op` with the engine; exits 130 after an interrupt, throws the
+ * package's message on failure. A run that `writesState` is refused before
+ * the engine starts while another run still holds the stack's lock.
+ */
+export async function withEngine(
+  what: string,
+  ctx: StackContext,
+  o: { readonly writesState: boolean },
+  op: (run: EngineRun) => Promise<number>,
+): Promise<number> {
+  if (o.writesState) {
     const held = heldByLiveRun(ctx.o.env.PULUMI_BACKEND_URL, PROJECT, ctx.o.stack.name);
     if (held) throw new Error(held);
   }

@@ -12,7 +12,7 @@ export const preview: Command = {
   host: false,
   async run(inv: Invocation) {
     const ctx = await stackContext(inv);
-    return withEngine("preview", ctx, async (run) => {
+    return withEngine("preview", ctx, { writesState: false }, async (run) => {
       await ctx.o.stack.preview({ ...run.common, onOutput: run.onOutput, refresh: true, runProgram: true, diff: true });
       const changes = hostChanges(run.events, ctx.fleet);
       print(`\n${changesText(changes)}\n${restartsText(changes)}`);
@@ -28,7 +28,7 @@ export const drift: Command = {
   host: false,
   async run(inv: Invocation) {
     const ctx = await stackContext(inv);
-    return withEngine("drift check", ctx, async (run) => {
+    return withEngine("drift check", ctx, { writesState: false }, async (run) => {
       await ctx.o.stack.preview({ ...run.common, refresh: true, runProgram: true });
       const changes = hostChanges(run.events, ctx.fleet).filter((c) => c.kind !== "generation" && c.kind !== "wave");
       print(changesText(changes));

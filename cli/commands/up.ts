@@ -45,7 +45,7 @@ async function movesToHosts(ctx: StackContext): Promise<boolean> {
 /** Converges the stack; 0 when every service of every host is active and healthy. */
 export async function converge(ctx: StackContext, takeOver: boolean): Promise<number> {
   if (takeOver) ctx.o.stack.workspace.envVars.QUANTLAB_TAKE_OVER = "1";
-  return withEngine("up", ctx, async (run) => {
+  return withEngine("up", ctx, { writesState: true }, async (run) => {
     // In a fleet a failing host is rolled back and reported (it fails softly), the hosts beside it in its wave run to
     // their end, and the wave's barrier stops the rollout. (Not --continue-on-error: with --run-program the 3.248
     // engine never ends a run in which a resource failed and others depend on it.)
