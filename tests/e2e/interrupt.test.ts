@@ -32,11 +32,24 @@ async function mustQuantlab(s: SandboxStack, command: string, ...extra: string[]
   return r;
 }
 
-/** Kills sshd's session processes on the host (every login; the listener stays), from outside SSH. */
+/**
+ * Kills sshd's session processes on the host (every login; the listener
+ * stays), from outside SSH. A session may end between the listing and the
+ * kill (a command's own session closing): those are skipped, and the count is
+ * of the sessions this kill ended.
+ */
 async function killSshSessions(): Promise<number> {
   const pids = await sshSessions(stack.dir);
-  if (pids.length > 0) await must("bash", [SCRIPT, "exec", stack.dir, "kill", "-9", ...pids]);
-  return pids.length;
+  if (pids.length === 0) return 0;
+  const killed = await must("bash", [
+    SCRIPT,
+    "exec",
+    stack.dir,
+    "sh",
+    "-c",
+    `for p in ${pids.join(" ")}; do kill -9 "$p" 2>/dev/null && echo "$p"; done; exit 0`,
+  ]);
+  return killed.split("\n").filter((l) => l !== "").length;
 }
 
 const waitForStaleSessions = () => waitForStale(stack.dir);
@@ -121,10 +134,10 @@ describe("interrupted runs", () => {
     await up.waitFor(FILE_CREATED, 6);
     sandbox = stack.sandbox();
     const killed = await killSshSessions();
-    expect(killed).toBeGreaterThan(0);
     const r = await timed("cut 1: failed up", () => up.done);
+    h = await stack.underTest(sandbox); // before the checks: every later scenario reads it
+    expect(killed).toBeGreaterThan(0);
     expect([r.code, r.stderr]).toEqual([1, expect.stringContaining("up failed:")]);
-    h = await stack.underTest(sandbox);
     await expectRecovers("cut 1");
   });
 
