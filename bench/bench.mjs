@@ -19,8 +19,8 @@ import * as path from "path";
 import { spawnSync } from "child_process";
 import { createRequire } from "module";
 import { ROOT, probe, restarted, sh, timed } from "./host.mjs";
-import { lowerBoundScript } from "./lowerbound.mjs";
 import { writeAnsibleProject } from "./ansible.mjs";
+import { baseDoc, lowerBound, peerPlan, randomTokens } from "./peer.mjs";
 
 const require = createRequire(import.meta.url);
 const YAML = require("yaml");
@@ -38,10 +38,7 @@ const log = (s) => process.stderr.write(`[bench ${new Date().toISOString().slice
 const build = spawnSync(process.execPath, [path.join(ROOT, "bin", "quantlab.js")], { cwd: ROOT, encoding: "utf8" });
 if (build.status !== 64) throw new Error(`building dist/ failed:\n${build.stdout}${build.stderr}`);
 const { Sandbox } = require(path.join(ROOT, "dist", "cli", "sandbox.js"));
-const { parseStackConfig } = require(path.join(ROOT, "dist", "config", "parse.js"));
-const { planHost } = require(path.join(ROOT, "dist", "hostfiles", "plan.js"));
 const { TOKEN_NAMES } = require(path.join(ROOT, "dist", "model", "catalog.js"));
-const { readBundle } = require(path.join(ROOT, "dist", "provider", "code.js"));
 
 function ensureAnsible() {
   if (spawnSync("ansible-playbook", ["--version"]).status === 0) return;
@@ -56,41 +53,11 @@ function ensureAnsible() {
   }
 }
 
-const baseDoc = () => YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.sandbox.yaml"), "utf8"));
-
-/** The stack config as the program would see it, for the peers (same values the package gets). */
-function peerPlan(host, tokens, fills, dir) {
-  const doc = baseDoc();
-  const all = Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
-  all["quantlab:host"] = JSON.stringify({ address: host.address, port: host.port, user: host.user, hostKey: host.hostKey });
-  all["quantlab:sshPrivateKey"] = host.privateKey ?? fs.readFileSync(host.privateKeyPath, "utf8");
-  all["quantlab:tokens"] = JSON.stringify(tokens);
-  all["quantlab:env"] = JSON.stringify({ ...(doc.config["quantlab:env"] ?? {}), executionStreamFills: fills });
-  // The sandbox's S3 keys, as the package's sandbox stack signs with them (the same env files, same files).
-  const s3 = dir && fs.existsSync(path.join(dir, "s3.json")) ? JSON.parse(fs.readFileSync(path.join(dir, "s3.json"), "utf8")) : undefined;
-  if (s3)
-    all["quantlab:s3"] = JSON.stringify({ ...doc.config["quantlab:s3"], accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey });
-  const { config, model, secrets } = parseStackConfig(all);
-  const code = {
-    root: model.runtime.backendRoot,
-    user: model.runtime.user,
-    group: model.runtime.group,
-    localDir: path.resolve(ROOT, config.code.localDir),
-  };
-  return { plan: planHost(model, secrets.tokens, secrets.s3), code: { ...code, files: readBundle(code.localDir) } };
-}
-
 /** One tool on one fresh host: converge(phase) runs the phase's converge and returns the timed result. */
 const TOOLS = {
-  "lower bound": (dir, host) => {
-    const tokens = Object.fromEntries(TOKEN_NAMES.map((t) => [t, crypto.randomBytes(24).toString("hex")]));
-    return async (phase) => {
-      const { plan, code } = peerPlan(host, tokens, phase === "one change", dir);
-      return timed("bash", [path.join(ROOT, "scripts", "sandbox.sh"), "ssh", dir, "bash", "-s"], { input: lowerBoundScript(plan, code) });
-    };
-  },
+  "lower bound": lowerBound,
   ansible: (dir, host) => {
-    const tokens = Object.fromEntries(TOKEN_NAMES.map((t) => [t, crypto.randomBytes(24).toString("hex")]));
+    const tokens = randomTokens();
     return async (phase) => {
       const { plan, code } = peerPlan(host, tokens, phase === "one change", dir);
       const project = path.join(dir, "ansible");
@@ -341,7 +308,9 @@ async function main() {
       ),
     `runs: ${RUNS} per tool (fresh host each); "(re)started" = units whose ActiveEnterTimestampMonotonic moved; "ssh conns" = sshd "Accepted" logins during the converge.`,
     `program evaluation under mocks (sandbox stack, ${evaluation.resources} resources): ${evaluation.eval_ms.toFixed(0)} ms (+ ${evaluation.load_ms.toFixed(0)} ms loading the program)`,
-    `peak RSS during a fresh up: operator command ${mb("cli")}, dynamic provider ${mb("provider")}, pulumi engine ${mb("engine")}`,
+    ...(fresh.length
+      ? [`peak RSS during a fresh up: operator command ${mb("cli")}, dynamic provider ${mb("provider")}, pulumi engine ${mb("engine")}`]
+      : []),
     "",
     ...goals(rows, floors),
   ].join("\n");

@@ -6,8 +6,12 @@
  * canary 0) converged by the operator command: fresh `up`, no-op `up`,
  * `drift`, the state's size and the operator command's peak memory during
  * the fresh up. The hosts are booted before the clock starts (by the
- * untimed `quantlab secret` that stores the stack's tokens). Prints a table
- * and writes it to the "## Fleet" section of bench/results.md.
+ * untimed `quantlab secret` that stores the stack's tokens). Beside it, the
+ * machine's own scaling: the lower bound (bench/lowerbound.mjs, one script
+ * per host) on as many fresh hosts at once, fresh and no-op, so the
+ * package's growth reads against what N hosts cost this machine at all (the
+ * hosts share its cores with each other and with the operator). Prints a
+ * table and writes it to the "## Fleet" section of bench/results.md.
  */
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -15,6 +19,7 @@ import * as path from "path";
 import { spawnSync } from "child_process";
 import { createRequire } from "module";
 import { ROOT, timed } from "./host.mjs";
+import { lowerBound } from "./peer.mjs";
 
 const require = createRequire(import.meta.url);
 const YAML = require("yaml");
@@ -31,6 +36,31 @@ async function quantlab(args, opts = {}) {
   const env = { ...process.env };
   delete env.PULUMI_BACKEND_URL;
   return timed(process.execPath, [CLI, ...args], { env, ...opts });
+}
+
+/** The lower bound on n fresh hosts at once: wall seconds of the fresh and the no-op converge of them all. */
+async function lowerBoundFleet(n) {
+  const { Sandbox } = require(path.join(ROOT, "dist", "cli", "sandbox.js"));
+  const dir = path.join(ROOT, ".sandbox", `bench-fleet-lb-${n}-${process.pid}`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  const sandboxes = [];
+  try {
+    for (let i = 1; i <= n; i++) sandboxes.push(await Sandbox.up(path.join(dir, `h${i}`)));
+    const converges = sandboxes.map((s) => lowerBound(s.stateDir, s.host));
+    const all = async (phase) => {
+      const t0 = process.hrtime.bigint();
+      const rs = await Promise.all(converges.map((c) => c(phase)));
+      const bad = rs.find((r) => r.code !== 0);
+      if (bad) throw new Error(`lower bound ${phase} (${n} hosts) exited ${bad.code}:\n${bad.stderr.slice(-2000)}`);
+      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      log(`${n} hosts: lower bound ${phase} ${seconds.toFixed(2)} s`);
+      return seconds;
+    };
+    return { fresh: await all("fresh"), noop: await all("no-op") };
+  } finally {
+    for (const s of sandboxes) await s.down().catch((e) => log(`teardown ${s.stateDir}: ${e.message}`));
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function oneFleet(n) {
@@ -81,22 +111,23 @@ async function oneFleet(n) {
 }
 
 const rows = [];
-for (const n of COUNTS) rows.push(await oneFleet(n));
+for (const n of COUNTS) rows.push({ ...(await oneFleet(n)), lb: await lowerBoundFleet(n) }); // one set of hosts at a time
 const one = rows.find((r) => r.n === 1);
-const x = (v, w) => (one ? ` (${(v / w).toFixed(2)}x)` : "");
+const x = (v, w) => (w ? ` (${(v / w).toFixed(2)}x)` : "");
 const lines = [
-  "| hosts | fresh up s (x 1 host) | no-op up s (x 1 host) | drift s | state KB (per host) | resources | peak RSS operator MB |",
-  "|-------|-----------------------|-----------------------|---------|---------------------|-----------|----------------------|",
+  "| hosts | fresh up s (x 1 host) | lower bound fresh s (x 1 host) | no-op up s (x 1 host) | lower bound no-op s (x 1 host) | drift s | state KB (per host) | resources | peak RSS operator MB |",
+  "|-------|-----------------------|--------------------------------|-----------------------|--------------------------------|---------|---------------------|-----------|----------------------|",
   ...rows.map(
     (r) =>
-      `| ${r.n} | ${r.fresh.toFixed(2)}${x(r.fresh, one?.fresh)} | ${r.noop.toFixed(2)}${x(r.noop, one?.noop)} | ${r.drift.toFixed(2)} (exit ${r.driftCode}) | ${(r.bytes / 1024).toFixed(0)} (${(r.bytes / 1024 / r.n).toFixed(0)}) | ${r.resources} | ${r.peak.toFixed(0)} |`,
+      `| ${r.n} | ${r.fresh.toFixed(2)}${x(r.fresh, one?.fresh)} | ${r.lb.fresh.toFixed(2)}${x(r.lb.fresh, one?.lb.fresh)} | ${r.noop.toFixed(2)}${x(r.noop, one?.noop)} | ${r.lb.noop.toFixed(2)}${x(r.lb.noop, one?.lb.noop)} | ${r.drift.toFixed(2)} (exit ${r.driftCode}) | ${(r.bytes / 1024).toFixed(0)} (${(r.bytes / 1024 / r.n).toFixed(0)}) | ${r.resources} | ${r.peak.toFixed(0)} |`,
   ),
 ];
 const section = [
   "## Fleet",
   "",
   `npm run bench:fleet -- --hosts ${COUNTS.join(",")} (${new Date().toISOString()}): one stack of N sandbox hosts, every service, one wave (canary 0);`,
-  "the hosts booted before the clock starts. Goals: 3 hosts fresh within 1.6x one host, no-op within 1.5x, state under 150 KB per host.",
+  "the hosts booted before the clock starts. The lower bound: its one script per host on as many fresh hosts at once (the machine's own scaling).",
+  "Goals: 3 hosts fresh within 1.6x one host, no-op within 1.5x, state under 150 KB per host.",
   "",
   ...lines,
   "",
