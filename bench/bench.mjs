@@ -317,7 +317,7 @@ async function main() {
   console.log(text);
   // The committed results are the full runs'; a quick (CI) run writes beside the sandboxes instead.
   const results = quick ? path.join(ROOT, ".sandbox", "bench-results-quick.md") : path.join(ROOT, "bench", "results.md");
-  const notes = fs.existsSync(results) ? (/\n## (Fleet|Notes)\n[\s\S]*$/.exec(fs.readFileSync(results, "utf8"))?.[0] ?? "") : "";
+  const notes = fs.existsSync(results) ? (/\n## (Fleet|Notes)\b[\s\S]*$/.exec(fs.readFileSync(results, "utf8"))?.[0] ?? "") : "";
   fs.writeFileSync(
     results,
     `# Benchmark results (npm run bench${quick ? " -- --quick" : ` -- --runs ${RUNS}`})\n\n${machine()}\n\n${text}\n${notes}`,

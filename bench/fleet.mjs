@@ -1,5 +1,5 @@
 /**
- * npm run bench:fleet [-- --hosts 1,2,3]
+ * npm run bench:fleet [-- --hosts 1,2,3] [--light]
  *
  * The cost of a fleet as it grows: for each host count, a sandbox stack of
  * that many fresh sandbox hosts (`quantlab:hosts`, every service, one wave:
@@ -12,6 +12,9 @@
  * package's growth reads against what N hosts cost this machine at all (the
  * hosts share its cores with each other and with the operator). Prints a
  * table and writes it to the "## Fleet" section of bench/results.md.
+ * `--light`: lighter hosts, to go past what the machine's cores carry with
+ * every service (two services each, replayd and collector, which nothing
+ * else calls); written to "## Fleet, light hosts".
  */
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -28,9 +31,18 @@ const hostsArg = argv.indexOf("--hosts");
 const COUNTS = (hostsArg >= 0 ? argv[hostsArg + 1] : "1,2,3").split(",").map(Number);
 const log = (s) => process.stderr.write(`[bench:fleet ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
 const CLI = path.join(ROOT, "bin", "quantlab.js");
-
+const LIGHT = argv.includes("--light");
+const KEPT = ["replayd", "collector"];
 const build = spawnSync(process.execPath, [CLI], { cwd: ROOT, encoding: "utf8" });
 if (build.status !== 64) throw new Error(`building dist/ failed:\n${build.stdout}${build.stderr}`);
+/** A host's service overrides: none, or (light) every service but KEPT off. */
+const SERVICES = LIGHT
+  ? Object.fromEntries(
+      require(path.join(ROOT, "dist", "model", "catalog.js"))
+        .SERVICE_NAMES.filter((n) => !KEPT.includes(n))
+        .map((n) => [n, { enabled: false }]),
+    )
+  : {};
 
 async function quantlab(args, opts = {}) {
   const env = { ...process.env };
@@ -46,7 +58,7 @@ async function lowerBoundFleet(n) {
   const sandboxes = [];
   try {
     for (let i = 1; i <= n; i++) sandboxes.push(await Sandbox.up(path.join(dir, `h${i}`)));
-    const converges = sandboxes.map((s) => lowerBound(s.stateDir, s.host));
+    const converges = sandboxes.map((s) => lowerBound(s.stateDir, s.host, SERVICES));
     const all = async (phase) => {
       const t0 = process.hrtime.bigint();
       const rs = await Promise.all(converges.map((c) => c(phase)));
@@ -70,7 +82,7 @@ async function oneFleet(n) {
   const base = path.join(ROOT, ".sandbox", `${stack}.yaml`);
   const doc = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.sandbox.yaml"), "utf8"));
   delete doc.config["quantlab:host"];
-  doc.config["quantlab:hosts"] = Array.from({ length: n }, (_, i) => ({ name: `h${i + 1}` }));
+  doc.config["quantlab:hosts"] = Array.from({ length: n }, (_, i) => ({ name: `h${i + 1}`, ...(LIGHT ? { services: SERVICES } : {}) }));
   doc.config["quantlab:rollout"] = { canary: 0 };
   fs.writeFileSync(base, YAML.stringify(doc));
   const common = ["--stack", stack, "--sandbox", "--config-file", base];
@@ -122,10 +134,11 @@ const lines = [
       `| ${r.n} | ${r.fresh.toFixed(2)}${x(r.fresh, one?.fresh)} | ${r.lb.fresh.toFixed(2)}${x(r.lb.fresh, one?.lb.fresh)} | ${r.noop.toFixed(2)}${x(r.noop, one?.noop)} | ${r.lb.noop.toFixed(2)}${x(r.lb.noop, one?.lb.noop)} | ${r.drift.toFixed(2)} (exit ${r.driftCode}) | ${(r.bytes / 1024).toFixed(0)} (${(r.bytes / 1024 / r.n).toFixed(0)}) | ${r.resources} | ${r.peak.toFixed(0)} |`,
   ),
 ];
+const title = LIGHT ? "## Fleet, light hosts" : "## Fleet";
 const section = [
-  "## Fleet",
+  title,
   "",
-  `npm run bench:fleet -- --hosts ${COUNTS.join(",")} (${new Date().toISOString()}): one stack of N sandbox hosts, every service, one wave (canary 0);`,
+  `npm run bench:fleet -- --hosts ${COUNTS.join(",")}${LIGHT ? " --light" : ""} (${new Date().toISOString()}): one stack of N sandbox hosts, ${LIGHT ? `light (${KEPT.join(" and ")} only, every other service off)` : "every service"}, one wave (canary 0);`,
   "the hosts booted before the clock starts. The lower bound: its one script per host on as many fresh hosts at once (the machine's own scaling).",
   "Goals: 3 hosts fresh within 1.6x one host, no-op within 1.5x, state under 150 KB per host.",
   "",
@@ -133,11 +146,12 @@ const section = [
   "",
 ].join("\n");
 console.log(section);
+// The section replaces its own earlier run, or goes in before the notes.
 const results = path.join(ROOT, "bench", "results.md");
 const text = fs.readFileSync(results, "utf8");
-const at = text.indexOf("\n## Fleet\n");
-const notes = text.indexOf("\n## Notes\n");
-const before = at >= 0 ? text.slice(0, at + 1) : notes >= 0 ? text.slice(0, notes + 1) : `${text}\n`;
-const after = notes >= 0 ? text.slice(notes + 1) : "";
+const at = text.indexOf(`\n${title}\n`);
+const end = at >= 0 ? text.indexOf("\n## ", at + 1) : text.indexOf("\n## Notes\n");
+const before = at >= 0 ? text.slice(0, at + 1) : end >= 0 ? text.slice(0, end + 1) : `${text}\n`;
+const after = end >= 0 ? text.slice(end + 1) : "";
 fs.writeFileSync(results, `${before}${section}\n${after}`);
-log("wrote bench/results.md (## Fleet)");
+log(`wrote bench/results.md (${title})`);

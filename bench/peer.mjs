@@ -22,8 +22,8 @@ export const baseDoc = () => YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.
 export const randomTokens = () =>
   Object.fromEntries(dist("model/catalog.js").TOKEN_NAMES.map((t) => [t, crypto.randomBytes(24).toString("hex")]));
 
-/** The stack config as the program would see it, for the peers (same values the package gets). */
-export function peerPlan(host, tokens, fills, dir) {
+/** The stack config as the program would see it, for the peers (same values the package gets); `services` as a host's overrides. */
+export function peerPlan(host, tokens, fills, dir, services = {}) {
   const { parseStackConfig } = dist("config/parse.js");
   const { planHost } = dist("hostfiles/plan.js");
   const { readBundle } = dist("provider/code.js");
@@ -33,6 +33,10 @@ export function peerPlan(host, tokens, fills, dir) {
   all["quantlab:sshPrivateKey"] = host.privateKey ?? fs.readFileSync(host.privateKeyPath, "utf8");
   all["quantlab:tokens"] = JSON.stringify(tokens);
   all["quantlab:env"] = JSON.stringify({ ...(doc.config["quantlab:env"] ?? {}), executionStreamFills: fills });
+  const stackServices = doc.config["quantlab:services"] ?? {};
+  const names = [...new Set([...Object.keys(stackServices), ...Object.keys(services)])];
+  if (names.length)
+    all["quantlab:services"] = JSON.stringify(Object.fromEntries(names.map((n) => [n, { ...stackServices[n], ...services[n] }])));
   // The sandbox's S3 keys, as the package's sandbox stack signs with them (the same env files, same files).
   const s3 = dir && fs.existsSync(path.join(dir, "s3.json")) ? JSON.parse(fs.readFileSync(path.join(dir, "s3.json"), "utf8")) : undefined;
   if (s3)
@@ -48,10 +52,10 @@ export function peerPlan(host, tokens, fills, dir) {
 }
 
 /** The lower bound on the sandbox host in `dir`: converge(phase) runs its script for the phase and returns the timed result. */
-export function lowerBound(dir, host) {
+export function lowerBound(dir, host, services = {}) {
   const tokens = randomTokens();
   return async (phase) => {
-    const { plan, code } = peerPlan(host, tokens, phase === "one change", dir);
+    const { plan, code } = peerPlan(host, tokens, phase === "one change", dir, services);
     return timed("bash", [path.join(ROOT, "scripts", "sandbox.sh"), "ssh", dir, "bash", "-s"], { input: lowerBoundScript(plan, code) });
   };
 }
