@@ -4,16 +4,25 @@
  * over the one connection (endpoints are asked on the host's loopback; a
  * bearer token arrives on stdin and reaches curl on its stdin):
  *
- * - gateScript, per unit: (re)start without waiting on systemd's job, then
- *   poll until the unit is active in a new invocation and, with an endpoint,
- *   the endpoint answers 200 (asked only once the new invocation is active,
- *   so the process being replaced cannot answer), or the deadline ends. The
- *   next startup level may start as soon as it passes.
- * - settleScript, once per run for every unit it started: each must still be
- *   active in the invocation that passed, for at least the settle time since
- *   it became active (a service that dies after starting, endpoint or not, is
- *   caught here), its endpoint still 200. One wait for the whole run, in
- *   parallel, instead of a settle per level.
+ * - gateScript, per unit: enable it (its symlinks only: see below), (re)start
+ *   without waiting on systemd's job, then poll until the unit is active in
+ *   a new invocation and, with an endpoint, the endpoint answers 200 (asked
+ *   only once the new invocation is active, so the process being replaced
+ *   cannot answer), or the deadline ends. The next startup level may start
+ *   as soon as it passes.
+ * - settleScript, once per run for every unit it started: one daemon-reload,
+ *   then each must still be active in the invocation that passed, for at
+ *   least the settle time since it became active (a service that dies after
+ *   starting, endpoint or not, is caught here), its endpoint still 200. One
+ *   wait for the whole run, in parallel, instead of a settle per level.
+ *
+ * A plain `systemctl enable` reloads the whole manager after making its
+ * symlinks (about 0.3 s in PID 1, and reloads do not overlap), on the
+ * critical path of every level. The gate enables with --no-reload: the unit
+ * file itself is already loaded (its writer's reload, host/reload.ts), and
+ * starting it needs nothing more. The one reload that makes the manager see
+ * the new symlinks (its cached enablement, the targets' wants) is the
+ * settle's, which runs inside the settle's wait.
  */
 import { curlStatus, type HealthProbe } from "./units";
 import { asUser, lines, root, ROOT_WHO, type Script } from "./script";
@@ -102,8 +111,8 @@ export function gateScript(g: GateArgs): Script {
     root`look`,
     root`before=$inv`,
     g.how === "restart"
-      ? root`err=$(systemctl enable --quiet ${u} 2>&1 && systemctl restart --no-block ${u} 2>&1) || fail "systemctl restart ${u}: $(printf '%s' "$err" | tr '\n' ' ')"`
-      : root`err=$(systemctl enable --quiet ${u} 2>&1 && systemctl start --no-block ${u} 2>&1) || fail "systemctl start ${u}: $(printf '%s' "$err" | tr '\n' ' ')"`,
+      ? root`err=$(systemctl enable --quiet --no-reload ${u} 2>&1 && systemctl restart --no-block ${u} 2>&1) || fail "systemctl restart ${u}: $(printf '%s' "$err" | tr '\n' ' ')"`
+      : root`err=$(systemctl enable --quiet --no-reload ${u} 2>&1 && systemctl start --no-block ${u} 2>&1) || fail "systemctl start ${u}: $(printf '%s' "$err" | tr '\n' ' ')"`,
     ...(probe ? [root`code=000`] : []),
     root`while :; do`,
     ...poll,
@@ -164,6 +173,12 @@ export function settleScript(units: readonly Started[], settleSeconds = SETTLE_S
     // time down, and so waited up to a second more than the settle time). /proc/uptime counts time suspended too,
     // the monotonic clock does not: on a host that was suspended a unit would seem up longer than it was.
     root`up_ms() { local t; t=$(systemctl show -p ActiveEnterTimestampMonotonic --value "$1"); echo $(( ($(cut -d' ' -f1 /proc/uptime | tr -d .)0000 - t) / 1000 )); }`,
+    // The gates enabled their units without a reload (see the module comment): the manager's one reload for the run,
+    // before the wait is measured, so it costs nothing unless a unit is already past the settle time.
+    root`if ! err=$(systemctl daemon-reload 2>&1); then`,
+    ...checks.map((c) => root`  bad ${c.u} "systemctl daemon-reload failed: $(printf '%s' "$err" | tr '\n' ' ')"`),
+    root`  exit 0`,
+    root`fi`,
     root`wait_ms=0`,
     ...checks.map(
       (c) =>

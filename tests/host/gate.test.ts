@@ -48,7 +48,7 @@ EOF
 }
 look
 before=$inv
-err=$(systemctl enable --quiet 'quantlab-a.service' 2>&1 && systemctl restart --no-block 'quantlab-a.service' 2>&1) || fail "systemctl restart 'quantlab-a.service': $(printf '%s' "$err" | tr '\n' ' ')"
+err=$(systemctl enable --quiet --no-reload 'quantlab-a.service' 2>&1 && systemctl restart --no-block 'quantlab-a.service' 2>&1) || fail "systemctl restart 'quantlab-a.service': $(printf '%s' "$err" | tr '\n' ' ')"
 code=000
 while :; do
   look
@@ -73,7 +73,7 @@ EOF
 }
 look
 before=$inv
-err=$(systemctl enable --quiet 'quantlab-w.service' 2>&1 && systemctl start --no-block 'quantlab-w.service' 2>&1) || fail "systemctl start 'quantlab-w.service': $(printf '%s' "$err" | tr '\n' ' ')"
+err=$(systemctl enable --quiet --no-reload 'quantlab-w.service' 2>&1 && systemctl start --no-block 'quantlab-w.service' 2>&1) || fail "systemctl start 'quantlab-w.service': $(printf '%s' "$err" | tr '\n' ' ')"
 while :; do
   look
   if [ "$state" = active ] && [ "$pid" != 0 ]; then pass; fi
@@ -100,7 +100,7 @@ done`);
 });
 
 describe("settle script text", () => {
-  it("waits once for the unit up the shortest time, then checks each: same invocation, still active, endpoint 200 (tokens from stdin, in order)", () => {
+  it("reloads the manager once, waits once for the unit up the shortest time, then checks each: same invocation, still active, endpoint 200 (tokens from stdin, in order)", () => {
     const s = settleScript([
       { unit: "quantlab-a.service", invocation: "0123abcd", probe: { url: "http://127.0.0.1:3051/health", withToken: true } },
       { unit: "quantlab-w.service", invocation: "" },
@@ -111,6 +111,12 @@ describe("settle script text", () => {
 headers=(); while IFS= read -r l; do headers+=("$l"); done
 bad() { echo "unsettled $1 $2"; echo "journal:"; journalctl -u "$1" -n 30 --no-pager -o short-iso 2>&1; echo "end journal"; }
 up_ms() { local t; t=$(systemctl show -p ActiveEnterTimestampMonotonic --value "$1"); echo $(( ($(cut -d' ' -f1 /proc/uptime | tr -d .)0000 - t) / 1000 )); }
+if ! err=$(systemctl daemon-reload 2>&1); then
+  bad 'quantlab-a.service' "systemctl daemon-reload failed: $(printf '%s' "$err" | tr '\n' ' ')"
+  bad 'quantlab-w.service' "systemctl daemon-reload failed: $(printf '%s' "$err" | tr '\n' ' ')"
+  bad 'quantlab-b.service' "systemctl daemon-reload failed: $(printf '%s' "$err" | tr '\n' ' ')"
+  exit 0
+fi
 wait_ms=0
 s=$(up_ms 'quantlab-a.service'); [ "$s" -ge 3000 ] || { [ $((3000 - s)) -le "$wait_ms" ] || wait_ms=$((3000 - s)); }
 s=$(up_ms 'quantlab-w.service'); [ "$s" -ge 3000 ] || { [ $((3000 - s)) -le "$wait_ms" ] || wait_ms=$((3000 - s)); }
@@ -188,7 +194,7 @@ describe("gate under a real shell", () => {
     expect(parseGate(r.stdout)).toMatchObject({ passed: true, invocation: "inv-1" });
     expect(h.log("systemctl").split("\n").slice(0, 4)).toEqual([
       "show -p ActiveState -p InvocationID -p MainPID quantlab-a.service",
-      "enable --quiet quantlab-a.service",
+      "enable --quiet --no-reload quantlab-a.service",
       "restart --no-block quantlab-a.service",
       "show -p ActiveState -p InvocationID -p MainPID quantlab-a.service",
     ]);
@@ -342,6 +348,28 @@ describe("settle under a real shell", () => {
     ]);
     // No wait: a wait would be the settle time, 2 s.
     expect(Date.now() - t0).toBeLessThan(2000);
+    // The run's one reload (the gates enabled without one), before any unit is looked at.
+    expect(h.log("systemctl").split("\n")[0]).toBe("daemon-reload");
+    expect(h.log("systemctl").match(/daemon-reload/g)).toEqual(["daemon-reload"]);
+  });
+
+  it("a reload that fails fails every unit with systemd's message (the run rolls back), and nothing is waited for", () => {
+    const h = host();
+    h.unit(A.unit, { ActiveState: "active", InvocationID: "inv-a1", up_for: 0 });
+    h.unit(W.unit, { ActiveState: "active", InvocationID: "inv-w1", up_for: 0 });
+    h.set("reload-fails", "");
+    const t0 = Date.now();
+    const r = runOnHost(settleScript([{ ...A, probe: { ...A.probe, withToken: false } }, W], 2), { bin: h.bin });
+    const reason = "systemctl daemon-reload failed: Failed to reload daemon: Access denied";
+    expect([r.status, parseSettle(r.stdout)]).toEqual([
+      0,
+      [
+        { unit: A.unit, settled: false, reason, journal: ["journal line 1 of quantlab-a.service", "journal line 2 of quantlab-a.service"] },
+        { unit: W.unit, settled: false, reason, journal: ["journal line 1 of quantlab-w.service", "journal line 2 of quantlab-w.service"] },
+      ],
+    ]);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(h.log("curl")).toBe("");
   });
 
   it("the tokens go in the order of the units that have one: swapped, both endpoints answer 401", () => {

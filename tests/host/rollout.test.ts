@@ -179,9 +179,12 @@ describe("restoreGeneration on a scratch host", () => {
     expect(fs.readdirSync(path.dirname(envA.here)).sort()).toEqual(["a.env", "quantlab-a.service", "quantlab.conf"]);
   });
 
-  it("ran each reload once: the unit reload for the removed unit file, tmpfiles for the restored rules; no stop of a unit the generation has", () => {
+  it("ran each reload once: the unit reload for the removed unit file before the restarts and the settle's after them, tmpfiles for the restored rules; no stop of a unit the generation has", () => {
     const systemctl = stubLog(h.units.bin, "systemctl").split("\n");
-    expect(systemctl.filter((l) => l === "daemon-reload")).toEqual(["daemon-reload"]);
+    const reloads = systemctl.flatMap((l, i) => (l === "daemon-reload" ? [i] : []));
+    const restarts = systemctl.flatMap((l, i) => (l.startsWith("restart ") ? [i] : []));
+    expect(reloads).toHaveLength(2);
+    expect([reloads[0]! < Math.min(...restarts), reloads[1]! > Math.max(...restarts)]).toEqual([true, true]);
     expect(systemctl.filter((l) => l.startsWith("restart ")).sort()).toEqual([
       "restart --no-block quantlab-a.service",
       "restart --no-block quantlab-b.service",
