@@ -25,6 +25,7 @@
  * settle's, which runs inside the settle's wait.
  */
 import { curlStatus, type HealthProbe } from "./units";
+import { DAEMON_RELOAD } from "./reload";
 import { asUser, lines, root, ROOT_WHO, type Script } from "./script";
 import { int, path, probeUrl, sha256, unit as unitValue, user, word } from "./values";
 
@@ -75,6 +76,7 @@ export function gateScript(g: GateArgs): Script {
   const ms = int(g.timeoutSeconds * 1000, 1000, 3_600_000);
   const probe = g.probe;
   const fresh = g.how === "restart" ? root` && [ "$inv" != "$before" ]` : root``;
+  const verb = g.how === "restart" ? root`restart` : root`start`;
   const curl = probe
     ? probe.withToken
       ? root`code=$(printf '%s\n' "$header" | ${curlStatus(probe, 2)})`
@@ -110,9 +112,7 @@ export function gateScript(g: GateArgs): Script {
     ...lookFunction(u),
     root`look`,
     root`before=$inv`,
-    g.how === "restart"
-      ? root`err=$(systemctl enable --quiet --no-reload ${u} 2>&1 && systemctl restart --no-block ${u} 2>&1) || fail "systemctl restart ${u}: $(printf '%s' "$err" | tr '\n' ' ')"`
-      : root`err=$(systemctl enable --quiet --no-reload ${u} 2>&1 && systemctl start --no-block ${u} 2>&1) || fail "systemctl start ${u}: $(printf '%s' "$err" | tr '\n' ' ')"`,
+    root`err=$(systemctl enable --quiet --no-reload ${u} 2>&1 && systemctl ${verb} --no-block ${u} 2>&1) || fail "systemctl ${verb} ${u}: $(printf '%s' "$err" | tr '\n' ' ')"`,
     ...(probe ? [root`code=000`] : []),
     root`while :; do`,
     ...poll,
@@ -175,7 +175,7 @@ export function settleScript(units: readonly Started[], settleSeconds = SETTLE_S
     root`up_ms() { local t; t=$(systemctl show -p ActiveEnterTimestampMonotonic --value "$1"); echo $(( ($(cut -d' ' -f1 /proc/uptime | tr -d .)0000 - t) / 1000 )); }`,
     // The gates enabled their units without a reload (see the module comment): the manager's one reload for the run,
     // before the wait is measured, so it costs nothing unless a unit is already past the settle time.
-    root`if ! err=$(systemctl daemon-reload 2>&1); then`,
+    root`if ! err=$(${DAEMON_RELOAD} 2>&1); then`,
     ...checks.map((c) => root`  bad ${c.u} "systemctl daemon-reload failed: $(printf '%s' "$err" | tr '\n' ' ')"`),
     root`  exit 0`,
     root`fi`,
