@@ -123,7 +123,14 @@ export function writeFileScript(t: FileTarget, sha256: string): Script {
     ]);
   }
   return lines(ROOT_WHO, [
-    ...rootStage(t, sha256, verify !== "none"),
+    root`set -eu`,
+    root`umask 077`,
+    t.createParent
+      ? root`[ -d ${dir} ] || install -d -m 0755 -o root -g root ${dir}`
+      : root`[ -d ${dir} ] || { echo "directory ${dir} does not exist" >&2; exit 1; }`,
+    ...stage(root, dir, base, sha, verify !== "none"),
+    root`chown ${owner}:${group} "$tmp"`,
+    root`chmod ${mode} "$tmp"`,
     ...verifyCommands(verify, t.path),
     root`sync "$tmp"`,
     root`mv -f -- "$tmp" ${file}`,
@@ -131,45 +138,6 @@ export function writeFileScript(t: FileTarget, sha256: string): Script {
     ...reloadCommands(t.onChange, t.path, "write"),
   ]);
 }
-
-/** Root's steps up to a staged file with its owner and mode, in "$tmp" (writeFileScript, stageFileScript). */
-function rootStage(t: FileTarget, sha256: string, withVdir: boolean): Script[] {
-  const dir = path(dirOf(t.path));
-  return [
-    root`set -eu`,
-    root`umask 077`,
-    t.createParent
-      ? root`[ -d ${dir} ] || install -d -m 0755 -o root -g root ${dir}`
-      : root`[ -d ${dir} ] || { echo "directory ${dir} does not exist" >&2; exit 1; }`,
-    ...stage(root, dir, word(baseOf(t.path)), shaValue(sha256), withVdir),
-    root`chown ${user(t.owner)}:${user(t.group)} "$tmp"`,
-    root`chmod ${modeValue(t.mode)} "$tmp"`,
-  ];
-}
-
-/**
- * The first half of writing a unit file that the run's shared check
- * (host/verify.ts) puts live: stdin staged next to the target as
- * writeFileScript stages it, flushed, its path printed and left for the
- * check; a daemon-reload is the caller's (host/reload.ts).
- */
-export function stageFileScript(t: FileTarget, sha256: string): Script {
-  if (!writtenByRoot(t.path) || t.verify !== "systemd-unit" || !(t.onChange === "none" || t.onChange === "daemon-reload"))
-    throw new TypeError(`${t.path}: only a unit file of root's trees is staged for the shared check`);
-  return lines(ROOT_WHO, [...rootStage(t, sha256, false), root`sync "$tmp"`, root`printf '%s\n' "$tmp"`, root`trap - EXIT`]);
-}
-
-/** The staged file's path from stageFileScript's answer, checked to be a temp file next to the target. */
-export function parseStaged(p: string, out: string): string {
-  const staged = out.trim();
-  const dir = dirOf(p);
-  const name = staged.startsWith(`${dir}/`) ? staged.slice(dir.length + 1) : "";
-  if (!new RegExp(`^\\.${escapeRe(baseOf(p))}\\.quantlab-[A-Za-z0-9]{6}$`).test(name))
-    throw new Error(`${p}: unexpected staging answer ${JSON.stringify(staged.slice(0, 200))}`);
-  return staged;
-}
-
-const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** Prints `mode owner group sha256` of the file, or `absent`; as root for root's trees, as `reader` elsewhere. */
 export function statFileScript(p: string, reader: string): Script {

@@ -14,7 +14,6 @@ import { planHost, type HostPlan } from "../hostfiles/plan";
 import { daemonReloader } from "../host/reload";
 import { HostSession } from "../host/session";
 import { connect } from "../host/ssh";
-import { unitVerifier, type StagedUnit } from "../host/verify";
 import type { TokenName } from "../model/catalog";
 
 export interface HostProviderConfig {
@@ -40,8 +39,6 @@ export interface HostContext {
   readonly session: HostSession;
   /** systemd's daemon-reload, shared by the unit files of the run (host/reload.ts). */
   daemonReload(): Promise<void>;
-  /** Checks a staged unit file and puts it live, shared by the unit files of the run (host/verify.ts). */
-  verifyUnit(u: StagedUnit, what: string): Promise<void>;
   /** The value of a bearer token, for a health probe. */
   token(name: string): string;
   /** Every secret value (tokens, the S3 secret key), for redaction. */
@@ -96,7 +93,6 @@ export function configure(raw: Record<string, unknown>, projectDir: string): voi
     softFailures: all["quantlab:rollout"] !== undefined,
     session,
     daemonReload: daemonReloader(session),
-    verifyUnit: unitVerifier(session),
     token(name) {
       const value = tokens[name as TokenName];
       if (!value) throw new Error(`quantlab:tokens.${name} is not set`);

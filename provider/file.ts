@@ -6,15 +6,7 @@
  * in the state.
  */
 import * as crypto from "crypto";
-import {
-  deleteFileScript,
-  parseFileState,
-  parseStaged,
-  stageFileScript,
-  statFileScript,
-  writeFileScript,
-  type FileTarget,
-} from "../host/files";
+import { deleteFileScript, parseFileState, statFileScript, writeFileScript, type FileTarget } from "../host/files";
 import { PRIVILEGED_GROUPS } from "../config/accounts";
 import { parsePreflight, preflightScript } from "../host/preflight";
 import { runtimeRoots } from "../hostfiles/layout";
@@ -92,12 +84,7 @@ export const fileKind: Kind<HostFileInputs> = {
     const kind = c.plan.files.find((f) => f.path === p.path)?.kind;
     if (kind === "sysusers" || kind === "tmpfiles") await preflight(c);
     hostRun().wroteFile(p.path);
-    const what = `HostFile ${p.path}`;
-    if (p.verify === "systemd-unit") {
-      // Staged here, checked and put live with the run's other unit files (host/verify.ts).
-      const staged = parseStaged(p.path, await c.session.must(what, stageFileScript(p, hash), { stdin: text }));
-      await c.verifyUnit({ staged, target: p.path }, what);
-    } else await c.session.must(what, writeFileScript(alone(p), hash), { stdin: text });
+    await c.session.must(`HostFile ${p.path}`, writeFileScript(alone(p), hash), { stdin: text });
     if (p.onChange === "daemon-reload") await c.daemonReload();
     return p;
   },

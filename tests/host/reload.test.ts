@@ -1,6 +1,6 @@
-/** The shared daemon-reload (host/reload.ts): asks share runs, and none resolves before a run that began after it; batches answer each ask its own. */
+/** The shared daemon-reload (host/reload.ts): asks share runs, and none resolves before a run that began after it. */
 import { describe, expect, it } from "vitest";
-import { batched, DAEMON_RELOAD, shared } from "../../host/reload";
+import { DAEMON_RELOAD, shared } from "../../host/reload";
 
 /** A run the test ends by hand; `log` records each run's start and end and each ask's settling, in order. */
 function harness() {
@@ -106,40 +106,5 @@ describe("shared daemon-reload", () => {
 
   it("the reload is root's systemctl daemon-reload", () => {
     expect([DAEMON_RELOAD.who, DAEMON_RELOAD.text]).toEqual([{ kind: "root" }, "systemctl daemon-reload"]);
-  });
-});
-
-describe("batched asks", () => {
-  it("each ask gets its own item's answer; a batch is the asks made before it starts", async () => {
-    const batches: string[][] = [];
-    const ask = batched<string, string>(async (items) => {
-      batches.push([...items]);
-      return items.map((i): PromiseSettledResult<string> =>
-        i.startsWith("bad") ? { status: "rejected", reason: new Error(`${i} refused`) } : { status: "fulfilled", value: i.toUpperCase() },
-      );
-    });
-    const first = [ask("a"), ask("bad-b"), ask("c")].map((p) => p.catch((e: Error) => e.message));
-    const firstDone = Promise.all(first);
-    const second = ask("d");
-    expect(await firstDone).toEqual(["A", "bad-b refused", "C"]);
-    expect(await second).toBe("D");
-    expect(batches).toEqual([["a", "bad-b", "c", "d"]]);
-    expect(await ask("e")).toBe("E");
-    expect(batches).toEqual([["a", "bad-b", "c", "d"], ["e"]]);
-  });
-
-  it("a run that fails fails every ask of its batch; one that answers too few fails the unanswered", async () => {
-    const failing = batched<string, string>(async () => {
-      throw new Error("host gone");
-    });
-    expect(await Promise.all([failing("a"), failing("b")].map((p) => p.catch((e: Error) => e.message)))).toEqual([
-      "host gone",
-      "host gone",
-    ]);
-    const short = batched<string, string>(async () => [{ status: "fulfilled", value: "one" }]);
-    expect(await Promise.all([short("a"), short("b")].map((p) => p.catch((e: Error) => e.message)))).toEqual([
-      "one",
-      "batched: no answer for item 1 of 1",
-    ]);
   });
 });
