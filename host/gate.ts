@@ -154,15 +154,18 @@ export function settleScript(units: readonly Started[], settleSeconds = SETTLE_S
   int(settleSeconds, 1, 600); // the error names the seconds it was given
   const settleMs = int(settleSeconds * 1000, 1000, 600_000);
   let tokens = 0;
-  const checks = units.map((s) => {
+  const checks = units.map((s, i) => {
     const u = unitValue(s.unit);
     const inv = s.invocation ? word(s.invocation) : word("-");
-    const curl = s.probe
+    const n = int(i, 0, 9999);
+    // Each endpoint is asked at once after the wait, its answer read in the unit's turn (fd in $probe_<i>).
+    const ask = s.probe
       ? s.probe.withToken
-        ? root`code=$(printf '%s\n' "\${headers[${int(tokens++, 0, 999)}]}" | ${curlStatus(s.probe, 5)}); [ "$code" = 200 ] || bad ${u} "health answers $code"`
-        : root`code=$(${curlStatus(s.probe, 5)}); [ "$code" = 200 ] || bad ${u} "health answers $code"`
-      : root`:`;
-    return { u, inv, curl };
+        ? root`exec {probe_${n}}< <(printf '%s\n' "\${headers[${int(tokens++, 0, 999)}]}" | ${curlStatus(s.probe, 5)})`
+        : root`exec {probe_${n}}< <(${curlStatus(s.probe, 5)})`
+      : undefined;
+    const curl = s.probe ? root`code=$(cat <&"$probe_${n}"); [ "$code" = 200 ] || bad ${u} "health answers $code"` : root`:`;
+    return { u, inv, n, ask, curl };
   });
   return lines(ROOT_WHO, [
     root`set -u`,
@@ -185,8 +188,12 @@ export function settleScript(units: readonly Started[], settleSeconds = SETTLE_S
         root`s=$(up_ms ${c.u}); [ "$s" -ge ${settleMs} ] || { [ $((${settleMs} - s)) -le "$wait_ms" ] || wait_ms=$((${settleMs} - s)); }`,
     ),
     root`[ "$wait_ms" -le 0 ] || sleep "$((wait_ms / 1000)).$(printf '%03d' $((wait_ms % 1000)))"`,
+    // After the wait, one look for every unit (a block each, in the units' order) and every endpoint asked at once.
+    ...checks.flatMap((c) => (c.ask ? [c.ask] : [])),
+    root`n=0; blocks=(); while IFS= read -r l; do if [ -n "$l" ]; then blocks[$n]+="$l"$'\n'; elif [ -n "\${blocks[$n]:-}" ]; then n=$((n + 1)); fi; done < <(systemctl show -p ActiveState,InvocationID ${checks.map((c) => c.u)})`,
+    root`now() { local k v a="" i=""; while IFS='=' read -r k v; do case "$k" in ActiveState) a=$v ;; InvocationID) i=$v ;; esac; done <<< "\${blocks[$1]:-}"; echo "ActiveState=$a InvocationID=$i "; }`,
     ...checks.flatMap((c) => [
-      root`st=$(systemctl show -p ActiveState -p InvocationID ${c.u} | sort | tr '\n' ' ')`,
+      root`st=$(now ${c.n})`,
       root`case "$st" in "ActiveState=active InvocationID="${c.inv}" ") ${c.curl}; [ "\${code:-200}" = 200 ] && echo "settled "${c.u} ;; *) bad ${c.u} "not running the invocation that passed its gate (now: $st)" ;; esac`,
       root`code=`,
     ]),

@@ -100,7 +100,7 @@ done`);
 });
 
 describe("settle script text", () => {
-  it("reloads the manager once, waits once for the unit up the shortest time, then checks each: same invocation, still active, endpoint 200 (tokens from stdin, in order)", () => {
+  it("reloads the manager once, waits once for the unit up the shortest time, then one look at every unit and every endpoint asked at once: same invocation, still active, endpoint 200 (tokens from stdin, in order)", () => {
     const s = settleScript([
       { unit: "quantlab-a.service", invocation: "0123abcd", probe: { url: "http://127.0.0.1:3051/health", withToken: true } },
       { unit: "quantlab-w.service", invocation: "" },
@@ -122,14 +122,18 @@ s=$(up_ms 'quantlab-a.service'); [ "$s" -ge 3000 ] || { [ $((3000 - s)) -le "$wa
 s=$(up_ms 'quantlab-w.service'); [ "$s" -ge 3000 ] || { [ $((3000 - s)) -le "$wait_ms" ] || wait_ms=$((3000 - s)); }
 s=$(up_ms 'quantlab-b.service'); [ "$s" -ge 3000 ] || { [ $((3000 - s)) -le "$wait_ms" ] || wait_ms=$((3000 - s)); }
 [ "$wait_ms" -le 0 ] || sleep "$((wait_ms / 1000)).$(printf '%03d' $((wait_ms % 1000)))"
-st=$(systemctl show -p ActiveState -p InvocationID 'quantlab-a.service' | sort | tr '\n' ' ')
-case "$st" in "ActiveState=active InvocationID="'0123abcd'" ") code=$(printf '%s\n' "${"${"}headers[0]}" | curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H @- 'http://127.0.0.1:3051/health'); [ "$code" = 200 ] || bad 'quantlab-a.service' "health answers $code"; [ "${"${"}code:-200}" = 200 ] && echo "settled "'quantlab-a.service' ;; *) bad 'quantlab-a.service' "not running the invocation that passed its gate (now: $st)" ;; esac
+exec {probe_0}< <(printf '%s\n' "${"${"}headers[0]}" | curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H @- 'http://127.0.0.1:3051/health')
+exec {probe_2}< <(curl -s -o /dev/null -w '%{http_code}' --max-time 5 'http://127.0.0.1:3052/h')
+n=0; blocks=(); while IFS= read -r l; do if [ -n "$l" ]; then blocks[$n]+="$l"$'\n'; elif [ -n "${"${"}blocks[$n]:-}" ]; then n=$((n + 1)); fi; done < <(systemctl show -p ActiveState,InvocationID 'quantlab-a.service' 'quantlab-w.service' 'quantlab-b.service')
+now() { local k v a="" i=""; while IFS='=' read -r k v; do case "$k" in ActiveState) a=$v ;; InvocationID) i=$v ;; esac; done <<< "${"${"}blocks[$1]:-}"; echo "ActiveState=$a InvocationID=$i "; }
+st=$(now 0)
+case "$st" in "ActiveState=active InvocationID="'0123abcd'" ") code=$(cat <&"$probe_0"); [ "$code" = 200 ] || bad 'quantlab-a.service' "health answers $code"; [ "${"${"}code:-200}" = 200 ] && echo "settled "'quantlab-a.service' ;; *) bad 'quantlab-a.service' "not running the invocation that passed its gate (now: $st)" ;; esac
 code=
-st=$(systemctl show -p ActiveState -p InvocationID 'quantlab-w.service' | sort | tr '\n' ' ')
+st=$(now 1)
 case "$st" in "ActiveState=active InvocationID="'-'" ") :; [ "${"${"}code:-200}" = 200 ] && echo "settled "'quantlab-w.service' ;; *) bad 'quantlab-w.service' "not running the invocation that passed its gate (now: $st)" ;; esac
 code=
-st=$(systemctl show -p ActiveState -p InvocationID 'quantlab-b.service' | sort | tr '\n' ' ')
-case "$st" in "ActiveState=active InvocationID="'99ff'" ") code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 'http://127.0.0.1:3052/h'); [ "$code" = 200 ] || bad 'quantlab-b.service' "health answers $code"; [ "${"${"}code:-200}" = 200 ] && echo "settled "'quantlab-b.service' ;; *) bad 'quantlab-b.service' "not running the invocation that passed its gate (now: $st)" ;; esac
+st=$(now 2)
+case "$st" in "ActiveState=active InvocationID="'99ff'" ") code=$(cat <&"$probe_2"); [ "$code" = 200 ] || bad 'quantlab-b.service' "health answers $code"; [ "${"${"}code:-200}" = 200 ] && echo "settled "'quantlab-b.service' ;; *) bad 'quantlab-b.service' "not running the invocation that passed its gate (now: $st)" ;; esac
 code=`);
   });
 
