@@ -24,7 +24,7 @@
  * the new symlinks (its cached enablement, the targets' wants) is the
  * settle's, which runs inside the settle's wait.
  */
-import { curlStatus, type HealthProbe } from "./units";
+import { curlStatus, readShowBlocks, type HealthProbe } from "./units";
 import { DAEMON_RELOAD } from "./reload";
 import { asUser, lines, root, ROOT_WHO, type Script } from "./script";
 import { int, path, probeUrl, sha256, unit as unitValue, user, word } from "./values";
@@ -190,7 +190,10 @@ export function settleScript(units: readonly Started[], settleSeconds = SETTLE_S
     root`[ "$wait_ms" -le 0 ] || sleep "$((wait_ms / 1000)).$(printf '%03d' $((wait_ms % 1000)))"`,
     // After the wait, one look for every unit (a block each, in the units' order) and every endpoint asked at once.
     ...checks.flatMap((c) => (c.ask ? [c.ask] : [])),
-    root`n=0; blocks=(); while IFS= read -r l; do if [ -n "$l" ]; then blocks[$n]+="$l"$'\n'; elif [ -n "\${blocks[$n]:-}" ]; then n=$((n + 1)); fi; done < <(systemctl show -p ActiveState,InvocationID ${checks.map((c) => c.u)})`,
+    root`n=0; blocks=(); ${readShowBlocks(
+      root`ActiveState,InvocationID`,
+      checks.map((c) => c.u),
+    )}`,
     root`now() { local k v a="" i=""; while IFS='=' read -r k v; do case "$k" in ActiveState) a=$v ;; InvocationID) i=$v ;; esac; done <<< "\${blocks[$1]:-}"; echo "ActiveState=$a InvocationID=$i "; }`,
     ...checks.flatMap((c) => [
       root`st=$(now ${c.n})`,

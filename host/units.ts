@@ -1,7 +1,7 @@
 /** A systemd unit on the host: its state (with the hashes of the files it reads and its health), and its removal. */
 import { asUser, lines, root, ROOT_WHO, type Script } from "./script";
 import { keyFrame, type SnapshotGroup } from "./snapshot";
-import { int, path, probeUrl, unit as unitValue, user, word } from "./values";
+import { int, path, probeUrl, unit as unitValue, user, word, type Value } from "./values";
 
 /** A health endpoint on the host's loopback. */
 export interface HealthProbe {
@@ -62,6 +62,14 @@ export interface UnitRead {
 }
 
 /**
+ * `systemctl show -p <props>` of the units read into `blocks`: one per unit,
+ * in the units' order, its lines; `$n` counts the blocks a blank line ended
+ * (both set by the caller).
+ */
+export const readShowBlocks = (props: Script, units: readonly Value[]): Script =>
+  root`while IFS= read -r l; do if [ -n "$l" ]; then blocks[$n]+="$l"$'\n'; elif [ -n "\${blocks[$n]:-}" ]; then n=$((n + 1)); fi; done < <(systemctl show -p ${props} ${units})`;
+
+/**
  * unitStateScript's answers for many units at once, for a refresh: one
  * `systemctl show` for all of them (a block per unit, in the order asked),
  * one `sha256sum` for root's files they read and one process of the
@@ -113,7 +121,10 @@ export function unitStatesGroup(units: readonly UnitRead[], reader: string): Sna
       root`declare -A h=() seen=() uh=() useen=(); blocks=(); n=0`,
       ...hashes("root"),
       ...hashes("runtime"),
-      root`while IFS= read -r l; do if [ -n "$l" ]; then blocks[$n]+="$l"$'\n'; elif [ -n "\${blocks[$n]:-}" ]; then n=$((n + 1)); fi; done < <(systemctl show -p LoadState,UnitFileState,ActiveState,InvocationID ${units.map((u) => unitValue(u.unit))})`,
+      readShowBlocks(
+        root`LoadState,UnitFileState,ActiveState,InvocationID`,
+        units.map((u) => unitValue(u.unit)),
+      ),
       root`[ -z "\${blocks[$n]:-}" ] || n=$((n + 1))`,
       ...units.flatMap(answer),
     ]),
