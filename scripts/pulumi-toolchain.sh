@@ -2,13 +2,16 @@
 # Puts a pinned Pulumi toolchain into <repo>/.tools/bin, built from Go modules
 # (no binary downloads), and writes <repo>/.tools/env.sh to source.
 #
-#   bash scripts/pulumi-toolchain.sh [--force] [--update] [--no-path] [COMPONENT...]
+#   bash scripts/pulumi-toolchain.sh [--force] [--update] [--no-path] [--fetch] [COMPONENT...]
 #
-# COMPONENT is any of: pulumi pulumi-resource-pulumi-nodejs (default: both).
-# That is all the engine needs here: the operator command runs the program
-# in-process (Automation API inline mode, no language host) and the package's
-# host provider is a dynamic provider, which the engine starts through
-# pulumi-resource-pulumi-nodejs.
+# COMPONENT is any of: pulumi pulumi-resource-pulumi-nodejs versitygw
+# (default: the first two). That is all the engine needs here: the operator
+# command runs the program in-process (Automation API inline mode, no language
+# host) and the package's host provider is a dynamic provider, which the engine
+# starts through pulumi-resource-pulumi-nodejs. versitygw is the sandbox host's
+# S3 server (scripts/sandbox/s3.sh), pinned by its own wrapper under
+# tools/versitygw and built with the CLI's flags, so it reuses the standard
+# library the CLI's build compiled.
 #
 # The CLI: a `pulumi` on PATH that reports exactly the pinned version is used
 # as it is (linked into .tools/bin; --no-path to never do that). Otherwise it
@@ -23,6 +26,9 @@
 #              anyway for a wrapper without go.sum); otherwise builds run with
 #              -mod=readonly and fail on a missing go.sum entry
 #   --no-path  never reuse binaries found on PATH
+#   --fetch    only download the modules of the Go tools named that are not up
+#              to date, all of them at once, and build nothing (setup runs this
+#              first, so the builds after it only compile)
 #
 # Timings of every step go to stderr. Exit status is non-zero when any requested
 # component could not be provided; the others are still installed.
@@ -47,7 +53,17 @@ PULUMI_GCFLAGS="all=-dwarf=false"
 # 2-core machine; the 249 modules of the CLI took 39 s that way, 18 s with 16.
 GO_FETCH_JOBS=16
 
-ALL_COMPONENTS=(pulumi pulumi-resource-pulumi-nodejs)
+ALL_COMPONENTS=(pulumi pulumi-resource-pulumi-nodejs versitygw)
+DEFAULT_COMPONENTS=(pulumi pulumi-resource-pulumi-nodejs)
+# The Go tools: wrapper module (tools/<name>), main package, module whose
+# version is the pin, and link flags. Every one compiles with GO_GCFLAGS.
+declare -A GO_PACKAGE=(
+  [pulumi]=github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+  [versitygw]=github.com/versity/versitygw/cmd/versitygw
+)
+declare -A GO_MODULE=([pulumi]=github.com/pulumi/pulumi/pkg/v3 [versitygw]=github.com/versity/versitygw)
+declare -A GO_LDFLAGS=([pulumi]="$PULUMI_LDFLAGS" [versitygw]="-s -w")
+GO_GCFLAGS="$PULUMI_GCFLAGS"
 
 log() { printf '[pulumi-toolchain] %s\n' "$*" >&2; }
 die() {
@@ -65,12 +81,14 @@ usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
 FORCE=0
 UPDATE=0
 USE_PATH=1
+FETCH_ONLY=0
 COMPONENTS=()
 while (($#)); do
   case "$1" in
   --force) FORCE=1 ;;
   --update) UPDATE=1 ;;
   --no-path) USE_PATH=0 ;;
+  --fetch) FETCH_ONLY=1 ;;
   -h | --help)
     usage
     exit 0
@@ -85,7 +103,7 @@ while (($#)); do
   esac
   shift
 done
-((${#COMPONENTS[@]})) || COMPONENTS=("${ALL_COMPONENTS[@]}")
+((${#COMPONENTS[@]})) || COMPONENTS=("${DEFAULT_COMPONENTS[@]}")
 
 wanted() { case " ${COMPONENTS[*]} " in *" $1 "*) return 0 ;; *) return 1 ;; esac }
 
@@ -141,17 +159,21 @@ if ((USE_PATH && !FORCE)) && wanted pulumi; then
 fi
 
 # --- Go builds -----------------------------------------------------------------
-# build_go_tool NAME WRAPPER_DIR PACKAGE LDFLAGS GCFLAGS PIN
-build_go_tool() {
-  local name="$1" dir="$ROOT/$2" pkg="$3" ldflags="$4" gcflags="$5" pin="$6"
-  local out="$BIN_DIR/$name" stamp="$STAMP_DIR/$name.stamp" t want
+# go_tool_pin NAME: the version its wrapper's go.mod requires of its module.
+go_tool_pin() {
+  awk -v m="${GO_MODULE[$1]}" '$1 == m { print $2; exit } $1 == "require" && $2 == m { print $3; exit }' "$ROOT/tools/$1/go.mod"
+}
+
+# go_tool_prepare NAME: resolves the wrapper's go.sum when asked (--update) or
+# never done, then sets GO_WANT to the stamp a build of it records (pin, flags,
+# wrapper hash, Go version).
+go_tool_prepare() {
+  local name="$1" dir="$ROOT/tools/$1" t
   t=$(now_ms)
   [[ -f "$dir/go.mod" ]] || {
     log "$name: missing $dir/go.mod"
     return 1
   }
-
-  # A wrapper whose go.sum was never resolved is resolved now (same as --update).
   if ((UPDATE)) || [[ ! -f "$dir/go.sum" ]]; then
     # pkg/v3@v3.248.0 is not in the public checksum database (lookups answer 404),
     # so github.com/pulumi modules are hashed on first download; go.sum then
@@ -168,60 +190,94 @@ build_go_tool() {
     log "$name: resolve it with: bash scripts/pulumi-toolchain.sh --update $name"
     return 1
   fi
-
-  want="pin=$pin
-ldflags=$ldflags
-gcflags=$gcflags
+  GO_WANT="pin=$(go_tool_pin "$name")
+ldflags=${GO_LDFLAGS[$name]}
+gcflags=$GO_GCFLAGS
 wrapper=$(cat "$dir/go.mod" "$dir/go.sum" | sha256sum | cut -d' ' -f1)
 go=$GO_VERSION"
-  if ((!FORCE)) && [[ -x "$out" && ! -L "$out" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
-    log "$name: up to date ($pin), $(elapsed "$t")"
-    return 0
-  fi
-
-  rm -f "$stamp"
-  fetch_modules "$name" "$dir" "$pkg" || return 1
-  log "$name: building $pkg ($pin)"
-  t=$(now_ms)
-  if ! (cd "$dir" && go build -mod=readonly -trimpath -buildvcs=false \
-    -gcflags="$gcflags" -ldflags "$ldflags" -o "$out.tmp.$$" "$pkg"); then
-    rm -f "$out.tmp.$$"
-    log "$name: go build failed after $(elapsed "$t")"
-    return 1
-  fi
-  mv -f "$out.tmp.$$" "$out"
-  printf '%s\n' "$want" >"$stamp"
-  log "$name: compiled and linked in $(elapsed "$t")"
 }
 
-# fetch_modules NAME WRAPPER_DIR PACKAGE: downloads (and checks against go.sum)
-# every module the package's build needs, GO_FETCH_JOBS at a time; quick when
-# they are in the module cache already.
+# go_tool_current NAME: its binary is there and its stamp is GO_WANT (and no --force).
+go_tool_current() {
+  local out="$BIN_DIR/$1" stamp="$STAMP_DIR/$1.stamp"
+  ((!FORCE)) && [[ -x "$out" && ! -L "$out" && -f "$stamp" && "$(cat "$stamp")" == "$GO_WANT" ]]
+}
+
+# fetch_modules NAME: downloads (and checks against go.sum) every module its
+# package's build needs, GO_FETCH_JOBS at a time; quick when they are in the
+# module cache already.
 fetch_modules() {
-  local name="$1" dir="$2" pkg="$3" t
+  local name="$1" t
   t=$(now_ms)
-  if ! (cd "$dir" && GOMAXPROCS=$GO_FETCH_JOBS go list -mod=readonly -deps "$pkg" >/dev/null); then
+  if ! (cd "$ROOT/tools/$name" && GOMAXPROCS=$GO_FETCH_JOBS go list -mod=readonly -deps "${GO_PACKAGE[$name]}" >/dev/null); then
     log "$name: fetching its modules failed after $(elapsed "$t") (see go's message above)"
     return 1
   fi
   log "$name: modules ready in $(elapsed "$t")"
 }
 
-if ((!LINKED)); then
-  if wanted pulumi; then
-    if build_go_tool pulumi tools/pulumi github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
-      "$PULUMI_LDFLAGS" "$PULUMI_GCFLAGS" "$PULUMI_VERSION"; then
-      got="$("$BIN_DIR/pulumi" version 2>/dev/null || true)"
-      if [[ "$got" != "$PULUMI_VERSION" ]]; then
-        log "pulumi: '$BIN_DIR/pulumi version' printed '$got', expected $PULUMI_VERSION"
-        rm -f "$STAMP_DIR/pulumi.stamp"
-        FAILED+=(pulumi)
-      fi
-    else
+# build_go_tool NAME: fetches its modules and builds it into .tools/bin, unless it is up to date.
+build_go_tool() {
+  local name="$1" out="$BIN_DIR/$1" pin t
+  go_tool_prepare "$name" || return 1
+  pin=$(go_tool_pin "$name")
+  if go_tool_current "$name"; then
+    log "$name: up to date ($pin)"
+    return 0
+  fi
+  rm -f "$STAMP_DIR/$name.stamp"
+  fetch_modules "$name" || return 1
+  log "$name: building ${GO_PACKAGE[$name]} ($pin)"
+  t=$(now_ms)
+  if ! (cd "$ROOT/tools/$name" && go build -mod=readonly -trimpath -buildvcs=false \
+    -gcflags="$GO_GCFLAGS" -ldflags "${GO_LDFLAGS[$name]}" -o "$out.tmp.$$" "${GO_PACKAGE[$name]}"); then
+    rm -f "$out.tmp.$$"
+    log "$name: go build failed after $(elapsed "$t")"
+    return 1
+  fi
+  mv -f "$out.tmp.$$" "$out"
+  printf '%s\n' "$GO_WANT" >"$STAMP_DIR/$name.stamp"
+  log "$name: compiled and linked in $(elapsed "$t")"
+}
+
+# The Go tools asked for that are not taken from PATH.
+GO_TOOLS=()
+for name in pulumi versitygw; do
+  if wanted "$name" && ! [[ $name == pulumi && $LINKED == 1 ]]; then GO_TOOLS+=("$name"); fi
+done
+
+if ((FETCH_ONLY)); then
+  # Every tool's modules at once: the downloads wait on the network, not on the CPUs.
+  declare -A FETCHING=()
+  for name in "${GO_TOOLS[@]}"; do
+    if ! go_tool_prepare "$name"; then
+      FAILED+=("$name")
+    elif ! go_tool_current "$name"; then
+      fetch_modules "$name" &
+      FETCHING[$name]=$!
+    fi
+  done
+  for name in "${!FETCHING[@]}"; do wait "${FETCHING[$name]}" || FAILED+=("$name"); done
+  log "fetch: $(elapsed "$T_TOTAL")"
+  if ((${#FAILED[@]})); then
+    log "FAILED: ${FAILED[*]} (see messages above)"
+    exit 1
+  fi
+  exit 0
+fi
+
+for name in "${GO_TOOLS[@]}"; do
+  if ! build_go_tool "$name"; then
+    FAILED+=("$name")
+  elif [[ $name == pulumi ]]; then
+    got="$("$BIN_DIR/pulumi" version 2>/dev/null || true)"
+    if [[ "$got" != "$PULUMI_VERSION" ]]; then
+      log "pulumi: '$BIN_DIR/pulumi version' printed '$got', expected $PULUMI_VERSION"
+      rm -f "$STAMP_DIR/pulumi.stamp"
       FAILED+=(pulumi)
     fi
   fi
-fi
+done
 
 # --- dynamic provider host script -------------------------------------------------
 # pulumi-resource-pulumi-nodejs ships in the Node SDK (and in the Go sdk module's

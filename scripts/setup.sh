@@ -5,10 +5,12 @@
 #   deps, image   Debian packages (the validators' systemd-analyze, crontab,
 #                 logrotate; the sandbox host's mmdebstrap, nspawn, iproute2,
 #                 ssh), then the sandbox host's base image (cached tarball)
+#   modules       the Go modules of the two builds below that are missing,
+#                 downloaded all at once
 #   cli           the pinned Pulumi CLI: a `pulumi` of that version on PATH,
 #                 or built from Go modules into .tools/bin (cached)
 #   s3            the sandbox host's S3 server (versitygw), built from Go
-#                 modules into .tools/bin (cached)
+#                 modules into .tools/bin (cached) with the CLI's flags
 #   npm, dist     npm packages as locked (skipped when node_modules already
 #                 holds this lock, whoever ran `npm ci`), then dist/ (tsc)
 #   launcher      the dynamic-provider launcher from node_modules
@@ -22,7 +24,7 @@ shopt -s inherit_errexit
 cd "$(dirname "$0")/.."
 
 LOG_DIR=.quantlab/setup
-STEPS=(deps image cli s3 npm dist launcher)
+STEPS=(deps image modules cli s3 npm dist launcher)
 
 now_ns() { date +%s%N; }
 secs_since() { awk -v a="$1" -v b="$(now_ns)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }'; }
@@ -61,21 +63,13 @@ image_chain() {
   step deps bash scripts/sandbox.sh deps systemd cron logrotate
   step image bash scripts/sandbox.sh image
 }
-# The S3 server the sandbox host runs (scripts/sandbox/s3.sh), kept while it is the pinned version.
-S3_SERVER=github.com/versity/versitygw/cmd/versitygw@v1.8.0
-s3_server() {
-  local stamp=.tools/stamps/versitygw
-  if [[ -x .tools/bin/versitygw && $(cat "$stamp" 2>/dev/null) == "$S3_SERVER" ]]; then
-    echo "versitygw already built ($S3_SERVER)"
-    return 0
-  fi
-  mkdir -p .tools/bin .tools/stamps
-  GOBIN=$PWD/.tools/bin GOFLAGS=-trimpath go install "$S3_SERVER"
-  printf '%s\n' "$S3_SERVER" >"$stamp"
-}
+# The Go tools: every module they need fetched at once (network-bound), then
+# the CLI compiled, then the sandbox host's S3 server (versitygw,
+# scripts/sandbox/s3.sh) with the CLI's flags, reusing what that compiled.
 cli_chain() {
+  step modules bash scripts/pulumi-toolchain.sh --fetch pulumi versitygw
   step cli bash scripts/pulumi-toolchain.sh pulumi
-  step s3 s3_server
+  step s3 bash scripts/pulumi-toolchain.sh versitygw
 }
 npm_chain() {
   step npm npm_ci
