@@ -37,8 +37,15 @@ delete_veth() {
   fi
 }
 
+# Picking a subnet and taking it are one step for every sandbox of this machine:
+# sandboxes brought up at the same time (a fleet's, test files side by side)
+# never pick the same free one. /run is root's own, so the lock is no one else's file.
+NET_LOCK=/run/quantlab-sandbox-net.lock
+
 # Creates what is missing of the namespace, the veth pair and their addresses (idempotent).
 net_up() {
+  exec 8>>"$NET_LOCK"
+  flock -w 300 8 || die "another sandbox.sh holds $NET_LOCK"
   pick_subnet
   net_vars
   netns_exists || ip netns add "$NS"
@@ -51,6 +58,7 @@ net_up() {
   ip link set "$VETH_H" up
   ip -n "$NS" addr replace "$CT_IP/30" dev eth0
   ip -n "$NS" link set eth0 up
+  exec 8>&-
 }
 
 # Removes the namespace (refused while a process is still in it) and the veth pair.
