@@ -48,7 +48,7 @@ GO_MIN_VERSION="1.25.11" # the wrappers' `go` directive
 # still print stack traces, from pclntab). -dwarf=false: the compiler does not
 # produce the DWARF that -w drops (about 10% less compile CPU).
 PULUMI_LDFLAGS="-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION"
-PULUMI_GCFLAGS="all=-dwarf=false"
+GO_GCFLAGS="all=-dwarf=false" # every Go tool's, so the later builds reuse the earlier ones' packages
 # Modules fetched at once. go fetches GOMAXPROCS modules at a time, 2 on a
 # 2-core machine; the 249 modules of the CLI took 39 s that way, 18 s with 16.
 GO_FETCH_JOBS=16
@@ -56,14 +56,13 @@ GO_FETCH_JOBS=16
 ALL_COMPONENTS=(pulumi pulumi-resource-pulumi-nodejs versitygw)
 DEFAULT_COMPONENTS=(pulumi pulumi-resource-pulumi-nodejs)
 # The Go tools: wrapper module (tools/<name>), main package, module whose
-# version is the pin, and link flags. Every one compiles with GO_GCFLAGS.
+# version is the pin, and link flags. They are built in the order asked for.
 declare -A GO_PACKAGE=(
   [pulumi]=github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
   [versitygw]=github.com/versity/versitygw/cmd/versitygw
 )
 declare -A GO_MODULE=([pulumi]=github.com/pulumi/pulumi/pkg/v3 [versitygw]=github.com/versity/versitygw)
 declare -A GO_LDFLAGS=([pulumi]="$PULUMI_LDFLAGS" [versitygw]="-s -w")
-GO_GCFLAGS="$PULUMI_GCFLAGS"
 
 log() { printf '[pulumi-toolchain] %s\n' "$*" >&2; }
 die() {
@@ -165,8 +164,8 @@ go_tool_pin() {
 }
 
 # go_tool_prepare NAME: resolves the wrapper's go.sum when asked (--update) or
-# never done, then sets GO_WANT to the stamp a build of it records (pin, flags,
-# wrapper hash, Go version).
+# never done, then sets GO_PIN and GO_WANT, the stamp a build of it records
+# (pin, flags, wrapper hash, Go version).
 go_tool_prepare() {
   local name="$1" dir="$ROOT/tools/$1" t
   t=$(now_ms)
@@ -190,7 +189,8 @@ go_tool_prepare() {
     log "$name: resolve it with: bash scripts/pulumi-toolchain.sh --update $name"
     return 1
   fi
-  GO_WANT="pin=$(go_tool_pin "$name")
+  GO_PIN=$(go_tool_pin "$name")
+  GO_WANT="pin=$GO_PIN
 ldflags=${GO_LDFLAGS[$name]}
 gcflags=$GO_GCFLAGS
 wrapper=$(cat "$dir/go.mod" "$dir/go.sum" | sha256sum | cut -d' ' -f1)
@@ -218,16 +218,15 @@ fetch_modules() {
 
 # build_go_tool NAME: fetches its modules and builds it into .tools/bin, unless it is up to date.
 build_go_tool() {
-  local name="$1" out="$BIN_DIR/$1" pin t
+  local name="$1" out="$BIN_DIR/$1" t
   go_tool_prepare "$name" || return 1
-  pin=$(go_tool_pin "$name")
   if go_tool_current "$name"; then
-    log "$name: up to date ($pin)"
+    log "$name: up to date ($GO_PIN)"
     return 0
   fi
   rm -f "$STAMP_DIR/$name.stamp"
   fetch_modules "$name" || return 1
-  log "$name: building ${GO_PACKAGE[$name]} ($pin)"
+  log "$name: building ${GO_PACKAGE[$name]} ($GO_PIN)"
   t=$(now_ms)
   if ! (cd "$ROOT/tools/$name" && go build -mod=readonly -trimpath -buildvcs=false \
     -gcflags="$GO_GCFLAGS" -ldflags "${GO_LDFLAGS[$name]}" -o "$out.tmp.$$" "${GO_PACKAGE[$name]}"); then
@@ -240,10 +239,10 @@ build_go_tool() {
   log "$name: compiled and linked in $(elapsed "$t")"
 }
 
-# The Go tools asked for that are not taken from PATH.
+# The Go tools asked for, in that order, but for a CLI taken from PATH.
 GO_TOOLS=()
-for name in pulumi versitygw; do
-  if wanted "$name" && ! [[ $name == pulumi && $LINKED == 1 ]]; then GO_TOOLS+=("$name"); fi
+for name in "${COMPONENTS[@]}"; do
+  if [[ -v GO_PACKAGE[$name] ]] && ! [[ $name == pulumi && $LINKED == 1 ]]; then GO_TOOLS+=("$name"); fi
 done
 
 if ((FETCH_ONLY)); then
