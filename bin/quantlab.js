@@ -7,6 +7,7 @@ const path = require("path");
 
 const root = path.resolve(__dirname, "..");
 require(path.join(root, "scripts", "build-dist.js")).buildIfStale();
+require(path.join(root, "dist", "provider", "preload.js")); // before @pulumi/pulumi is first imported
 // `quantlab up | head`: a reader that goes away must not end a run half-way (the engine would
 // die on its next write and leave the stack locked): the run goes on to its end, output dropped.
 for (const stream of [process.stdout, process.stderr]) {

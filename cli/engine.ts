@@ -59,9 +59,22 @@ function baseEnv(backendDir: string, passphrase: string | undefined): Record<str
     // The handshake slots every provider process of a run shares (host/handshakes.ts).
     [HANDSHAKES_ENV]: path.join(backendDir, "..", ".handshakes"),
   };
+  const nodeOptions = providerNodeOptions(process.env.NODE_OPTIONS, path.join(ROOT, "dist", "provider", "preload.js"));
+  if (nodeOptions !== undefined) env.NODE_OPTIONS = nodeOptions;
   if (passphrase !== undefined) env.PULUMI_CONFIG_PASSPHRASE = passphrase;
   if (env.PULUMI_BACKEND_URL === `file://${backendDir}`) fs.mkdirSync(backendDir, { recursive: true });
   return env;
+}
+
+/**
+ * NODE_OPTIONS for the host provider's process (the engine passes its environment on to its plugins): the
+ * operator's own, then `--require` of provider/preload.ts. A path NODE_OPTIONS cannot quote (one with `"` or `\`)
+ * is left out, and the provider starts as the SDK ships it.
+ */
+export function providerNodeOptions(inherited: string | undefined, preload: string): string | undefined {
+  const own = /["\\]/.test(preload) ? [] : [`--require "${preload}"`];
+  const all = [inherited?.trim() ?? "", ...own].filter((o) => o !== "");
+  return all.length ? all.join(" ") : undefined;
 }
 
 /** Sets a secret through the CLI with the value on stdin (the Automation API would put it in argv). */
