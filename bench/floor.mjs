@@ -4,8 +4,9 @@
  * providers, dependsOn: the shape bench/evaluate.mjs records), run the way
  * the operator command runs its own (Automation API inline, the pinned CLI, a
  * local file backend, --refresh --run-program, the same `pulumi-nodejs`
- * provider per host, the Automation API's result queries skipped), but with a
- * provider that answers at once (bench/floorprovider.cjs): no host, no SSH.
+ * provider per host, the Automation API's result queries skipped, both Node
+ * processes started with provider/preload.ts), but with a provider that
+ * answers at once (bench/floorprovider.cjs): no host, no SSH.
  *   node bench/floor.mjs DIR SHAPE.json   (the first run creates, the next is the no-op)
  * Prints the run's resource changes as JSON.
  */
@@ -15,6 +16,8 @@ import { createRequire } from "module";
 import { ROOT } from "./host.mjs";
 
 const require = createRequire(import.meta.url);
+const PRELOAD = path.join(ROOT, "dist", "provider", "preload.js"); // as bin/quantlab.js and cli/engine.ts start theirs
+require(PRELOAD);
 const pulumi = require("@pulumi/pulumi");
 const { LocalWorkspace, PulumiCommand } = require("@pulumi/pulumi/automation");
 
@@ -57,6 +60,7 @@ const envVars = {
   PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
   PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
   PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+  NODE_OPTIONS: `--require "${PRELOAD}"`,
 };
 const pulumiCommand = await PulumiCommand.get({ root: path.join(ROOT, ".tools"), skipVersionCheck: true });
 const stack = await LocalWorkspace.createOrSelectStack(
