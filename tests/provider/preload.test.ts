@@ -11,13 +11,18 @@ import { deferred } from "../../provider/deferred";
 
 const PRELOAD = path.join(ROOT, "dist", "provider", "preload.js");
 
-/** What a Node process that imports the SDK (as the operator and the provider host do) then sees. */
+/**
+ * What a Node process that imports the SDK (as the operator and the provider host do) then sees: whether the
+ * TypeScript compiler and npm's Arborist are loaded, at import and after the SDK serialized a function and listed
+ * the project's packages a function would need (what each is for).
+ */
 const PROBE = `
-const compiler = () => Object.keys(require.cache).some((f) => f.endsWith("/typescript.js"));
+const loaded = () => ["/typescript.js", "/@npmcli/arborist/lib/index.js"].map((m) => Object.keys(require.cache).some((f) => f.endsWith(m)));
 const pulumi = require("@pulumi/pulumi");
-const atImport = compiler();
-pulumi.runtime.serializeFunction(() => 6 * 7).then((f) => {
-  console.log(JSON.stringify({ atImport, afterUse: compiler(), serialized: /6 \\* 7/.test(f.text) }));
+const atImport = loaded();
+Promise.all([pulumi.runtime.serializeFunction(() => 6 * 7), pulumi.runtime.computeCodePaths()]).then(([f, paths]) => {
+  const serialized = /6 \\* 7/.test(f.text);
+  console.log(JSON.stringify({ atImport, afterUse: loaded(), serialized, codePaths: [...paths.keys()].sort() }));
 });`;
 
 async function probe(...nodeArgs: string[]): Promise<unknown> {
@@ -29,12 +34,11 @@ beforeAll(async () => {
 });
 
 describe("provider/preload", () => {
-  it("imports @pulumi/pulumi without the TypeScript compiler, which loads on first use and serializes as before", async () => {
-    expect(await probe("--require", PRELOAD)).toEqual({ atImport: false, afterUse: true, serialized: true });
-  });
-
-  it("without it, the SDK loads the compiler as it is imported (what the preload saves)", async () => {
-    expect(await probe()).toEqual({ atImport: true, afterUse: true, serialized: true });
+  it("imports @pulumi/pulumi without the TypeScript compiler and Arborist, which load on first use and work as before", async () => {
+    const [stock, preloaded] = await Promise.all([probe(), probe("--require", PRELOAD)]);
+    expect(stock).toMatchObject({ atImport: [true, true], afterUse: [true, true], serialized: true });
+    expect((stock as { codePaths: string[] }).codePaths).toContain("node_modules/ssh2");
+    expect(preloaded).toEqual({ ...(stock as object), atImport: [false, false] });
   });
 
   it("reaches the provider's process through NODE_OPTIONS, after the operator's own options", () => {
