@@ -232,7 +232,12 @@ function goals(rows, floors) {
   if (floors.length) {
     const floor = median(floors.map((f) => f.noop));
     const x = med("this package", "no-op") / floor;
-    row(`no-op up vs the engine floor (${floor.toFixed(2)} s, same resources, instant provider, same Node start)`, `${x.toFixed(2)}x`, "<= 1.3x", x <= 1.3);
+    row(
+      `no-op up vs the engine floor (${floor.toFixed(2)} s, same resources, instant provider, same Node start)`,
+      `${x.toFixed(2)}x`,
+      "<= 1.3x",
+      x <= 1.3,
+    );
   }
   if (rows.some((r) => r.tool === "lower bound")) {
     const x = med("this package", "fresh") / med("lower bound", "fresh");

@@ -30,7 +30,8 @@ const DEFERRED = [
 const loader = Module as unknown as { _load: Load };
 const load = loader._load;
 loader._load = function (this: unknown, request, parent, isMain) {
-  const stand = DEFERRED.find((d) => request === d.request && parent?.filename.endsWith(d.from));
+  const from = parent?.filename ?? ""; // null for a REPL's requires
+  const stand = DEFERRED.find((d) => request === d.request && from.endsWith(d.from));
   if (stand) return deferred(() => load.call(this, request, parent, isMain) as object, stand);
   return load.call(this, request, parent, isMain);
 };
