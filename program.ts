@@ -9,15 +9,13 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseStackConfig, type ParseOptions } from "./config/parse";
+import { SINGLE_HOST_LABEL } from "./config/fleet";
 import { hostConfig, secretConfig, stableJson } from "./config/hostconfig";
 import { QuantlabBuckets } from "./components/buckets";
 import { QuantlabHost } from "./components/host";
 import { planHost, type HostPlan } from "./hostfiles/plan";
 import { readBundle } from "./provider/code";
 import { HostProvider, HostWave } from "./provider/resources";
-
-/** The name a single-host stack (`quantlab:host`) gives its host's resources. */
-export const SINGLE_HOST_LABEL = "quantlab";
 
 export interface ProgramHost {
   /** The host's name (`host` for the single-host form). */

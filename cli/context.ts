@@ -10,7 +10,7 @@ import { HostSession } from "../host/session";
 import { connect } from "../host/ssh";
 import type { TokenName } from "../model/catalog";
 import { usageError, type Invocation } from "./args";
-import { SINGLE_HOST_LABEL } from "../program";
+import { SINGLE_HOST_LABEL } from "../config/fleet";
 import { decryptedStackConfig, openStack, type OpenStack } from "./engine";
 
 export interface Target {
@@ -69,7 +69,12 @@ export function sessionTo(parsed: ParsedStack, all: Readonly<Record<string, stri
 /** Opens the stack the invocation names and the hosts it works on. */
 export async function stackContext(inv: Invocation, opts: { needsOneHost?: string } = {}): Promise<StackContext> {
   const commands = inv.commands;
-  const o = await openStack({ stack: inv.stack, sandbox: inv.sandbox, ...(inv.configFile ? { configFile: inv.configFile } : {}) });
+  const o = await openStack({
+    stack: inv.stack,
+    sandbox: inv.sandbox,
+    decrypts: true,
+    ...(inv.configFile ? { configFile: inv.configFile } : {}),
+  });
   const { all, parsed } = await parsedStack(o);
   const fleet = all["quantlab:hosts"] !== undefined;
   const names = parsed.hosts.map((h) => h.name);

@@ -13,11 +13,11 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import * as pulumi from "@pulumi/pulumi";
-import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
-import { version as SDK_VERSION } from "@pulumi/pulumi/version";
-import { SemVer } from "semver";
-import { runProgram } from "../program";
+import type * as Pulumi from "@pulumi/pulumi";
+import type * as Automation from "@pulumi/pulumi/automation";
+import type { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import type * as Semver from "semver";
+import type * as Program from "../program";
 import { PROVIDER_ENV } from "../provider/stub";
 import { HANDSHAKES_ENV } from "../host/handshakes";
 import { configFromCliJson, type CliConfig } from "../config/cliJson";
@@ -27,12 +27,23 @@ import { must, run } from "./run";
 import { readDoc, sandboxHosts, sandboxPassphrase, sandboxSecrets, writeSandboxConfig, type SandboxHosts } from "./sandboxStack";
 import { PULUMI, ensureToolchain } from "./toolchain";
 
+/*
+ * The SDK and the program load on first use, not with the command (about 0.17 s of imports on one core): openStack
+ * starts the stack file's key derivation first (PBKDF2 with a million rounds, about 0.25 s on libuv's thread pool), and
+ * they load meanwhile.
+ */
+const sdk = (): typeof Pulumi => require("@pulumi/pulumi") as typeof Pulumi;
+const automation = (): typeof Automation => require("@pulumi/pulumi/automation") as typeof Automation;
+const programModule = (): typeof Program => require("../program") as typeof Program;
+
 export interface StackOptions {
   readonly stack: string;
   /** Base stack config. @default Pulumi.<stack>.yaml in the project root */
   readonly configFile?: string;
   /** Boot or reuse the sandbox host(s) in .sandbox/<stack> and target them. @default false */
   readonly sandbox?: boolean;
+  /** The command reads the decrypted config next: its decryption starts at once. @default false */
+  readonly decrypts?: boolean;
 }
 
 export interface OpenStack {
@@ -119,12 +130,15 @@ export async function openStack(opts: StackOptions): Promise<OpenStack> {
     env = baseEnv(STATE_DIR, undefined);
   }
 
+  // The key derivation starts before the SDK and the program load (see `sdk` above).
+  const reading = opts.decrypts ? readStackFile({ configFile, workDir, env }) : undefined;
+  const { runProgram } = programModule();
   const program = async () => {
-    const out = runProgram(pulumi.runtime.allConfig(), ROOT);
+    const out = runProgram(sdk().runtime.allConfig(), ROOT);
     return { units: out.units, healthUrls: out.healthUrls, buckets: out.buckets, startupLevels: out.startupLevels };
   };
   // The workspace's project is workDir's Pulumi.yaml (the project root's, or its copy in the sandbox directory).
-  const workspace = await LocalWorkspace.create({ program, workDir, envVars: env, pulumiCommand: pinnedCommand() });
+  const workspace = await automation().LocalWorkspace.create({ program, workDir, envVars: env, pulumiCommand: pinnedCommand() });
   const stack = await selectStack(workspace, opts.stack, env.PULUMI_BACKEND_URL!);
   skipResultQueries(stack);
 
@@ -132,7 +146,9 @@ export async function openStack(opts: StackOptions): Promise<OpenStack> {
     const o = { workDir, env, stack: opts.stack, configFile };
     await sandboxSecrets(configFile, workDir, sandboxes, (k, v) => setSecret(o, k, v), readDoc(base));
   }
-  return { stack, configFile, workDir, env, ...(sandboxes ? { sandboxes } : {}) };
+  const o: OpenStack = { stack, configFile, workDir, env, ...(sandboxes ? { sandboxes } : {}) };
+  if (reading) early.set(o, reading);
+  return o;
 }
 
 /**
@@ -141,7 +157,9 @@ export async function openStack(opts: StackOptions): Promise<OpenStack> {
  * or accepts only that one).
  */
 function pinnedCommand(): PulumiCommand {
-  return Reflect.construct(PulumiCommand, [PULUMI, new SemVer(SDK_VERSION)]) as PulumiCommand;
+  const { version } = require("@pulumi/pulumi/version") as { version: string };
+  const { SemVer } = require("semver") as typeof Semver;
+  return Reflect.construct(automation().PulumiCommand, [PULUMI, new SemVer(version)]) as PulumiCommand;
 }
 
 /**
@@ -152,6 +170,7 @@ function pinnedCommand(): PulumiCommand {
 async function selectStack(workspace: LocalWorkspace, name: string, backendUrl: string): Promise<Stack> {
   const dir = backendUrl.startsWith("file://") ? path.join(backendUrl.slice("file://".length), ".pulumi", "stacks", PROJECT) : undefined;
   const held = dir !== undefined && [".json", ".json.gz"].some((ext) => fs.existsSync(path.join(dir, `${name}${ext}`)));
+  const { Stack } = automation();
   if (!held) return Stack.createOrSelect(name, workspace);
   const selectStackCommand = workspace.selectStack;
   workspace.selectStack = async () => {};
@@ -172,7 +191,33 @@ function skipResultQueries(stack: Stack): void {
   Object.assign(stack, { outputs: async () => ({}), info: async () => undefined });
 }
 
+/** The stack file as read at `stamp`, and its decryption in this process (undefined when the CLI must answer). */
+interface Reading {
+  readonly stamp: string;
+  readonly text: string;
+  readonly fast: Promise<CliConfig | undefined>;
+}
+
 const decrypted = new WeakMap<OpenStack, { stamp: string; config: Promise<CliConfig> }>();
+/** Readings openStack started (`decrypts`), taken by the first decryptedStackConfig when the file is unchanged. */
+const early = new WeakMap<OpenStack, Reading>();
+
+const stampOf = (file: string): string => {
+  const st = fs.statSync(file);
+  return `${st.mtimeMs}:${st.size}`;
+};
+
+/** Reads the stack file and starts its decryption in this process (config/passphrase.ts): the key derivation runs on libuv's pool. */
+function readStackFile(o: Pick<OpenStack, "configFile" | "workDir" | "env">): Reading {
+  const stamp = stampOf(o.configFile);
+  const text = fs.readFileSync(o.configFile, "utf8");
+  const fast = (async () => {
+    const passphrase = passphraseFromEnv({ ...process.env, ...o.env }, (p) => fs.readFileSync(path.resolve(o.workDir, p), "utf8"));
+    return decryptStackFile(text, passphrase, PROJECT);
+  })();
+  fast.catch(() => undefined); // its error is the decryption's, reported where that is awaited
+  return { stamp, text, fast };
+}
 
 /** The stack config with secrets decrypted, as the program sees it (kept in memory; one CLI call per command unless the file changes). */
 export async function decryptedConfig(o: OpenStack): Promise<Record<string, string>> {
@@ -181,26 +226,23 @@ export async function decryptedConfig(o: OpenStack): Promise<Record<string, stri
 
 /** decryptedConfig's values, and the keys the stack file stores encrypted (for parseStackConfig's plaintext check). */
 export function decryptedStackConfig(o: OpenStack): Promise<CliConfig> {
-  const st = fs.statSync(o.configFile);
-  const stamp = `${st.mtimeMs}:${st.size}`;
+  const stamp = stampOf(o.configFile);
   const cached = decrypted.get(o);
   if (cached?.stamp === stamp) return cached.config;
-  const config = readDecryptedConfig(o);
+  const started = early.get(o);
+  early.delete(o);
+  const reading = started?.stamp === stamp ? started : readStackFile(o);
+  const config = reading.fast.then((fast) => fast ?? decryptedByCli(o, reading.text));
   decrypted.set(o, { stamp, config });
   config.catch(() => decrypted.delete(o));
   return config;
 }
 
-/** Decrypted in this process when it can (config/passphrase.ts), else by the CLI, whose word and errors stand. */
-async function readDecryptedConfig(o: OpenStack): Promise<CliConfig> {
-  const env = { ...process.env, ...o.env };
-  const text = fs.readFileSync(o.configFile, "utf8");
-  const passphrase = passphraseFromEnv(env, (p) => fs.readFileSync(path.resolve(o.workDir, p), "utf8"));
-  const fast = await decryptStackFile(text, passphrase, PROJECT);
-  if (fast !== undefined) return fast;
+/** The CLI's decryption, whose word and errors stand where config/passphrase.ts cannot answer. */
+async function decryptedByCli(o: OpenStack, text: string): Promise<CliConfig> {
   const r = await run(PULUMI, ["config", "--show-secrets", "--json", "--stack", o.stack.name, "--config-file", o.configFile], {
     cwd: o.workDir,
-    env,
+    env: { ...process.env, ...o.env },
   });
   if (r.code !== 0) throw new Error(`pulumi config: ${r.stderr.trim()}`);
   return configFromCliJson(r.stdout, text);

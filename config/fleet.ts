@@ -18,6 +18,9 @@ export interface FleetHost extends HostScope {
 /** The single-host form's name. */
 export const SINGLE_HOST_NAME = "host";
 
+/** The name a single-host stack (`quantlab:host`) gives its host's resources. */
+export const SINGLE_HOST_LABEL = "quantlab";
+
 /** The stack's services with a host's fields merged over them, service by service: a field the host sets wins. */
 export function mergeServices(stack: ServicesConfig, host: HostServicesConfig | undefined): ServicesConfig {
   if (!host) return stack;

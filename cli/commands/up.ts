@@ -7,7 +7,7 @@ import { typeToken } from "../../provider/kinds";
 import { hostOfUrn } from "../messages";
 import { print } from "../table";
 import { withEngine } from "./engineRun";
-import { SINGLE_HOST_LABEL } from "../../program";
+import { SINGLE_HOST_LABEL } from "../../config/fleet";
 
 /** The hosts a take-over took, by resource name, with the stack each was taken from (HostOwner outputs in the run's events). */
 function takenOver(events: readonly EngineEvent[]): { resource: string; previous: string }[] {
