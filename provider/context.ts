@@ -46,7 +46,8 @@ export interface HostContext {
 }
 
 const KEY = Symbol.for("quantlab-infra.host-context");
-type Holder = { [KEY]?: HostContext };
+/** The context, and the inputs it was made from (kept in memory only, as the context's own secrets are). */
+type Holder = { [KEY]?: { readonly context: HostContext; readonly made: string } };
 
 function parseInputs(raw: Record<string, unknown>): HostProviderConfig {
   const get = (k: string): string => {
@@ -60,9 +61,16 @@ function parseInputs(raw: Record<string, unknown>): HostProviderConfig {
   return { config: get("config"), secrets: get("secrets"), stack: get("stack") };
 }
 
-/** Called by the stub's configure() with the provider resource's inputs. */
+/**
+ * Called by the stub's configure() with the provider resource's inputs. The SDK configures each kind's provider on
+ * its first request, so a process is configured once per kind it serves, with the same inputs: the host is parsed
+ * and planned once, and every kind shares its session (one connection, one snapshot) and its daemon-reload.
+ */
 export function configure(raw: Record<string, unknown>, projectDir: string): void {
   const inputs = parseInputs(raw);
+  const made = JSON.stringify([inputs.config, inputs.secrets, inputs.stack, projectDir]);
+  const held = (globalThis as Holder)[KEY];
+  if (held?.made === made) return;
   const all = withSecrets(JSON.parse(inputs.config) as Record<string, string>, JSON.parse(inputs.secrets) as Record<string, string>);
   const parsed = parseStackConfig(all);
   const plan = planHost(parsed.model, parsed.secrets.tokens, parsed.secrets.s3);
@@ -100,12 +108,12 @@ export function configure(raw: Record<string, unknown>, projectDir: string): voi
     },
     secrets,
   };
-  (globalThis as Holder)[KEY] = context;
+  (globalThis as Holder)[KEY] = { context, made };
 }
 
 /** The host this provider process serves. */
 export function context(): HostContext {
-  const c = (globalThis as Holder)[KEY];
+  const c = (globalThis as Holder)[KEY]?.context;
   if (!c) throw new Error("quantlab host provider: not configured (no provider configuration)");
   return c;
 }
