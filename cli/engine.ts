@@ -17,7 +17,6 @@ import type * as Pulumi from "@pulumi/pulumi";
 import type * as Automation from "@pulumi/pulumi/automation";
 import type { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import type * as Semver from "semver";
-import type * as Program from "../program";
 import { PROVIDER_ENV } from "../provider/stub";
 import { HANDSHAKES_ENV } from "../host/handshakes";
 import { configFromCliJson, type CliConfig } from "../config/cliJson";
@@ -34,7 +33,6 @@ import { PULUMI, ensureToolchain } from "./toolchain";
  */
 const sdk = (): typeof Pulumi => require("@pulumi/pulumi") as typeof Pulumi;
 const automation = (): typeof Automation => require("@pulumi/pulumi/automation") as typeof Automation;
-const programModule = (): typeof Program => require("../program") as typeof Program;
 
 export interface StackOptions {
   readonly stack: string;
@@ -132,7 +130,7 @@ export async function openStack(opts: StackOptions): Promise<OpenStack> {
 
   // The key derivation starts before the SDK and the program load (see `sdk` above).
   const reading = opts.decrypts ? readStackFile({ configFile, workDir, env }) : undefined;
-  const { runProgram } = programModule();
+  const { runProgram } = await import("../program");
   const program = async () => {
     const out = runProgram(sdk().runtime.allConfig(), ROOT);
     return { units: out.units, healthUrls: out.healthUrls, buckets: out.buckets, startupLevels: out.startupLevels };
