@@ -52,9 +52,6 @@ export interface GateArgs {
   readonly reader?: string;
 }
 
-/** The port of a loopback health URL (values.ts's probeUrl admits http://127.0.0.1:<port>/... only). */
-const probePort = (url: string) => int(Number(/^http:\/\/127\.0\.0\.1:(\d+)\//.exec(probeUrl(url).raw)?.[1]), 1, 65535);
-
 const journal = (u: ReturnType<typeof unitValue>): Script =>
   root`journalctl -u ${u} -n ${int(JOURNAL_LINES, 1, 1000)} --no-pager -o short-iso 2>&1`;
 
@@ -88,12 +85,7 @@ export function gateScript(g: GateArgs): Script {
   const poll = probe
     ? [
         root`  look`,
-        root`  if [ "$state" = active ]${fresh}; then`,
-        // Until the endpoint's port accepts, a look every 0.05 s for up to a second that starts no process (bash opens
-        // the socket itself), so the gate sees the service ready within 0.05 s instead of up to the 0.25 s poll.
-        root`    i=0; until { :; } 2>/dev/null 3<>/dev/tcp/127.0.0.1/${probePort(probe.url)} || [ "$i" -ge 20 ]; do sleep 0.05; i=$((i + 1)); done`,
-        root`    ${curl}; [ "$code" = 200 ] && pass`,
-        root`  fi`,
+        root`  if [ "$state" = active ]${fresh}; then ${curl}; [ "$code" = 200 ] && pass; fi`,
         root`  [ "$(now)" -lt "$deadline" ] || fail "no 200 from $url within ${timeout} s (unit $state, last answer $code)"`,
       ]
     : [
