@@ -145,7 +145,8 @@ export async function openStack(opts: StackOptions): Promise<OpenStack> {
     await sandboxSecrets(configFile, workDir, sandboxes, (k, v) => setSecret(o, k, v), readDoc(base));
   }
   const o: OpenStack = { stack, configFile, workDir, env, ...(sandboxes ? { sandboxes } : {}) };
-  if (reading) early.set(o, reading);
+  // The early reading stands unless sandboxSecrets rewrote the file meanwhile (decryptedStackConfig then reads it again).
+  if (reading?.stamp === stampOf(configFile)) decryption(o, reading);
   return o;
 }
 
@@ -197,8 +198,6 @@ interface Reading {
 }
 
 const decrypted = new WeakMap<OpenStack, { stamp: string; config: Promise<CliConfig> }>();
-/** Readings openStack started (`decrypts`), taken by the first decryptedStackConfig when the file is unchanged. */
-const early = new WeakMap<OpenStack, Reading>();
 
 const stampOf = (file: string): string => {
   const st = fs.statSync(file);
@@ -224,14 +223,15 @@ export async function decryptedConfig(o: OpenStack): Promise<Record<string, stri
 
 /** decryptedConfig's values, and the keys the stack file stores encrypted (for parseStackConfig's plaintext check). */
 export function decryptedStackConfig(o: OpenStack): Promise<CliConfig> {
-  const stamp = stampOf(o.configFile);
   const cached = decrypted.get(o);
-  if (cached?.stamp === stamp) return cached.config;
-  const started = early.get(o);
-  early.delete(o);
-  const reading = started?.stamp === stamp ? started : readStackFile(o);
+  if (cached?.stamp === stampOf(o.configFile)) return cached.config;
+  return decryption(o, readStackFile(o));
+}
+
+/** The reading's decryption, kept for `o` (the CLI answers where this process cannot; the stack exists by then). */
+function decryption(o: OpenStack, reading: Reading): Promise<CliConfig> {
   const config = reading.fast.then((fast) => fast ?? decryptedByCli(o, reading.text));
-  decrypted.set(o, { stamp, config });
+  decrypted.set(o, { stamp: reading.stamp, config });
   config.catch(() => decrypted.delete(o));
   return config;
 }
