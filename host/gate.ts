@@ -5,11 +5,13 @@
  * bearer token arrives on stdin and reaches curl on its stdin):
  *
  * - gateScript, per unit: enable it (its symlinks only: see below), (re)start
- *   without waiting on systemd's job, then poll until the unit is active in
- *   a new invocation and, with an endpoint, the endpoint answers 200 (asked
- *   only once the new invocation is active, so the process being replaced
- *   cannot answer), or the deadline ends. The next startup level may start
- *   as soon as it passes.
+ *   it and wait for systemd's job (the moment the unit is active, with no
+ *   polling delay), then poll until the unit is active in a new invocation
+ *   and, with an endpoint, the endpoint answers 200 (asked only once the new
+ *   invocation is active, so the process being replaced cannot answer), or
+ *   the deadline ends. A failed job does not end the gate by itself: a unit
+ *   that systemd restarts (Restart=on-failure) may still pass in time. The
+ *   next startup level may start as soon as it passes.
  * - settleScript, once per run for every unit it started: one daemon-reload,
  *   then each must still be active in the invocation that passed, for at
  *   least the settle time since it became active (a service that dies after
@@ -112,7 +114,10 @@ export function gateScript(g: GateArgs): Script {
     ...lookFunction(u),
     root`look`,
     root`before=$inv`,
-    root`err=$(systemctl enable --quiet --no-reload ${u} 2>&1 && systemctl ${verb} --no-block ${u} 2>&1) || fail "systemctl ${verb} ${u}: $(printf '%s' "$err" | tr '\n' ' ')"`,
+    // systemctl waits for the job (the unit active, its ExecStartPost done), at most the gate's time. A job that ran
+    // and failed (a new invocation) is not the end: Restart=on-failure may still bring the unit up before the deadline,
+    // so the polling below judges it. One that never ran (refused, not found: no new invocation) fails at once.
+    root`err=$(systemctl enable --quiet --no-reload ${u} 2>&1 && timeout ${timeout} systemctl ${verb} ${u} 2>&1) || { rc=$?; look; [ "$rc" = 124 ] || [ "$inv" != "$before" ] || fail "systemctl ${verb} ${u}: $(printf '%s' "$err" | tr '\n' ' ')"; }`,
     ...(probe ? [root`code=000`] : []),
     root`while :; do`,
     ...poll,

@@ -20,7 +20,7 @@ const scratch = scratchDir("gate");
 afterAll(scratch.cleanup);
 
 describe("gate script text", () => {
-  it("probe with a token, expected files of root and of the runtime user: checks them, restarts without blocking, polls a new invocation for 200", () => {
+  it("probe with a token, expected files of root and of the runtime user: checks them, restarts and waits for the job (at most the gate's time), polls a new invocation for 200", () => {
     const s = gateScript({
       unit: "quantlab-a.service",
       how: "restart",
@@ -48,7 +48,7 @@ EOF
 }
 look
 before=$inv
-err=$(systemctl enable --quiet --no-reload 'quantlab-a.service' 2>&1 && systemctl restart --no-block 'quantlab-a.service' 2>&1) || fail "systemctl restart 'quantlab-a.service': $(printf '%s' "$err" | tr '\n' ' ')"
+err=$(systemctl enable --quiet --no-reload 'quantlab-a.service' 2>&1 && timeout 30 systemctl restart 'quantlab-a.service' 2>&1) || { rc=$?; look; [ "$rc" = 124 ] || [ "$inv" != "$before" ] || fail "systemctl restart 'quantlab-a.service': $(printf '%s' "$err" | tr '\n' ' ')"; }
 code=000
 while :; do
   look
@@ -73,7 +73,7 @@ EOF
 }
 look
 before=$inv
-err=$(systemctl enable --quiet --no-reload 'quantlab-w.service' 2>&1 && systemctl start --no-block 'quantlab-w.service' 2>&1) || fail "systemctl start 'quantlab-w.service': $(printf '%s' "$err" | tr '\n' ' ')"
+err=$(systemctl enable --quiet --no-reload 'quantlab-w.service' 2>&1 && timeout 12 systemctl start 'quantlab-w.service' 2>&1) || { rc=$?; look; [ "$rc" = 124 ] || [ "$inv" != "$before" ] || fail "systemctl start 'quantlab-w.service': $(printf '%s' "$err" | tr '\n' ' ')"; }
 while :; do
   look
   if [ "$state" = active ] && [ "$pid" != 0 ]; then pass; fi
@@ -199,7 +199,7 @@ describe("gate under a real shell", () => {
     expect(h.log("systemctl").split("\n").slice(0, 4)).toEqual([
       "show -p ActiveState -p InvocationID -p MainPID quantlab-a.service",
       "enable --quiet --no-reload quantlab-a.service",
-      "restart --no-block quantlab-a.service",
+      "restart quantlab-a.service",
       "show -p ActiveState -p InvocationID -p MainPID quantlab-a.service",
     ]);
     expect(h.log("curl")).toBe("-s -o /dev/null -w %{http_code} --max-time 2 -H @- http://127.0.0.1:3051/health [stdin: header]\n");
@@ -252,6 +252,33 @@ describe("gate under a real shell", () => {
     expect(Date.now() - t0).toBeLessThan(5000);
   });
 
+  it("a job that ran and failed does not end the gate: the unit systemd brought back up passes; one still failed fails at the deadline", () => {
+    const back = host();
+    back.unit("quantlab-a.service", { jobfails: "", restarted_ActiveState: "active" });
+    expect(parseGate(back.run({ unit: "quantlab-a.service", how: "restart", timeoutSeconds: 5 }).stdout)).toMatchObject({
+      passed: true,
+      invocation: "inv-1",
+    });
+    const down = host();
+    down.unit("quantlab-a.service", { jobfails: "", restarted_ActiveState: "failed" });
+    expect(parseGate(down.run({ unit: "quantlab-a.service", how: "restart", timeoutSeconds: 1 }).stdout)).toMatchObject({
+      passed: false,
+      reason: "not active within 1 s (unit failed)",
+      journal: ["journal line 1 of quantlab-a.service", "journal line 2 of quantlab-a.service"],
+    });
+  });
+
+  it("a job that outlasts the gate's time is given up at the deadline, not waited for", () => {
+    const h = host();
+    h.unit("quantlab-a.service", { hang: 5 });
+    const t0 = Date.now();
+    expect(parseGate(h.run({ unit: "quantlab-a.service", how: "restart", timeoutSeconds: 1 }).stdout)).toMatchObject({
+      passed: false,
+      reason: "not active within 1 s (unit active)",
+    });
+    expect(Date.now() - t0).toBeLessThan(4000);
+  });
+
   it("without a probe: a restart passes on a new invocation with a main process; a failed unit never does", () => {
     const ok = host();
     expect(parseGate(ok.run({ unit: "quantlab-a.service", how: "restart", timeoutSeconds: 5 }).stdout)).toMatchObject({
@@ -285,7 +312,7 @@ describe("gate under a real shell", () => {
       passed: true,
       invocation: "inv-old",
     });
-    expect(h.log("systemctl").split("\n")[2]).toBe("start --no-block quantlab-a.service");
+    expect(h.log("systemctl").split("\n")[2]).toBe("start quantlab-a.service");
   });
 
   it("a file that is not the expected version stops everything before the restart; the expected one lets it go on", () => {

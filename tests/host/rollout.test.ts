@@ -186,9 +186,9 @@ describe("restoreGeneration on a scratch host", () => {
     expect(reloads).toHaveLength(2);
     expect([reloads[0]! < Math.min(...restarts), reloads[1]! > Math.max(...restarts)]).toEqual([true, true]);
     expect(systemctl.filter((l) => l.startsWith("restart ")).sort()).toEqual([
-      "restart --no-block quantlab-a.service",
-      "restart --no-block quantlab-b.service",
-      "restart --no-block quantlab-w.service",
+      "restart quantlab-a.service",
+      "restart quantlab-b.service",
+      "restart quantlab-w.service",
     ]);
     expect(systemctl).toContain("disable --now --quiet quantlab-new.service");
     expect(systemctl).not.toContain("disable --now --quiet quantlab-a.service");
