@@ -37,8 +37,15 @@ export interface HostContext {
   /** A host of a fleet of several: a failure is recorded and reported (the wave's barrier counts it), not thrown. */
   readonly softFailures: boolean;
   readonly session: HostSession;
-  /** systemd's daemon-reload, shared by the unit files of the run (host/reload.ts). */
-  daemonReload(): Promise<void>;
+  /**
+   * Runs a unit file's write, then asks for systemd's daemon-reload without waiting for it: the reload is shared by
+   * the unit files of the run and starts once those in flight are written (host/reload.ts). A unit file is done once
+   * it is written (and verified), so the env file after it need not wait for PID 1; what starts a unit waits for
+   * `loaded()`.
+   */
+  writeUnit(write: () => Promise<unknown>): Promise<void>;
+  /** Once every daemon-reload asked so far has ended (rejects with systemd's error when the last one failed). */
+  loaded(): Promise<void>;
   /** The value of a bearer token, for a health probe. */
   token(name: string): string;
   /** Every secret value (tokens, the S3 secret key), for redaction. */
@@ -92,6 +99,9 @@ export function configure(raw: Record<string, unknown>, projectDir: string): voi
     agent: target.useAgent ? process.env.SSH_AUTH_SOCK : undefined,
   };
   const session = new HostSession(() => connect(ssh, credentials), label, secrets);
+  const daemonReload = daemonReloader(session);
+  // Every reload asked so far; each re-reads every unit, so the last one's outcome is the one that counts.
+  let asked: Promise<void> = Promise.resolve();
   const context: HostContext = {
     parsed,
     plan,
@@ -100,7 +110,14 @@ export function configure(raw: Record<string, unknown>, projectDir: string): voi
     projectDir,
     softFailures: all["quantlab:rollout"] !== undefined,
     session,
-    daemonReload: daemonReloader(session),
+    async writeUnit(write) {
+      const { loaded } = await daemonReload.write(write);
+      asked = asked.then(
+        () => loaded,
+        () => loaded,
+      );
+    },
+    loaded: () => asked,
     token(name) {
       const value = tokens[name as TokenName];
       if (!value) throw new Error(`quantlab:tokens.${name} is not set`);

@@ -84,8 +84,9 @@ export const fileKind: Kind<HostFileInputs> = {
     const kind = c.plan.files.find((f) => f.path === p.path)?.kind;
     if (kind === "sysusers" || kind === "tmpfiles") await preflight(c);
     hostRun().wroteFile(p.path);
-    await c.session.must(`HostFile ${p.path}`, writeFileScript(alone(p), hash), { stdin: text });
-    if (p.onChange === "daemon-reload") await c.daemonReload();
+    const write = () => c.session.must(`HostFile ${p.path}`, writeFileScript(alone(p), hash), { stdin: text });
+    // A unit file: written and verified, its service's gate waits for the reload (provider/service.ts), its env file need not.
+    await (p.onChange === "daemon-reload" ? c.writeUnit(write) : write());
     return p;
   },
 
@@ -100,8 +101,10 @@ export const fileKind: Kind<HostFileInputs> = {
   },
 
   async remove(c, p) {
-    await c.session.must(`HostFile ${p.path}`, deleteFileScript(p.path, alone(p).onChange, runtimeUser(c)));
-    if (p.onChange === "daemon-reload") await c.daemonReload();
+    const remove = () => c.session.must(`HostFile ${p.path}`, deleteFileScript(p.path, alone(p).onChange, runtimeUser(c)));
+    if (p.onChange !== "daemon-reload") return void (await remove());
+    await c.writeUnit(remove);
+    await c.loaded();
   },
 };
 

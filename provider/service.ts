@@ -95,6 +95,7 @@ async function apply(c: HostContext, p: HostServiceInputs, olds?: HostServiceOut
   return run.op(
     label(p),
     async (awaitRollback) => {
+      await c.loaded(); // the unit files this run wrote, systemd's own (provider/file.ts)
       const result = await gate(c.session, { ...unit, timeoutSeconds: p.healthTimeoutSeconds }, how, (t) => c.token(t), {
         files: p.reads,
         reader: c.parsed.model.runtime.user,

@@ -1,6 +1,7 @@
 /** The shared daemon-reload (host/reload.ts): asks share runs, and none resolves before a run that began after it. */
 import { describe, expect, it } from "vitest";
-import { DAEMON_RELOAD, shared } from "../../host/reload";
+import { DAEMON_RELOAD, daemonReloader, shared } from "../../host/reload";
+import type { HostSession } from "../../host/session";
 
 /** A run the test ends by hand; `log` records each run's start and end and each ask's settling, in order. */
 function harness() {
@@ -106,5 +107,89 @@ describe("shared daemon-reload", () => {
 
   it("the reload is root's systemctl daemon-reload", () => {
     expect([DAEMON_RELOAD.who, DAEMON_RELOAD.text]).toEqual([{ kind: "root" }, "systemctl daemon-reload"]);
+  });
+});
+
+describe("daemon-reload after the unit files in flight", () => {
+  /** A session whose reloads the test ends by hand; `log` records writes, reloads and loads in order. */
+  function host() {
+    const log: string[] = [];
+    const reloads: (() => void)[] = [];
+    const session = {
+      must: (label: string) => {
+        log.push(`${label} start`);
+        return new Promise<string>((resolve) => reloads.push(() => (log.push(`${label} end`), resolve(""))));
+      },
+    } as unknown as HostSession;
+    const r = daemonReloader(session);
+    const settle = () => new Promise((done) => setImmediate(done));
+    /** A unit file's write the test ends by hand (with an error to fail it); `loaded` logs when its reload is done. */
+    const write = (name: string) => {
+      let end!: (error?: Error) => void;
+      const written = r.write(
+        () =>
+          new Promise<void>((resolve, reject) => {
+            log.push(`write ${name}`);
+            end = (error) => (error ? reject(error) : resolve());
+          }),
+      );
+      const loaded = written.then(({ loaded }) => loaded.then(() => void log.push(`${name} loaded`)));
+      return { written, loaded, end: (error?: Error) => end(error) };
+    };
+    return { log, reloads, settle, write };
+  }
+
+  it("unit files written together share one reload, which begins once the last is written; each is done before it", async () => {
+    const h = host();
+    const a = h.write("a");
+    const b = h.write("b");
+    a.end();
+    await a.written;
+    await h.settle();
+    expect(h.log).toEqual(["write a", "write b"]); // a is done, but no reload while b is being written
+    b.end();
+    await b.written;
+    await h.settle();
+    expect(h.log).toEqual(["write a", "write b", "systemctl daemon-reload start"]);
+    h.reloads[0]!();
+    await Promise.all([a.loaded, b.loaded]);
+    expect(h.log.slice(3).sort()).toEqual(["a loaded", "b loaded", "systemctl daemon-reload end"].sort());
+    expect(h.log[3]).toBe("systemctl daemon-reload end");
+    expect(h.reloads).toHaveLength(1);
+  });
+
+  it("a file written during a reload gets the next one; a failed write counts as done, and its error is its caller's", async () => {
+    const h = host();
+    const a = h.write("a");
+    a.end();
+    await a.written;
+    await h.settle();
+    const b = h.write("b");
+    const c = h.write("c");
+    b.end();
+    await b.written;
+    c.end(new Error("no space left"));
+    await expect(c.written).rejects.toThrow("no space left");
+    await expect(c.loaded).rejects.toThrow("no space left");
+    await h.settle();
+    expect(h.reloads).toHaveLength(1); // b's waits for a's reload to end
+    h.reloads[0]!();
+    await a.loaded;
+    await h.settle();
+    expect(h.reloads).toHaveLength(2);
+    expect(h.log).not.toContain("b loaded");
+    h.reloads[1]!();
+    await b.loaded;
+    expect(h.log).toEqual([
+      "write a",
+      "systemctl daemon-reload start",
+      "write b",
+      "write c",
+      "systemctl daemon-reload end",
+      "a loaded",
+      "systemctl daemon-reload start",
+      "systemctl daemon-reload end",
+      "b loaded",
+    ]);
   });
 });
