@@ -13,11 +13,21 @@ import { PROJECT } from "../paths";
 import { engineFailure } from "../messages";
 import type { StackContext } from "../context";
 
+/**
+ * Resource operations the engine runs at once (`--parallel`; Pulumi's own default is 4 per CPU, 8 on a 2-core
+ * machine). Each host's provider bounds what reaches the host itself (at most MAX_CHANNELS commands over its one
+ * SSH connection, host/ssh.ts; the startup order is `dependsOn`), so a higher cap only lets more operations wait
+ * in the provider's queue instead of the engine's: on a fresh host a service's env file no longer waits behind
+ * unrelated files for an engine slot. It changes no order the program states.
+ */
+export const ENGINE_PARALLEL = 64;
+
 export interface EngineRun {
   readonly events: EngineEvent[];
-  /** What every engine operation takes: config file, events, cancel signal. */
+  /** What every engine operation takes: config file, events, cancel signal, parallelism. */
   readonly common: {
     readonly configFile: string;
+    readonly parallel: number;
     readonly color: "never";
     readonly onEvent: (e: EngineEvent) => void;
     readonly signal: AbortSignal;
@@ -48,6 +58,7 @@ export async function withEngine(
     events,
     common: {
       configFile: ctx.o.configFile,
+      parallel: ENGINE_PARALLEL,
       color: "never",
       onEvent: (e) => events.push(e),
       signal: cancel.signal,
