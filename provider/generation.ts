@@ -132,6 +132,9 @@ export const generationKind: Kind<HostGenerationInputs, HostGenerationOutputs> =
               : {}),
           };
         });
+        // The history is read during the settle's wait: nothing else records on this host while this run holds it.
+        const listing = generations(c.session);
+        listing.catch(() => undefined); // a failed settle never reads it
         const settled = await settle(c.session, started, (t) => c.token(t));
         const bad = settled.find((s) => !s.settled);
         if (bad && !bad.settled) {
@@ -148,7 +151,7 @@ export const generationKind: Kind<HostGenerationInputs, HostGenerationOutputs> =
           run.failure ??= text;
           return failed();
         }
-        const listed = await generations(c.session);
+        const listed = await listing;
         const previous = listed.generations.find((g) => g.n === listed.current)?.record;
         const gen = record(c, p, previous);
         const out = await c.session.must(LABEL, recordGenerationScript(stored(c, gen), p.keep), {
