@@ -42,7 +42,7 @@ export function shared(run: () => Promise<void>, ready: () => Promise<void> = ()
 }
 
 /** Writes in flight: `idle()` resolves once none is. */
-export function inFlight() {
+function inFlight() {
   let n = 0;
   const waiting: (() => void)[] = [];
   return {
@@ -60,28 +60,32 @@ export function inFlight() {
 
 /**
  * The host's shared `systemctl daemon-reload` for its unit files. `write`
- * runs a unit file's write and answers, once it is written, the reload that
- * covers it (`loaded`, wrapped so it is not awaited with the write). The
- * reload is asked before the write stops counting as in flight, and a reload
- * begins only when no unit file is being written: the unit files of a run
- * written together share one reload (on a fresh host, twelve files at once:
- * one reload instead of three, leaving PID 1 and the host's CPU to the
- * writes and the services starting).
+ * runs a unit file's write and asks for a reload without waiting for it;
+ * `loaded()` waits for the last reload asked, which begins after every
+ * earlier one and re-reads every unit, so it covers every file written so
+ * far (and rejects with systemd's error when it failed). The reload is asked
+ * before the write stops counting as in flight, and a reload begins only
+ * when no unit file is being written: the unit files of a run written
+ * together share one reload (on a fresh host, twelve files at once: one
+ * reload instead of three, leaving PID 1 and the host's CPU to the writes
+ * and the services starting).
  */
 export function daemonReloader(session: HostSession): {
-  write: (write: () => Promise<unknown>) => Promise<{ loaded: Promise<void> }>;
+  write: (write: () => Promise<unknown>) => Promise<void>;
+  loaded: () => Promise<void>;
 } {
   const writes = inFlight();
   const reload = shared(async () => {
     await session.must("systemctl daemon-reload", DAEMON_RELOAD);
   }, writes.idle);
+  let last: Promise<void> = Promise.resolve();
   return {
     write: (write) =>
       writes.around(async () => {
         await write();
-        const loaded = reload();
-        loaded.catch(() => undefined); // its error is for whoever waits for it
-        return { loaded };
+        last = reload();
+        last.catch(() => undefined); // its error is for whoever waits in loaded()
       }),
+    loaded: () => last,
   };
 }

@@ -44,7 +44,7 @@ export interface HostContext {
    * `loaded()`.
    */
   writeUnit(write: () => Promise<unknown>): Promise<void>;
-  /** Once every daemon-reload asked so far has ended (rejects with systemd's error when the last one failed). */
+  /** Once the unit files written so far are loaded (rejects with systemd's error when the last reload failed). */
   loaded(): Promise<void>;
   /** The value of a bearer token, for a health probe. */
   token(name: string): string;
@@ -99,9 +99,7 @@ export function configure(raw: Record<string, unknown>, projectDir: string): voi
     agent: target.useAgent ? process.env.SSH_AUTH_SOCK : undefined,
   };
   const session = new HostSession(() => connect(ssh, credentials), label, secrets);
-  const daemonReload = daemonReloader(session);
-  // Every reload asked so far; each re-reads every unit, so the last one's outcome is the one that counts.
-  let asked: Promise<void> = Promise.resolve();
+  const reloader = daemonReloader(session);
   const context: HostContext = {
     parsed,
     plan,
@@ -110,14 +108,8 @@ export function configure(raw: Record<string, unknown>, projectDir: string): voi
     projectDir,
     softFailures: all["quantlab:rollout"] !== undefined,
     session,
-    async writeUnit(write) {
-      const { loaded } = await daemonReload.write(write);
-      asked = asked.then(
-        () => loaded,
-        () => loaded,
-      );
-    },
-    loaded: () => asked,
+    writeUnit: reloader.write,
+    loaded: reloader.loaded,
     token(name) {
       const value = tokens[name as TokenName];
       if (!value) throw new Error(`quantlab:tokens.${name} is not set`);

@@ -70,6 +70,15 @@ async function preflight(c: HostContext): Promise<void> {
     );
 }
 
+/**
+ * Runs a write (or removal) of the file. A unit file's asks for the run's shared daemon-reload without waiting for
+ * it: written and verified, it is done, and its env file need not wait for PID 1; its service's gate does
+ * (provider/service.ts).
+ */
+async function onHost(c: HostContext, p: HostFileInputs, run: () => Promise<unknown>): Promise<void> {
+  await (p.onChange === "daemon-reload" ? c.writeUnit(run) : run());
+}
+
 export const fileKind: Kind<HostFileInputs> = {
   name: "file",
   label: (p) => `HostFile ${p.path}`,
@@ -84,9 +93,7 @@ export const fileKind: Kind<HostFileInputs> = {
     const kind = c.plan.files.find((f) => f.path === p.path)?.kind;
     if (kind === "sysusers" || kind === "tmpfiles") await preflight(c);
     hostRun().wroteFile(p.path);
-    const write = () => c.session.must(`HostFile ${p.path}`, writeFileScript(alone(p), hash), { stdin: text });
-    // A unit file: written and verified, its service's gate waits for the reload (provider/service.ts), its env file need not.
-    await (p.onChange === "daemon-reload" ? c.writeUnit(write) : write());
+    await onHost(c, p, () => c.session.must(`HostFile ${p.path}`, writeFileScript(alone(p), hash), { stdin: text }));
     return p;
   },
 
@@ -101,10 +108,8 @@ export const fileKind: Kind<HostFileInputs> = {
   },
 
   async remove(c, p) {
-    const remove = () => c.session.must(`HostFile ${p.path}`, deleteFileScript(p.path, alone(p).onChange, runtimeUser(c)));
-    if (p.onChange !== "daemon-reload") return void (await remove());
-    await c.writeUnit(remove);
-    await c.loaded();
+    await onHost(c, p, () => c.session.must(`HostFile ${p.path}`, deleteFileScript(p.path, alone(p).onChange, runtimeUser(c))));
+    if (p.onChange === "daemon-reload") await c.loaded();
   },
 };
 

@@ -123,7 +123,7 @@ describe("daemon-reload after the unit files in flight", () => {
     } as unknown as HostSession;
     const r = daemonReloader(session);
     const settle = () => new Promise((done) => setImmediate(done));
-    /** A unit file's write the test ends by hand (with an error to fail it); `loaded` logs when its reload is done. */
+    /** A unit file's write the test ends by hand (with an error to fail it); `loaded` logs when the reload that covers it is done. */
     const write = (name: string) => {
       let end!: (error?: Error) => void;
       const written = r.write(
@@ -133,7 +133,8 @@ describe("daemon-reload after the unit files in flight", () => {
             end = (error) => (error ? reject(error) : resolve());
           }),
       );
-      const loaded = written.then(({ loaded }) => loaded.then(() => void log.push(`${name} loaded`)));
+      // What its service would wait for once it is written (c.loaded()).
+      const loaded = written.then(() => r.loaded().then(() => void log.push(`${name} loaded`)));
       return { written, loaded, end: (error?: Error) => end(error) };
     };
     return { log, reloads, settle, write };
